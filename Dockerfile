@@ -1,0 +1,12 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY service service
+COPY classifiers classifiers
+COPY collectors collectors
+COPY dashboards dashboards
+RUN pip install --no-cache-dir .
+ENV NW_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8000
+CMD ["narrawatch", "serve", "--host", "0.0.0.0", "--port", "8000"]

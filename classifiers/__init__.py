@@ -1,0 +1,1 @@
+"""Classify stage: language, sentiment, hoax suspicion, entities. Every classifier fills Post.lang/classification."""

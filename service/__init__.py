@@ -1,0 +1,1 @@
+"""Store, pipeline and API of the narrative and hoax monitoring service."""

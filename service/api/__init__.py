@@ -1,0 +1,1 @@
+"""Serve stage: the FastAPI application, one router per resource."""

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, status
+
+from service.api.context import AppContext
+from service.api.deps import get_ctx
+from service.domain import Campaign
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+@router.get("", response_model=list[Campaign], summary="List campaigns")
+def list_campaigns(workspace: str | None = None, ctx: AppContext = Depends(get_ctx)) -> list[Campaign]:
+    return ctx.store.list_campaigns(workspace)
+
+
+@router.get("/{campaign_id}", response_model=Campaign, responses={404: {"description": "No such campaign"}})
+def get_campaign(campaign_id: str, ctx: AppContext = Depends(get_ctx)) -> Campaign:
+    campaign = ctx.store.get_campaign(campaign_id)
+    if campaign is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"campaign {campaign_id!r} not found")
+    return campaign
+
+
+@router.post("", response_model=Campaign, status_code=201, responses={409: {"description": "Id already used"}})
+def create_campaign(campaign: Campaign, ctx: AppContext = Depends(get_ctx)) -> Campaign:
+    if ctx.store.get_campaign(campaign.id) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"campaign {campaign.id!r} already exists; use PUT to change it")
+    ctx.store.put_campaign(campaign)
+    return campaign
+
+
+@router.put("/{campaign_id}", response_model=Campaign, responses={400: {"description": "Id mismatch"}})
+def put_campaign(campaign_id: str, campaign: Campaign, ctx: AppContext = Depends(get_ctx)) -> Campaign:
+    if campaign.id != campaign_id:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "the id in the body must match the id in the path")
+    ctx.store.put_campaign(campaign)
+    return campaign
+
+
+@router.delete("/{campaign_id}", status_code=204, responses={404: {"description": "No such campaign"}})
+def delete_campaign(campaign_id: str, purge_posts: bool = False, ctx: AppContext = Depends(get_ctx)) -> None:
+    if not ctx.store.remove_campaign(campaign_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"campaign {campaign_id!r} not found")
+    if purge_posts:
+        ctx.store.delete_by_campaign(campaign_id)

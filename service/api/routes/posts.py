@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
+from pydantic import BaseModel
+
+from service.api.context import AppContext
+from service.api.deps import get_ctx
+from service.domain import Post, Sentiment
+from service.store.base import Page, PostQuery, SearchResult
+
+router = APIRouter(prefix="/posts", tags=["posts"])
+
+
+def post_query(
+    q: str | None = Query(None, description="Full-text query; words are ANDed, \"quoted phrases\" kept",
+                          examples=["vaksin halal"]),
+    campaign: str | None = None, platform: str | None = None, lang: str | None = None,
+    sentiment: Sentiment | None = None, hoax: bool | None = None, author: str | None = None,
+    since: datetime | None = Query(None, description="ISO 8601; created_at >= since"),
+    until: datetime | None = Query(None, description="ISO 8601; created_at < until"),
+) -> PostQuery:
+    return PostQuery(text=q, campaign=campaign, platform=platform, lang=lang, sentiment=sentiment, hoax=hoax,
+                     author=author, since=since, until=until)
+
+
+def page(offset: int = Query(0, ge=0, le=10_000), limit: int = Query(20, ge=1, le=500),
+         sort: Literal["relevance", "newest", "oldest", "engagement"] = "newest") -> Page:
+    return Page(offset=offset, limit=limit, sort=sort)
+
+
+@router.get("", response_model=SearchResult, summary="Search posts (full text + filters, paginated)")
+def search_posts(query: PostQuery = Depends(post_query), paging: Page = Depends(page),
+                 ctx: AppContext = Depends(get_ctx)) -> SearchResult:
+    return ctx.store.search(query, paging)
+
+
+@router.get("/{post_id}", response_model=Post, responses={404: {"description": "No such post"}})
+def get_post(post_id: str, ctx: AppContext = Depends(get_ctx)) -> Post:
+    post = ctx.store.get(post_id)
+    if post is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"post {post_id!r} not found")
+    return post
+
+
+class IngestResult(BaseModel):
+    received: int
+    stored: int
+    spooled: int
+
+
+@router.post("", response_model=IngestResult, status_code=202, summary="Submit posts through the pipeline")
+def ingest_posts(posts: list[Post] = Body(..., max_length=5000), ctx: AppContext = Depends(get_ctx)) -> IngestResult:
+    stats = ctx.pipeline.process(posts)
+    return IngestResult(received=stats.received, stored=stats.stored, spooled=stats.spooled)

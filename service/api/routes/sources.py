@@ -1,0 +1,54 @@
+"""GET /sources: health of every collector, read from <data_dir>/collectors.db (written by collectors.scheduler)."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from collectors.state import read_health
+
+router = APIRouter(prefix="/sources", tags=["sources"])
+
+
+class SourceHealth(BaseModel):
+    name: str
+    type: str
+    healthy: bool
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    items_collected: int = 0
+    errors: int = 0
+    consecutive_errors: int = 0
+    last_error: str | None = None
+    cursor: dict[str, Any] | None = None
+
+
+def _db_path(request: Request) -> Path | None:
+    ctx = getattr(request.app.state, "ctx", None)
+    settings = getattr(ctx, "settings", None)
+    data_dir = getattr(settings, "data_dir", None)
+    return Path(data_dir) / "collectors.db" if data_dir is not None else None
+
+
+@router.get("", response_model=list[SourceHealth], summary="Collector health: last success, counts, errors, cursor")
+def list_sources(request: Request) -> list[SourceHealth]:
+    path = _db_path(request)
+    if path is None:
+        return []
+    return [
+        SourceHealth(name=r["name"], type=r.get("type") or "", healthy=r["healthy"], last_success=r.get("last_success"),
+                     last_attempt=r.get("last_attempt"), items_collected=r.get("items_collected") or 0,
+                     errors=r.get("total_errors") or 0, consecutive_errors=r.get("consecutive_errors") or 0,
+                     last_error=r.get("last_error"), cursor=_small(r.get("cursor")))
+        for r in read_health(path)
+    ]
+
+
+def _small(cursor: dict | None) -> dict | None:
+    """Seen-id lists can be long; the API shows their size rather than every id."""
+    if not isinstance(cursor, dict):
+        return None
+    return {k: (f"<{len(v)} ids>" if isinstance(v, list) and len(v) > 20 else v) for k, v in cursor.items()}

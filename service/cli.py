@@ -1,0 +1,119 @@
+"""Command line: narrawatch init | ingest | search | drain | serve (and train/evaluate/collect from their stages)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from service.config import Settings
+from service.store.base import Page, PostQuery
+
+app = typer.Typer(help="Narrative and hoax monitoring: collect, classify, store, alert, serve.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="YAML with campaigns: and sources: (env NW_CONFIG_FILE)")
+
+
+def settings_for(config: Optional[Path]) -> Settings:
+    return Settings(config_file=config) if config else Settings()
+
+
+def context(config: Optional[Path]):
+    from service.api.context import AppContext
+
+    return AppContext.build(settings_for(config))
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def init(config: Optional[Path] = ConfigOpt) -> None:
+    """Create the store (tables or index template) and load campaigns from the config file."""
+    ctx = context(config)
+    console.print(f"store [bold]{ctx.settings.store}[/] ready; campaigns: "
+                  f"{', '.join(c.id for c in ctx.store.list_campaigns()) or '(none)'}")
+
+
+@app.command()
+def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="JSONL/NDJSON/CSV/TSV files"),
+           campaign: Optional[str] = typer.Option(None, help="Tag every imported post with this campaign id"),
+           config: Optional[Path] = ConfigOpt) -> None:
+    """Import posts (our JSONL, snscrape JSONL, or CSV) through the pipeline. Bad rows go to quarantine."""
+    from service.ingest import Quarantine, import_file
+
+    ctx = context(config)
+    totals = {"received": 0, "stored": 0, "spooled": 0, "quarantined": 0}
+    for path in files:
+        quarantine = Quarantine(ctx.settings.quarantine_dir / f"{path.stem}.jsonl")
+        posts = import_file(path, quarantine, report=lambda msg: err.print(f"[yellow]skipped[/] {msg}"))
+        if campaign:
+            posts = (p.model_copy(update={"campaigns": sorted({*p.campaigns, campaign})}) for p in posts)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task(path.name, total=sum(1 for _ in open(path, "rb")))
+            stats = ctx.pipeline.process(posts, progress=lambda n: bar.advance(task, n))
+        totals["received"] += stats.received
+        totals["stored"] += stats.stored + stats.replayed
+        totals["spooled"] += stats.spooled
+        totals["quarantined"] += quarantine.count
+        if quarantine.count:
+            err.print(f"{quarantine.count} bad records from {path} kept in {quarantine.path}")
+    console.print(" ".join(f"{k}={v}" for k, v in totals.items()))
+    if totals["spooled"]:
+        err.print(f"[red]store unavailable:[/] {totals['spooled']} posts spooled in {ctx.settings.spool_dir}; "
+                  "they are replayed by the next ingest, the worker, or `narrawatch drain`")
+        raise typer.Exit(code=75)  # EX_TEMPFAIL: nothing lost, try again later
+
+
+@app.command()
+def drain(config: Optional[Path] = ConfigOpt) -> None:
+    """Replay spooled batches into the store (after an outage)."""
+    ctx = context(config)
+    console.print(f"replayed {ctx.pipeline.drain()} posts; {ctx.pipeline.spool.pending()} still spooled")
+
+
+@app.command()
+def search(text: Optional[str] = typer.Argument(None), campaign: Optional[str] = None,
+           platform: Optional[str] = None, lang: Optional[str] = None, sentiment: Optional[str] = None,
+           hoax: Optional[bool] = typer.Option(None, "--hoax/--no-hoax"), since: Optional[datetime] = None,
+           until: Optional[datetime] = None, limit: int = 20, sort: str = "relevance",
+           config: Optional[Path] = ConfigOpt) -> None:
+    """Full-text search with filters, printed as a table."""
+    ctx = context(config)
+    result = ctx.store.search(PostQuery(text=text, campaign=campaign, platform=platform, lang=lang,
+                                        sentiment=sentiment, hoax=hoax, since=since, until=until),
+                              Page(limit=limit, sort=sort))
+    table = Table(title=f"{result.total} posts")
+    for col in ("created", "platform", "author", "sentiment", "text"):
+        table.add_column(col, overflow="fold")
+    for p in result.posts:
+        table.add_row(p.created_at.strftime("%Y-%m-%d %H:%M"), p.platform, p.author or "",
+                      p.classification.sentiment or "", p.text[:160])
+    console.print(table)
+
+
+@app.command()
+def serve(host: Optional[str] = None, port: Optional[int] = None, config: Optional[Path] = ConfigOpt) -> None:
+    """Run the API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from service.api.app import create_app
+
+    settings = settings_for(config)
+    console.print(f"serving on http://{host or settings.host}:{port or settings.port}/docs")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,46 @@
+"""Runtime configuration: environment variables (prefix NW_) plus one YAML file for campaigns and sources."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.domain import Campaign
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NW_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="SQLite db, spool, quarantine, collector state")
+    store: Literal["sqlite", "elasticsearch"] = "sqlite"
+    es_url: str = "http://127.0.0.1:9200"
+    es_index: str = "narrawatch"
+    config_file: Path | None = Field(default=None, description="YAML with `campaigns:` and `sources:`")
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "narrawatch.db"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @cached_property
+    def file_config(self) -> dict[str, Any]:
+        if not self.config_file:
+            return {}
+        return yaml.safe_load(self.config_file.read_text(encoding="utf-8")) or {}
+
+    def campaigns(self) -> list[Campaign]:
+        return [Campaign.model_validate(c) for c in self.file_config.get("campaigns", [])]

@@ -1,0 +1,138 @@
+"""The domain model shared by every stage: what a post, a campaign and an alert are."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Sentiment = Literal["positive", "neutral", "negative"]
+Platform = Literal[
+    "rss", "news", "factcheck", "telegram", "mastodon", "bluesky", "youtube", "gdelt", "twitter", "import", "other"
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC: every store compares instants, never wall-clock strings."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def post_id(source: str, native_id: str) -> str:
+    """Stable id: the same item from the same source always maps to the same document (idempotent upserts)."""
+    return hashlib.sha1(f"{source}\x1f{native_id}".encode()).hexdigest()[:24]
+
+
+class Engagement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    likes: int | None = Field(default=None, ge=0)
+    reposts: int | None = Field(default=None, ge=0)
+    replies: int | None = Field(default=None, ge=0)
+    views: int | None = Field(default=None, ge=0)
+
+    @property
+    def total(self) -> int:
+        return sum(v or 0 for v in (self.likes, self.reposts, self.replies, self.views))
+
+
+class Classification(BaseModel):
+    """What the classify stage adds; every field optional so a partial classifier is still valid."""
+    model_config = ConfigDict(extra="forbid")
+    sentiment: Sentiment | None = None
+    sentiment_score: float | None = Field(default=None, ge=0, le=1)
+    hoax_score: float | None = Field(default=None, ge=0, le=1)
+    hoax: bool = False
+    hoax_reasons: list[str] = Field(default_factory=list)
+    matched_claim_id: str | None = None
+    matched_claim_url: str | None = None
+    entities: list[str] = Field(default_factory=list)
+
+
+class Post(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = ""
+    source: str = Field(min_length=1, description="Collector instance, e.g. 'rss:antaranews.com' or 'import'")
+    native_id: str = Field(min_length=1, description="The platform's own id (URL, status id, message id)")
+    platform: Platform = "other"
+    url: str | None = None
+    author: str | None = None
+    text: str = Field(min_length=1)
+    title: str | None = None
+    lang: str | None = None
+    created_at: datetime
+    collected_at: datetime = Field(default_factory=utcnow)
+    first_seen_at: datetime | None = None
+    engagement: Engagement = Field(default_factory=Engagement)
+    campaigns: list[str] = Field(default_factory=list)
+    hashtags: list[str] = Field(default_factory=list)
+    links: list[str] = Field(default_factory=list)
+    classification: Classification = Field(default_factory=Classification)
+    raw: dict[str, Any] | None = Field(default=None, description="Original payload, kept for provenance")
+
+    @field_validator("created_at", "collected_at", "first_seen_at")
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        return as_utc(v) if v is not None else None
+
+    @field_validator("hashtags")
+    @classmethod
+    def _tags(cls, v: list[str]) -> list[str]:
+        """Hashtags are case-insensitive on every platform: store them once, lowercased, without '#'."""
+        return list(dict.fromkeys(t.lstrip("#").lower() for t in v if t.strip("# ")))
+
+    @model_validator(mode="after")
+    def _derive(self) -> "Post":
+        if not self.id:
+            self.id = post_id(self.source, self.native_id)
+        if self.first_seen_at is None:
+            self.first_seen_at = self.collected_at
+        return self
+
+
+class Campaign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="Slug used in filters and URLs")
+    name: str = Field(min_length=1)
+    workspace: str = Field(default="default", description="Agency that owns the campaign")
+    keywords: list[str] = Field(default_factory=list)
+    hashtags: list[str] = Field(default_factory=list)
+    accounts: list[str] = Field(default_factory=list)
+    key_messages: list[str] = Field(default_factory=list)
+    language: str = "id"
+
+    @field_validator("hashtags")
+    @classmethod
+    def _strip_hash(cls, v: list[str]) -> list[str]:
+        return [h.lstrip("#").lower() for h in v if h.strip("# ")]
+
+    def matches(self, text: str, author: str | None = None, hashtags: list[str] | None = None) -> bool:
+        """A post belongs to a campaign when it names a keyword or hashtag, or comes from a watched account."""
+        low = text.lower()
+        tags = {h.lower() for h in hashtags or []}
+        if any(k.lower() in low for k in self.keywords):
+            return True
+        if any(h in tags or f"#{h}" in low for h in self.hashtags):
+            return True
+        return bool(author) and author.lower().lstrip("@") in {a.lower().lstrip("@") for a in self.accounts}
+
+
+class Alert(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    campaign: str
+    rule: str
+    severity: Literal["info", "low", "medium", "high", "critical"] = "medium"
+    title: str
+    why: dict[str, Any] = Field(default_factory=dict, description="Rule, figures and example posts")
+    brief: dict[str, Any] = Field(default_factory=dict, description="Counter-narrative brief")
+    post_ids: list[str] = Field(default_factory=list)
+    dedup_key: str
+    status: Literal["open", "acknowledged", "assigned", "resolved"] = "open"
+    assignee: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

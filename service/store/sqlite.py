@@ -1,0 +1,281 @@
+"""Embedded default store: one SQLite file in WAL mode, FTS5 for full-text search. Zero setup, one process-safe file."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from service.domain import Campaign, Post
+from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreUnavailable, TermField,
+                                merge_existing)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    platform TEXT, lang TEXT, sentiment TEXT, hoax INTEGER NOT NULL DEFAULT 0,
+    author TEXT, source TEXT, engagement INTEGER NOT NULL DEFAULT 0,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at);
+CREATE TABLE IF NOT EXISTS post_campaigns (post_rowid INTEGER NOT NULL, campaign TEXT NOT NULL,
+    PRIMARY KEY (campaign, post_rowid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS post_campaigns_post ON post_campaigns(post_rowid);
+CREATE TABLE IF NOT EXISTS post_hashtags (post_rowid INTEGER NOT NULL, hashtag TEXT NOT NULL,
+    PRIMARY KEY (hashtag, post_rowid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS post_hashtags_post ON post_hashtags(post_rowid);
+CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(title, text, tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, workspace TEXT NOT NULL, doc TEXT NOT NULL);
+"""
+
+# Columns a filter or a terms bucket may name; anything else never reaches SQL.
+_COLUMNS = {"platform": "platform", "lang": "lang", "sentiment": "sentiment", "author": "author", "source": "source"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _ts(value: datetime) -> str:
+    """Fixed-width UTC text, so string order is time order."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def fts_query(text: str) -> str | None:
+    """User text to a safe FTS5 expression: "quoted phrases" kept, other words ANDed, operators neutralised."""
+    parts: list[str] = []
+    for phrase, word in re.findall(r'"([^"]+)"|(\S+)', text):
+        tokens = _WORD.findall(phrase or word)
+        if tokens:
+            parts.append('"' + " ".join(tokens) + '"')
+    return " AND ".join(parts) or None
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+
+    # -- connections: one per thread (FastAPI runs sync endpoints in a thread pool) --
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def init(self) -> None:
+        self.db.executescript(SCHEMA)
+
+    def ping(self) -> bool:
+        try:
+            self.db.execute("SELECT 1").fetchone()
+            return True
+        except (sqlite3.Error, StoreUnavailable):
+            return False
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writes --
+    def upsert(self, posts: Iterable[Post]) -> int:
+        batch = {p.id: p for p in posts}  # last version of an id in a batch wins
+        if not batch:
+            return 0
+        db = self.db
+        with self._write_lock:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                existing = self._existing(list(batch))
+                for post in batch.values():
+                    self._write(post, existing.get(post.id))
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                db.execute("ROLLBACK")
+                raise StoreUnavailable(f"sqlite write failed: {exc}") from exc
+        return len(batch)
+
+    def _existing(self, ids: list[str]) -> dict[str, Post]:
+        found: dict[str, Post] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for (doc,) in self.db.execute(f"SELECT doc FROM posts WHERE id IN ({marks})", chunk):
+                post = Post.model_validate_json(doc)
+                found[post.id] = post
+        return found
+
+    def _write(self, post: Post, old: Post | None) -> None:
+        if old is not None:
+            post = merge_existing(post, old)
+        c = post.classification
+        row = (post.id, _ts(post.created_at), post.platform, post.lang, c.sentiment, int(c.hoax), post.author,
+               post.source, post.engagement.total, post.model_dump_json())
+        db = self.db
+        rowid = db.execute(
+            """INSERT INTO posts (id, created_at, platform, lang, sentiment, hoax, author, source, engagement, doc)
+               VALUES (?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(id) DO UPDATE SET created_at=excluded.created_at, platform=excluded.platform,
+                 lang=excluded.lang, sentiment=excluded.sentiment, hoax=excluded.hoax, author=excluded.author,
+                 source=excluded.source, engagement=excluded.engagement, doc=excluded.doc
+               RETURNING rowid""",
+            row,
+        ).fetchone()[0]
+        for table in ("posts_fts", "post_campaigns", "post_hashtags"):
+            key = "rowid" if table == "posts_fts" else "post_rowid"
+            db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
+        db.execute("INSERT INTO posts_fts (rowid, title, text) VALUES (?,?,?)", (rowid, post.title or "", post.text))
+        db.executemany("INSERT OR IGNORE INTO post_campaigns VALUES (?,?)", [(rowid, c) for c in post.campaigns])
+        db.executemany("INSERT OR IGNORE INTO post_hashtags VALUES (?,?)", [(rowid, h) for h in post.hashtags])
+
+    def delete_by_campaign(self, campaign: str) -> int:
+        removed = 0
+        with self._write_lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = db.execute(
+                    "SELECT p.rowid, p.doc FROM posts p JOIN post_campaigns pc ON pc.post_rowid=p.rowid "
+                    "WHERE pc.campaign=?", (campaign,)).fetchall()
+                for rowid, doc in rows:
+                    post = Post.model_validate_json(doc)
+                    post.campaigns = [c for c in post.campaigns if c != campaign]
+                    db.execute("DELETE FROM post_campaigns WHERE post_rowid=? AND campaign=?", (rowid, campaign))
+                    if post.campaigns:  # still monitored by another campaign: only untag it
+                        db.execute("UPDATE posts SET doc=? WHERE rowid=?", (post.model_dump_json(), rowid))
+                    else:
+                        for table, key in (("posts", "rowid"), ("posts_fts", "rowid"), ("post_hashtags", "post_rowid")):
+                            db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
+                    removed += 1
+                db.execute("COMMIT")
+            except sqlite3.Error:
+                db.execute("ROLLBACK")
+                raise
+        return removed
+
+    # -- reads --
+    def _where(self, q: PostQuery) -> tuple[str, list]:
+        clauses, args = [], []
+        for field in ("platform", "lang", "sentiment", "author"):
+            value = getattr(q, field)
+            if value is not None:
+                clauses.append(f"p.{_COLUMNS[field]} = ?")
+                args.append(value)
+        if q.hoax is not None:
+            clauses.append("p.hoax = ?")
+            args.append(int(q.hoax))
+        if q.since:
+            clauses.append("p.created_at >= ?")
+            args.append(_ts(q.since))
+        if q.until:
+            clauses.append("p.created_at < ?")
+            args.append(_ts(q.until))
+        if q.campaign:
+            clauses.append("p.rowid IN (SELECT post_rowid FROM post_campaigns WHERE campaign = ?)")
+            args.append(q.campaign)
+        if q.text:
+            match = fts_query(q.text)
+            if match is None:
+                clauses.append("0")
+            else:
+                clauses.append("p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
+                args.append(match)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    def search(self, query: PostQuery, page: Page = Page()) -> SearchResult:
+        where, args = self._where(query)
+        total = self.db.execute(f"SELECT count(*) FROM posts p{where}", args).fetchone()[0]
+        order = {
+            "newest": "p.created_at DESC, p.id",
+            "oldest": "p.created_at ASC, p.id",
+            "engagement": "p.engagement DESC, p.created_at DESC, p.id",
+            "relevance": "p.created_at DESC, p.id",
+        }[page.sort]
+        if page.sort == "relevance" and query.text and (match := fts_query(query.text)):
+            sql = (f"SELECT p.doc FROM posts p JOIN (SELECT rowid AS r, bm25(posts_fts) AS score FROM posts_fts "
+                   f"WHERE posts_fts MATCH ?) f ON f.r = p.rowid{where} ORDER BY f.score, p.created_at DESC, p.id "
+                   f"LIMIT ? OFFSET ?")
+            rows = self.db.execute(sql, [match, *args, page.limit, page.offset])
+        else:
+            rows = self.db.execute(f"SELECT p.doc FROM posts p{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                                   [*args, page.limit, page.offset])
+        return SearchResult(total=total, posts=[Post.model_validate_json(d) for (d,) in rows])
+
+    def get(self, post_id: str) -> Post | None:
+        row = self.db.execute("SELECT doc FROM posts WHERE id=?", (post_id,)).fetchone()
+        return Post.model_validate_json(row[0]) if row else None
+
+    def count(self, query: PostQuery = PostQuery()) -> int:
+        where, args = self._where(query)
+        return self.db.execute(f"SELECT count(*) FROM posts p{where}", args).fetchone()[0]
+
+    def histogram(self, query: PostQuery, interval: Interval = "day") -> list[tuple[datetime, int]]:
+        width = {"hour": 13, "day": 10}[interval]
+        where, args = self._where(query)
+        rows = self.db.execute(
+            f"SELECT substr(p.created_at, 1, {width}) AS b, count(*) FROM posts p{where} GROUP BY b ORDER BY b", args)
+        fmt = {"hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}[interval]
+        return [(datetime.strptime(b, fmt).replace(tzinfo=timezone.utc), n) for b, n in rows]
+
+    def terms(self, query: PostQuery, field: TermField, size: int = 10) -> list[tuple[str, int]]:
+        where, args = self._where(query)
+        if field in ("campaigns", "hashtags"):
+            table, col = ("post_campaigns", "campaign") if field == "campaigns" else ("post_hashtags", "hashtag")
+            sql = (f"SELECT t.{col} AS v, count(*) AS n FROM {table} t JOIN posts p ON p.rowid = t.post_rowid{where} "
+                   f"GROUP BY v ORDER BY n DESC, v LIMIT ?")
+        else:
+            col = _COLUMNS[field]
+            extra = f"p.{col} IS NOT NULL"
+            where = f"{where} AND {extra}" if where else f" WHERE {extra}"
+            sql = f"SELECT p.{col} AS v, count(*) AS n FROM posts p{where} GROUP BY v ORDER BY n DESC, v LIMIT ?"
+        return [(v, n) for v, n in self.db.execute(sql, [*args, size])]
+
+    def scan(self, query: PostQuery) -> Iterator[Post]:
+        where, args = self._where(query)
+        cursor = ("", "")
+        keyset = "(p.created_at, p.id) > (?, ?)"
+        while True:
+            clause = f"{where} AND {keyset}" if where else f" WHERE {keyset}"
+            rows = self.db.execute(
+                f"SELECT p.created_at, p.id, p.doc FROM posts p{clause} ORDER BY p.created_at, p.id LIMIT 500",
+                [*args, *cursor]).fetchall()
+            if not rows:
+                return
+            for _, _, doc in rows:
+                yield Post.model_validate_json(doc)
+            cursor = rows[-1][0], rows[-1][1]
+
+    # -- campaigns --
+    def put_campaign(self, campaign: Campaign) -> None:
+        with self._write_lock:
+            self.db.execute("INSERT OR REPLACE INTO campaigns VALUES (?,?,?)",
+                            (campaign.id, campaign.workspace, campaign.model_dump_json()))
+
+    def get_campaign(self, campaign_id: str) -> Campaign | None:
+        row = self.db.execute("SELECT doc FROM campaigns WHERE id=?", (campaign_id,)).fetchone()
+        return Campaign.model_validate_json(row[0]) if row else None
+
+    def list_campaigns(self, workspace: str | None = None) -> list[Campaign]:
+        sql, args = "SELECT doc FROM campaigns", []
+        if workspace is not None:
+            sql, args = sql + " WHERE workspace=?", [workspace]
+        return [Campaign.model_validate_json(d) for (d,) in self.db.execute(sql + " ORDER BY id", args)]
+
+    def remove_campaign(self, campaign_id: str) -> bool:
+        with self._write_lock:
+            return self.db.execute("DELETE FROM campaigns WHERE id=?", (campaign_id,)).rowcount > 0
+

@@ -1,0 +1,67 @@
+"""Shared fixtures. ES-backed tests need a real node (scripts/test.sh starts one on 127.0.0.1:9201).
+
+Where no node is reachable they skip with the reason, unless CI=true or NW_REQUIRE_ES=1: then they fail, so CI
+can never go green by silently skipping the Elasticsearch half of the contract.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from service.store.sqlite import SQLiteStore
+
+ES_URL = os.environ.get("NW_TEST_ES_URL", "http://127.0.0.1:9201")
+
+
+def es_required() -> bool:
+    return os.environ.get("CI", "").lower() == "true" or os.environ.get("NW_REQUIRE_ES") == "1"
+
+
+def es_client_or_skip():
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch(ES_URL, request_timeout=30)
+    try:
+        client.cluster.health(wait_for_status="yellow", timeout="30s")
+    except Exception as exc:  # noqa: BLE001 - any failure means "no node"
+        reason = f"no Elasticsearch node at {ES_URL} ({type(exc).__name__}); run via scripts/test.sh, which starts one"
+        if es_required():
+            pytest.fail(f"Elasticsearch is required here (CI/NW_REQUIRE_ES) but unavailable: {reason}")
+        pytest.skip(reason)
+    return client
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    es_client_or_skip()
+    return ES_URL
+
+
+def _sqlite(tmp_path):
+    store = SQLiteStore(tmp_path / "store.db")
+    store.init()
+    return store
+
+
+def _elastic(tmp_path):
+    from service.store.elastic import ElasticStore
+
+    es_client_or_skip()
+    store = ElasticStore(ES_URL, index=f"nwtest-{uuid.uuid4().hex[:10]}", refresh=True)
+    store.init()
+    return store
+
+
+BACKENDS = {"sqlite": _sqlite, "elasticsearch": _elastic}
+
+
+@pytest.fixture(params=list(BACKENDS), ids=list(BACKENDS))
+def store(request, tmp_path) -> Iterator:
+    backend = BACKENDS[request.param](tmp_path)
+    yield backend
+    if request.param == "elasticsearch":
+        backend.drop()
+    backend.close()

@@ -1,0 +1,132 @@
+"""The store contract: this file runs unchanged against SQLite and a real Elasticsearch node."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from service.domain import Campaign, Engagement
+from service.store.base import Page, PostQuery
+from tests.factories import T0, classified, engaged, make_post
+
+
+def test_upsert_and_get_round_trip(store):
+    post = make_post(1, url="https://example.org/1", hashtags=["ktt"], raw={"k": "v"})
+    assert store.upsert([post]) == 1
+    got = store.get(post.id)
+    assert got is not None
+    assert got.text == post.text and got.created_at == post.created_at and got.raw == {"k": "v"}
+    assert store.get("missing") is None
+
+
+def test_reingest_is_idempotent_and_engagement_overwrites(store):
+    posts = [make_post(i) for i in range(20)]
+    store.upsert(posts)
+    store.upsert(posts)
+    assert store.count() == 20
+    first_seen = store.get(posts[0].id).first_seen_at
+    again = make_post(0, collected_at=first_seen + timedelta(days=2))
+    again.engagement = Engagement(likes=50, views=1200)
+    store.upsert([again])
+    got = store.get(posts[0].id)
+    assert store.count() == 20
+    assert got.engagement.likes == 50 and got.engagement.views == 1200
+    assert got.first_seen_at == first_seen  # first-seen time survives re-collection
+
+
+def test_campaigns_are_unioned_on_reingest(store):
+    store.upsert([make_post(1, campaigns=["asean"])])
+    store.upsert([make_post(1, campaigns=["g20"])])
+    assert store.get(make_post(1).id).campaigns == ["asean", "g20"]
+    assert store.count(PostQuery(campaign="g20")) == 1
+
+
+def test_full_text_search_with_filters_and_pagination(store):
+    store.upsert([
+        classified(make_post(1, "Vaksin halal sudah diumumkan MUI", platform="telegram"), "positive"),
+        classified(make_post(2, "Hoaks vaksin mengandung chip beredar lagi", platform="telegram"), "negative", True),
+        classified(make_post(3, "Harga beras naik di pasar induk", platform="rss", lang="id"), "negative"),
+        classified(make_post(4, "Vaccine rollout in Jakarta continues", platform="mastodon", lang="en"), "neutral"),
+    ])
+    assert {p.native_id for p in store.search(PostQuery(text="vaksin")).posts} == {"1", "2"}
+    assert [p.native_id for p in store.search(PostQuery(text="vaksin", hoax=True)).posts] == ["2"]
+    assert [p.native_id for p in store.search(PostQuery(text="vaksin halal")).posts] == ["1"]
+    assert store.search(PostQuery(platform="rss")).total == 1
+    assert store.search(PostQuery(lang="en")).posts[0].native_id == "4"
+    assert store.search(PostQuery(sentiment="negative")).total == 2
+    assert store.search(PostQuery(text="tidakadakatainii")).total == 0
+    page = store.search(PostQuery(), Page(offset=1, limit=2, sort="newest"))
+    assert page.total == 4 and [p.native_id for p in page.posts] == ["3", "2"]
+
+
+def test_hostile_query_text_is_not_an_error(store):
+    store.upsert([make_post(1, "Hoaks (lagi) soal \"vaksin\" * OR NEAR")])
+    for q in ['"', "AND OR NOT", "vaksin*", "a:b", "(((", "'; DROP TABLE posts; --", "  "]:
+        store.search(PostQuery(text=q))  # must not raise
+    assert store.count() == 1
+
+
+def test_date_range_is_half_open(store):
+    store.upsert([make_post(i) for i in range(10)])  # hourly from T0
+    q = PostQuery(since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=5))
+    assert store.count(q) == 3
+    assert [p.native_id for p in store.search(q, Page(sort="oldest")).posts] == ["2", "3", "4"]
+
+
+def test_sort_by_engagement(store):
+    store.upsert([engaged(make_post(1), 5), engaged(make_post(2), 500), engaged(make_post(3), 50)])
+    assert [p.native_id for p in store.search(PostQuery(), Page(sort="engagement")).posts] == ["2", "3", "1"]
+
+
+def test_histogram_by_hour_and_day(store):
+    store.upsert([make_post(i) for i in range(30)])  # 30 hourly posts from 08:00 on day 1
+    days = store.histogram(PostQuery(), "day")
+    assert days == [(datetime(2024, 11, 1, tzinfo=timezone.utc), 16), (datetime(2024, 11, 2, tzinfo=timezone.utc), 14)]
+    hours = store.histogram(PostQuery(since=T0, until=T0 + timedelta(hours=3)), "hour")
+    assert [n for _, n in hours] == [1, 1, 1] and hours[0][0] == T0
+
+
+def test_terms_by_field(store):
+    store.upsert([
+        make_post(1, platform="telegram", hashtags=["KTT", "asean"]),
+        make_post(2, platform="telegram", hashtags=["ktt"], campaigns=["asean", "g20"]),
+        make_post(3, platform="rss"),
+    ])
+    assert store.terms(PostQuery(), "platform") == [("telegram", 2), ("rss", 1)]
+    assert store.terms(PostQuery(), "hashtags") == [("ktt", 2), ("asean", 1)]
+    assert store.terms(PostQuery(), "campaigns") == [("asean", 3), ("g20", 1)]
+    assert store.terms(PostQuery(platform="rss"), "platform") == [("rss", 1)]
+
+
+def test_scan_yields_everything_in_time_order(store):
+    posts = [make_post(i) for i in range(1200)]
+    store.upsert(posts)
+    seen = [p.native_id for p in store.scan(PostQuery())]
+    assert seen == [str(i) for i in range(1200)]
+    assert sum(1 for _ in store.scan(PostQuery(since=T0 + timedelta(hours=1000)))) == 200
+
+
+def test_delete_by_campaign_untags_shared_posts(store):
+    store.upsert([make_post(1, campaigns=["asean"]), make_post(2, campaigns=["asean", "g20"]),
+                  make_post(3, campaigns=["g20"])])
+    assert store.delete_by_campaign("asean") == 2
+    assert store.count() == 2
+    assert store.count(PostQuery(campaign="asean")) == 0
+    assert store.get(make_post(2).id).campaigns == ["g20"]
+
+
+def test_campaign_definitions(store):
+    camp = Campaign(id="asean", name="KTT ASEAN 2023", keywords=["ktt asean"], hashtags=["#ASEAN2023"],
+                    workspace="kemlu")
+    store.put_campaign(camp)
+    store.put_campaign(Campaign(id="g20", name="Presidensi G20", workspace="kominfo"))
+    assert store.get_campaign("asean") == camp
+    assert [c.id for c in store.list_campaigns()] == ["asean", "g20"]
+    assert [c.id for c in store.list_campaigns("kominfo")] == ["g20"]
+    assert store.remove_campaign("g20") and not store.remove_campaign("g20")
+    assert store.get_campaign("g20") is None
+
+
+def test_utc_instants_are_compared_not_wall_clock(store):
+    wib = timezone(timedelta(hours=7))
+    store.upsert([make_post(1, created_at=datetime(2024, 11, 1, 14, 0, tzinfo=wib))])  # 07:00 UTC
+    assert store.count(PostQuery(until=datetime(2024, 11, 1, 7, 30, tzinfo=timezone.utc))) == 1
+    assert store.get(make_post(1).id).created_at == datetime(2024, 11, 1, 7, 0, tzinfo=timezone.utc)

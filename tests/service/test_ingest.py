@@ -1,0 +1,71 @@
+import json
+
+from service.ingest import Quarantine, import_file
+
+SNSCRAPE_TWEET = {  # shape of `snscrape --jsonl twitter-search` output (snscrape 0.7, Tweet dataclass)
+    "_type": "snscrape.modules.twitter.Tweet", "url": "https://twitter.com/warga/status/1598000000000000001",
+    "date": "2022-11-30T10:15:00+00:00", "rawContent": "KTT G20 Bali sukses besar #G20Indonesia",
+    "renderedContent": "KTT G20 Bali sukses besar #G20Indonesia", "id": 1598000000000000001,
+    "user": {"_type": "snscrape.modules.twitter.User", "username": "warga", "id": 42},
+    "replyCount": 3, "retweetCount": 10, "likeCount": 55, "quoteCount": 1, "viewCount": 2000,
+    "lang": "in", "hashtags": ["G20Indonesia"], "outlinks": [], "links": None,
+}
+SNSCRAPE_TELEGRAM = {
+    "_type": "snscrape.modules.telegram.TelegramPost", "url": "https://t.me/kanal/1234",
+    "date": "2023-05-10T02:00:00+00:00", "content": "Info resmi KTT ASEAN", "outlinks": ["https://asean2023.id"],
+}
+
+
+def _lines(tmp_path, name, lines):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_snscrape_jsonl_maps_engagement_author_and_stable_ids(tmp_path):
+    path = _lines(tmp_path, "tweets.jsonl", [json.dumps(SNSCRAPE_TWEET), json.dumps(SNSCRAPE_TELEGRAM)])
+    q = Quarantine(tmp_path / "q.jsonl")
+    tweet, tg = list(import_file(path, q))
+    assert q.count == 0
+    assert tweet.platform == "twitter" and tweet.author == "warga" and tweet.native_id == "1598000000000000001"
+    assert (tweet.engagement.likes, tweet.engagement.reposts, tweet.engagement.views) == (55, 10, 2000)
+    assert tweet.hashtags == ["g20indonesia"] and tweet.raw["_type"].endswith("Tweet")
+    assert tg.platform == "telegram" and tg.native_id == "https://t.me/kanal/1234" and tg.links == ["https://asean2023.id"]
+    again = list(import_file(path, q))
+    assert [p.id for p in again] == [tweet.id, tg.id]
+
+
+def test_bad_lines_reported_with_line_number_and_quarantined(tmp_path):
+    path = _lines(tmp_path, "mixed.jsonl", [
+        json.dumps({"text": "baik", "date": "2024-01-01T00:00:00Z", "id": "a"}),
+        "{not json",
+        json.dumps({"text": "", "date": "2024-01-01"}),
+        json.dumps({"text": "tanpa tanggal"}),
+        json.dumps({"text": "tanggal aneh", "date": "kemarin sore"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"text": "ok juga", "created_at": 1700000000, "likes": "12"}),
+    ])
+    q = Quarantine(tmp_path / "q.jsonl")
+    reports = []
+    posts = list(import_file(path, q, report=reports.append))
+    assert [p.text for p in posts] == ["baik", "ok juga"]
+    assert posts[1].engagement.likes == 12
+    assert q.count == 5
+    assert [r.split(": ", 1)[0] for r in reports] == [f"{path}:{n}" for n in (2, 3, 4, 5, 6)]
+    kept = [json.loads(line) for line in q.path.read_text().splitlines()]
+    assert [k["line"] for k in kept] == [2, 3, 4, 5, 6]
+    assert "invalid JSON" in kept[0]["reason"] and "no text" in kept[1]["reason"]
+    assert "no date" in kept[2]["reason"] and "unreadable date" in kept[3]["reason"]
+    assert kept[0]["raw"].startswith("{not json")
+
+
+def test_csv_rows_with_extra_fields_are_quarantined(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text('id,text,date,author\n1,"Harga BBM naik, warga protes",2024-02-01 10:00,ani\n'
+                    '2,teks,2024-02-01,budi,extra\n3,,2024-02-01,cici\n', encoding="utf-8")
+    q = Quarantine(tmp_path / "q.jsonl")
+    reports = []
+    posts = list(import_file(path, q, report=reports.append))
+    assert [(p.native_id, p.author, p.text) for p in posts] == [("1", "ani", "Harga BBM naik, warga protes")]
+    assert posts[0].source == "import:posts.csv"
+    assert q.count == 2 and reports[0].startswith(f"{path}:3:") and "fields" in reports[0]
