@@ -135,9 +135,10 @@ class SQLiteStore(Store):
                RETURNING rowid""",
             row,
         ).fetchone()[0]
-        for table in ("posts_fts", "post_campaigns", "post_hashtags"):
-            key = "rowid" if table == "posts_fts" else "post_rowid"
-            db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
+        if old is not None:  # a new post has no index rows to replace
+            for table in ("posts_fts", "post_campaigns", "post_hashtags"):
+                key = "rowid" if table == "posts_fts" else "post_rowid"
+                db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
         db.execute("INSERT INTO posts_fts (rowid, title, text) VALUES (?,?,?)", (rowid, post.title or "", post.text))
         db.executemany("INSERT OR IGNORE INTO post_campaigns VALUES (?,?)", [(rowid, c) for c in post.campaigns])
         db.executemany("INSERT OR IGNORE INTO post_hashtags VALUES (?,?)", [(rowid, h) for h in post.hashtags])
