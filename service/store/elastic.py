@@ -101,7 +101,7 @@ class ElasticStore(Store):
 
     def drop(self) -> None:
         self.es.indices.delete(index=[self.index, self.campaign_index], ignore_unavailable=True)
-        self.es.indices.delete_index_template(name=self.index, ignore=[404])
+        self.es.options(ignore_status=404).indices.delete_index_template(name=self.index)
 
     def ping(self) -> bool:
         try:

@@ -1,0 +1,180 @@
+"""The collector interface (Scrapy's spider/pipeline split).
+
+A collector only *produces*: `collect(cursor)` yields Batches, each carrying posts, known debunked claims,
+rejected items (for quarantine) and the cursor that is valid once this batch (and all before it) is stored.
+The scheduler is the pipeline: it hands posts to the sink and persists `batch.cursor` only after the sink
+accepted them, so a crash re-delivers at most one batch (ids are stable, so re-delivery never duplicates).
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import ValidationError
+
+from service.domain import Campaign, Engagement, Post
+
+RAW_LIMIT = 2000  # characters kept per string in Post.raw / quarantine payloads
+
+
+@dataclass
+class Reject:
+    """A malformed page/frame/item: written to quarantine by the scheduler, the collector carries on."""
+    reason: str
+    payload: Any
+
+
+@dataclass
+class Batch:
+    posts: list[Post] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    cursor: dict | None = None
+
+
+@runtime_checkable
+class Collector(Protocol):
+    name: str
+    type: str
+    interval_seconds: float
+
+    def collect(self, cursor: dict | None) -> Iterator[Batch]: ...
+
+
+@dataclass
+class Parsed:
+    """What a parser returns: good posts plus rejects (never raises on bad input)."""
+    posts: list[Post] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+# --- helpers shared by the parsers ---------------------------------------------------------------
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_BR_RE = re.compile(r"<\s*(br|/p|/div|/li|/h\d)\s*/?>", re.I)
+_WS_RE = re.compile(r"[ \t\r\f\v]+")
+_HASHTAG_RE = re.compile(r"(?<![\w/])#(\w{2,64})", re.U)
+_URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+def html_to_text(value: str | None) -> str:
+    """Small, dependency-free HTML → text (Mastodon content, RSS summaries)."""
+    if not value:
+        return ""
+    text = _BR_RE.sub("\n", value)
+    text = _TAG_RE.sub("", text)
+    text = htmllib.unescape(text)
+    lines = [_WS_RE.sub(" ", ln).strip() for ln in text.split("\n")]
+    return "\n".join(ln for ln in lines if ln).strip()
+
+
+def extract_hashtags(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in _HASHTAG_RE.findall(text or ""):
+        seen.setdefault(tag.lower(), None)
+    return list(seen)
+
+
+def extract_links(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for url in _URL_RE.findall(text or ""):
+        seen.setdefault(url.rstrip(".,;:!?"), None)
+    return list(seen)
+
+
+def match_campaigns(campaigns: Iterable[Campaign], text: str, author: str | None, hashtags: list[str]) -> list[str]:
+    return [c.id for c in campaigns if c.matches(text, author=author, hashtags=hashtags)]
+
+
+def truncate(payload: Any, limit: int = RAW_LIMIT, depth: int = 0) -> Any:
+    """Keep provenance payloads small: long strings cut, long lists cut, deep nesting flattened."""
+    if isinstance(payload, str):
+        return payload if len(payload) <= limit else payload[:limit] + "…"
+    if isinstance(payload, bytes):
+        return truncate(payload.decode("utf-8", "replace"), limit, depth)
+    if depth > 6:
+        return truncate(repr(payload), 200)
+    if isinstance(payload, dict):
+        return {str(k): truncate(v, limit, depth + 1) for k, v in list(payload.items())[:50]}
+    if isinstance(payload, (list, tuple)):
+        return [truncate(v, limit, depth + 1) for v in list(payload)[:50]]
+    if payload is None or isinstance(payload, (int, float, bool)):
+        return payload
+    return truncate(str(payload), limit, depth)
+
+
+def parse_dt(value: Any) -> datetime | None:
+    """ISO-8601 (with 'Z'), epoch seconds, or a datetime; None when unparseable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    s = value.strip()
+    if s.endswith("Z") or s.endswith("z"):
+        s = s[:-1] + "+00:00"
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def build_post(campaigns: Iterable[Campaign], *, source: str, native_id: Any, platform: str, text: str,
+               created_at: datetime | None, url: str | None = None, author: str | None = None,
+               title: str | None = None, lang: str | None = None, engagement: Engagement | None = None,
+               hashtags: list[str] | None = None, links: list[str] | None = None,
+               raw: dict | None = None) -> Post:
+    """Validate into a Post (raises ValueError with a readable reason; parsers turn it into a Reject)."""
+    if native_id in (None, ""):
+        raise ValueError("missing native id")
+    text = (text or "").strip()
+    if not text and title:
+        text = title.strip()
+    if not text:
+        raise ValueError("empty text")
+    if created_at is None:
+        raise ValueError("missing or unparseable date")
+    tags = hashtags if hashtags is not None else extract_hashtags(text)
+    tags = list(dict.fromkeys(t.lstrip("#").lower() for t in tags if t and t.strip("# ")))
+    lnks = list(dict.fromkeys(links if links is not None else extract_links(text)))
+    try:
+        return Post(
+            source=source, native_id=str(native_id), platform=platform, url=url, author=author,
+            text=text, title=title, lang=lang, created_at=created_at,
+            engagement=engagement or Engagement(), hashtags=tags, links=lnks,
+            campaigns=match_campaigns(campaigns, f"{title or ''}\n{text}", author, tags),
+            raw=truncate(raw) if raw is not None else None,
+        )
+    except ValidationError as exc:
+        raise ValueError(f"invalid post: {exc.errors()[0].get('loc')} {exc.errors()[0].get('msg')}") from None
+
+
+def nonneg_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and value == value and value >= 0 and value < 1e18:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def id_key(value: Any) -> tuple[int, int | str]:
+    """Order ids numerically when they are numbers (Mastodon snowflakes, Telegram ids), else as text."""
+    s = str(value)
+    return (0, int(s)) if s.isdigit() else (1, s)
