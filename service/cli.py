@@ -104,6 +104,24 @@ def search(text: Optional[str] = typer.Argument(None), campaign: Optional[str] =
 
 
 @app.command()
+def collect(once: bool = typer.Option(False, "--once", help="One round over every source, then exit"),
+            config: Optional[Path] = ConfigOpt) -> None:
+    """Collect from the sources in the config file into the pipeline (continuously unless --once)."""
+    from service.worker import run_worker
+
+    for row in run_worker(context(config), once=once) or []:
+        console.print(row)
+
+
+@app.command()
+def worker(config: Optional[Path] = ConfigOpt) -> None:
+    """Long-running worker (docker compose): collectors + spool replay, until SIGTERM."""
+    from service.worker import run_worker
+
+    run_worker(context(config))
+
+
+@app.command()
 def serve(host: Optional[str] = None, port: Optional[int] = None, config: Optional[Path] = ConfigOpt) -> None:
     """Run the API (OpenAPI docs at /docs)."""
     import uvicorn

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from service.api import errors
+from service.api import auth, errors
 from service.api.context import AppContext
-from service.api.routes import campaigns, health, posts
+from service.api.routes import campaigns, export, health, metrics, posts, sources, summary
 from service.config import Settings
 
 DESCRIPTION = """Narrative and hoax monitoring for public-relations teams.
@@ -15,8 +15,12 @@ DESCRIPTION = """Narrative and hoax monitoring for public-relations teams.
 Search what the public says about a campaign, see counts over time, manage campaigns."""
 
 
-def create_app(settings: Settings | None = None, ctx: AppContext | None = None) -> FastAPI:
-    settings = settings or Settings()
+PUBLIC = (health,)  # every other router needs an API key (see service/api/auth.py)
+
+
+def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
+               auth_config: auth.AuthConfig | None = None) -> FastAPI:
+    settings = settings or (ctx.settings if ctx else Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -26,6 +30,14 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
 
     app = FastAPI(title="narrawatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for module in (health, posts, campaigns):
-        app.include_router(module.router)
+    app.state.auth = auth.AuthState.build(settings, auth_config)
+    for module in (health, posts, campaigns, sources, summary, export, metrics):
+        app.include_router(module.router,
+                           dependencies=[] if module in PUBLIC else [Depends(auth.require())])
+    app.include_router(auth.router, dependencies=[Depends(auth.require())])
+    from dashboards import install as install_dashboards
+
+    install_dashboards(app)
+    metrics.install(app)
+    app.add_middleware(auth.AuditMiddleware)
     return app

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
 
+from service.api.auth import Principal, authenticate, can_see_campaign
 from service.api.context import AppContext
 from service.api.deps import get_ctx
 from service.domain import Campaign
@@ -10,20 +11,34 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
 
 @router.get("", response_model=list[Campaign], summary="List campaigns")
-def list_campaigns(workspace: str | None = None, ctx: AppContext = Depends(get_ctx)) -> list[Campaign]:
+def list_campaigns(workspace: str | None = None, ctx: AppContext = Depends(get_ctx),
+                   principal: Principal = Depends(authenticate)) -> list[Campaign]:
+    if not principal.sees_all:
+        if workspace not in (None, principal.workspace):
+            return []
+        workspace = principal.workspace
     return ctx.store.list_campaigns(workspace)
 
 
+def _writable(principal: Principal, campaign: Campaign) -> None:
+    if not principal.sees_all and campaign.workspace != principal.workspace:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"this key manages workspace {principal.workspace!r} only, not {campaign.workspace!r}")
+
+
 @router.get("/{campaign_id}", response_model=Campaign, responses={404: {"description": "No such campaign"}})
-def get_campaign(campaign_id: str, ctx: AppContext = Depends(get_ctx)) -> Campaign:
+def get_campaign(campaign_id: str, ctx: AppContext = Depends(get_ctx),
+                 principal: Principal = Depends(authenticate)) -> Campaign:
     campaign = ctx.store.get_campaign(campaign_id)
-    if campaign is None:
+    if campaign is None or not can_see_campaign(principal, ctx.store, campaign_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"campaign {campaign_id!r} not found")
     return campaign
 
 
 @router.post("", response_model=Campaign, status_code=201, responses={409: {"description": "Id already used"}})
-def create_campaign(campaign: Campaign, ctx: AppContext = Depends(get_ctx)) -> Campaign:
+def create_campaign(campaign: Campaign, ctx: AppContext = Depends(get_ctx),
+                    principal: Principal = Depends(authenticate)) -> Campaign:
+    _writable(principal, campaign)
     if ctx.store.get_campaign(campaign.id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"campaign {campaign.id!r} already exists; use PUT to change it")
     ctx.store.put_campaign(campaign)
@@ -31,16 +46,22 @@ def create_campaign(campaign: Campaign, ctx: AppContext = Depends(get_ctx)) -> C
 
 
 @router.put("/{campaign_id}", response_model=Campaign, responses={400: {"description": "Id mismatch"}})
-def put_campaign(campaign_id: str, campaign: Campaign, ctx: AppContext = Depends(get_ctx)) -> Campaign:
+def put_campaign(campaign_id: str, campaign: Campaign, ctx: AppContext = Depends(get_ctx),
+                 principal: Principal = Depends(authenticate)) -> Campaign:
     if campaign.id != campaign_id:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the id in the body must match the id in the path")
+    _writable(principal, campaign)
+    existing = ctx.store.get_campaign(campaign_id)
+    if existing is not None and not principal.sees_all and existing.workspace != principal.workspace:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"campaign {campaign_id!r} not found")
     ctx.store.put_campaign(campaign)
     return campaign
 
 
 @router.delete("/{campaign_id}", status_code=204, responses={404: {"description": "No such campaign"}})
-def delete_campaign(campaign_id: str, purge_posts: bool = False, ctx: AppContext = Depends(get_ctx)) -> None:
-    if not ctx.store.remove_campaign(campaign_id):
+def delete_campaign(campaign_id: str, purge_posts: bool = False, ctx: AppContext = Depends(get_ctx),
+                    principal: Principal = Depends(authenticate)) -> None:
+    if not can_see_campaign(principal, ctx.store, campaign_id) or not ctx.store.remove_campaign(campaign_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"campaign {campaign_id!r} not found")
     if purge_posts:
         ctx.store.delete_by_campaign(campaign_id)

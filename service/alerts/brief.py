@@ -1,0 +1,60 @@
+"""The counter-narrative brief attached to every alert: what to answer, with what, and where."""
+from __future__ import annotations
+
+from service.domain import Campaign, Post
+
+
+def post_card(post: Post, chars: int = 280) -> dict:
+    return {"post_id": post.id, "platform": post.platform, "author": post.author, "url": post.url,
+            "created_at": post.created_at.isoformat(), "text": post.text[:chars],
+            "engagement": post.engagement.total, "sentiment": post.classification.sentiment,
+            "hoax": post.classification.hoax}
+
+
+def build_brief(campaign: Campaign | None, posts: list[Post], narrative: dict | None = None,
+                claims: dict[str, str] | None = None, answer: int = 3) -> dict:
+    debunks: dict[str, str] = dict(claims or {})
+    for p in posts:
+        c = p.classification
+        if c.matched_claim_id or c.matched_claim_url:
+            debunks.setdefault(c.matched_claim_id or c.matched_claim_url or "", c.matched_claim_url or "")
+    top = sorted(posts, key=lambda p: (-p.engagement.total, p.created_at))[:answer]
+    messages = list(campaign.key_messages) if campaign else []
+    debunk_list = [{"claim_id": k, "url": v} for k, v in debunks.items() if k or v]
+    reply = None
+    if messages or debunk_list:
+        parts = [messages[0]] if messages else []
+        if debunk_list and debunk_list[0]["url"]:
+            parts.append(f"Cek fakta: {debunk_list[0]['url']}")
+        reply = " ".join(parts)
+    return {
+        "campaign": campaign.id if campaign else None,
+        "campaign_name": campaign.name if campaign else None,
+        "debunks": debunk_list,
+        "key_messages": messages,
+        "answer_posts": [post_card(p) for p in top],
+        "narrative": {k: narrative.get(k) for k in ("id", "label", "keywords", "size", "first_seen",
+                                                     "seed_accounts", "hoax_share")} if narrative else None,
+        "suggested_reply": reply,
+    }
+
+
+def render_text(alert: dict, max_examples: int = 2) -> str:
+    """Plain-text rendering for Telegram and email (no markup: safe for any client)."""
+    brief = alert.get("brief") or {}
+    why = alert.get("why") or {}
+    lines = [f"[{alert['severity'].upper()}] {alert['title']}", f"Campaign: {alert['campaign']}  Rule: {alert['rule']}"]
+    figures = why.get("figures") or {}
+    if figures:
+        lines.append("Why: " + ", ".join(f"{k}={v}" for k, v in list(figures.items())[:8] if not isinstance(v, list)))
+    for ex in (why.get("examples") or [])[:max_examples]:
+        lines.append(f"- {ex.get('author')}: {str(ex.get('text'))[:160]}")
+    for d in brief.get("debunks") or []:
+        lines.append(f"Debunk: {d.get('url') or d.get('claim_id')}")
+    for m in (brief.get("key_messages") or [])[:3]:
+        lines.append(f"Key message: {m}")
+    for p in (brief.get("answer_posts") or [])[:3]:
+        if p.get("url"):
+            lines.append(f"Answer: {p['url']}")
+    lines.append(f"Alert id: {alert['id']}")
+    return "\n".join(lines)

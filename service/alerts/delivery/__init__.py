@@ -1,0 +1,1 @@
+"""Delivery channels and the durable outbox loop that drives them."""

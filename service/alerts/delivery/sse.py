@@ -1,0 +1,52 @@
+"""In-process fan-out of new alerts to Server-Sent-Events subscribers (the dashboard's live stream).
+
+Publishing is thread-safe (the engine runs in the ingest thread); each subscriber owns an asyncio queue on its
+event loop. Reconnecting clients send Last-Event-ID (the alert sequence number) and get the missed alerts from the
+alert store first, so the stream loses nothing across reconnects.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+
+
+class Broker:
+    def __init__(self, queue_size: int = 1000):
+        self._subs: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
+        self._lock = threading.Lock()
+        self.queue_size = queue_size
+
+    def subscribe(self) -> asyncio.Queue:
+        q: asyncio.Queue = asyncio.Queue(self.queue_size)
+        with self._lock:
+            self._subs.add((asyncio.get_running_loop(), q))
+        return q
+
+    def unsubscribe(self, q: asyncio.Queue) -> None:
+        with self._lock:
+            self._subs = {s for s in self._subs if s[1] is not q}
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subs)
+
+    def publish(self, seq: int, event: str, data: dict) -> None:
+        with self._lock:
+            subs = list(self._subs)
+        for loop, q in subs:
+            try:
+                loop.call_soon_threadsafe(_put, q, (seq, event, data))
+            except RuntimeError:  # loop closed: the subscriber is gone
+                self.unsubscribe(q)
+
+
+def _put(q: asyncio.Queue, item) -> None:
+    if q.full():  # a slow client drops the oldest event; it can catch up with Last-Event-ID
+        q.get_nowait()
+    q.put_nowait(item)
+
+
+def format_event(seq: int | None, event: str, data: dict) -> str:
+    head = f"id: {seq}\n" if seq is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, default=str, separators=(',', ':'))}\n\n"

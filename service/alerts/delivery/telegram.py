@@ -1,0 +1,24 @@
+"""Telegram Bot API sendMessage. The base URL is configurable so tests (and self-hosted Bot API servers) work."""
+from __future__ import annotations
+
+import httpx
+
+from service.alerts.delivery.base import Outcome
+
+
+def send_telegram(base_url: str, token: str, chat_id: str, text: str, timeout: float = 10.0) -> Outcome:
+    url = f"{base_url.rstrip('/')}/bot{token}/sendMessage"
+    body = {"chat_id": chat_id, "text": text[:4096], "disable_web_page_preview": True}
+    try:
+        with httpx.Client(timeout=timeout, trust_env=False) as c:
+            resp = c.post(url, json=body)
+    except httpx.HTTPError as exc:
+        return Outcome(False, None, f"{type(exc).__name__}: {str(exc).replace(token, '<token>')}", retry=True)
+    try:
+        ok = bool(resp.json().get("ok"))
+    except ValueError:
+        ok = False
+    if resp.status_code == 200 and ok:
+        return Outcome(True, 200)
+    retry = resp.status_code >= 500 or resp.status_code == 429
+    return Outcome(False, resp.status_code, f"telegram HTTP {resp.status_code}: {resp.text[:200]}", retry=retry)

@@ -1,0 +1,82 @@
+"""GET /export/posts: every matching post as CSV or NDJSON, streamed from Store.scan (no pagination limit)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from service.api.auth import Principal, authenticate, scoped_queries, scoped_scan
+from service.api.context import AppContext
+from service.api.deps import get_ctx
+from service.api.routes.posts import post_query
+from service.domain import Post
+from service.store.base import PostQuery
+
+router = APIRouter(prefix="/export", tags=["export"])
+
+CSV_COLUMNS = ["id", "created_at", "platform", "source", "author", "url", "lang", "sentiment", "sentiment_score",
+               "hoax", "hoax_score", "matched_claim_url", "campaigns", "hashtags", "likes", "reposts", "replies",
+               "views", "title", "text"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """Plain text for a spreadsheet: lists joined, and formula-looking text neutralised (CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_row(p: Post) -> list[str]:
+    c, e = p.classification, p.engagement
+    values = [p.id, p.created_at.isoformat(), p.platform, p.source, p.author, p.url, p.lang, c.sentiment,
+              c.sentiment_score, c.hoax, c.hoax_score, c.matched_claim_url, p.campaigns, p.hashtags, e.likes,
+              e.reposts, e.replies, e.views, p.title, p.text]
+    return [_cell(v) for v in values]
+
+
+def csv_lines(posts: Iterator[Post]) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for n, post in enumerate(posts, 1):
+        writer.writerow(csv_row(post))
+        if n % 200 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def ndjson_lines(posts: Iterator[Post]) -> Iterator[str]:
+    for post in posts:
+        yield json.dumps(post.model_dump(mode="json", exclude={"raw"}), ensure_ascii=False) + "\n"
+
+
+@router.get("/posts", summary="Export matching posts as CSV or NDJSON (streamed, oldest first)",
+            response_class=StreamingResponse,
+            responses={200: {"description": "A file download", "content": {
+                "text/csv": {"example": ",".join(CSV_COLUMNS) + "\r\n3f2a...,2024-11-01T08:00:00+00:00,mastodon,..."},
+                "application/x-ndjson": {"example": '{"id": "3f2a...", "text": "...", "campaigns": ["asean"]}\n'},
+            }}})
+def export_posts(format: Literal["csv", "ndjson"] = Query("csv", description="csv (spreadsheet) or ndjson"),
+                 query: PostQuery = Depends(post_query), ctx: AppContext = Depends(get_ctx),
+                 principal: Principal = Depends(authenticate)) -> StreamingResponse:
+    """Same filters as `GET /posts`, restricted to the caller's workspace; no page limit."""
+    posts = scoped_scan(ctx.store, scoped_queries(principal, ctx.store, query))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if format == "csv":
+        body, media = csv_lines(posts), "text/csv; charset=utf-8"
+    else:
+        body, media = ndjson_lines(posts), "application/x-ndjson"
+    return StreamingResponse(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="narrawatch-posts-{stamp}.{format}"'})

@@ -1,0 +1,1 @@
+"""Narrative analytics: trending terms, narrative clusters, spikes and coordinated posting."""

@@ -1,0 +1,44 @@
+"""The long-running worker: collectors feed the pipeline; the spool is replayed whenever the store is back."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from service.api.context import AppContext
+from service.claims import ClaimStore
+from service.store.base import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def drain_forever(ctx: AppContext, stop: threading.Event, every: float = 10.0) -> None:
+    while not stop.wait(every):
+        if ctx.pipeline.spool.batches():
+            try:
+                log.info("replayed %d spooled posts", ctx.pipeline.drain())
+            except StoreUnavailable as exc:
+                log.warning("store still unavailable: %s", exc)
+
+
+def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None = None) -> list[dict]:
+    """Collect from every configured source; `once` runs a single round (cron-style), else until SIGTERM/SIGINT."""
+    from collectors.scheduler import run_from_config
+
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    claims = ClaimStore(ctx.settings.data_dir / "claims.db")
+    drainer = None
+    if not once:
+        drainer = threading.Thread(target=drain_forever, args=(ctx, stop), daemon=True, name="spool-drain")
+        drainer.start()
+    try:
+        return run_from_config(ctx.settings.file_config, ctx.store.list_campaigns(),
+                               sink=lambda posts: ctx.pipeline.process(posts), claim_sink=claims.put,
+                               data_dir=ctx.settings.data_dir, once=once, stop_event=stop)
+    finally:
+        stop.set()
+        if drainer:
+            drainer.join(5)
