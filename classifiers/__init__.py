@@ -1,1 +1,50 @@
-"""Classify stage: language, sentiment, hoax suspicion, entities. Every classifier fills Post.lang/classification."""
+"""Classify stage: language, sentiment, hoax suspicion, entities. Every classifier fills Post.lang/classification.
+
+``load_default()`` returns the production chain built from the versioned artifacts in ``classifiers/models``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from .base import Chain, PostClassifier
+
+DEFAULT_MODEL_DIR = Path(__file__).with_name("models")
+
+__all__ = ["Chain", "PostClassifier", "load_default", "DEFAULT_MODEL_DIR"]
+
+
+def load_default(model_dir: Path | str | None = None, claims=None, campaigns: Iterable | None = None,
+                 extra_patterns: Iterable[dict] | None = None) -> Chain:
+    """LanguageDetector -> Normaliser -> Sentiment -> Hoax(+ClaimIndex) -> Entities, from shipped artifacts.
+
+    ``claims``: a ClaimIndex, or an iterable of dicts {id, text, url, verdict, title}, or None (empty index that
+    the collectors can fill later via ``chain.claims.add``). Raises ``ArtifactError`` if any artifact is missing;
+    there is no silent fallback. The spaCy tokenizer is built in a background thread and awaited on first use.
+    """
+    from .claims import ClaimIndex
+    from .entities import EntityTagger
+    from .hoax import HoaxClassifier, HoaxModel
+    from .language import LanguageDetector
+    from .linear import ArtifactError
+    from .nlp import warm_up
+    from .normalise import Normaliser
+    from .sentiment import SentimentClassifier, SentimentModel
+
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    if not model_dir.is_dir():
+        raise ArtifactError(f"model directory {model_dir} does not exist; run `python -m classifiers.training train`")
+    warm_up()
+    sentiment = SentimentModel.load(model_dir)
+    hoax = HoaxModel.load(model_dir)
+    if claims is None:
+        index = ClaimIndex()
+    elif isinstance(claims, ClaimIndex):
+        index = claims
+    else:
+        index = ClaimIndex.from_claims(claims)
+    norm = Normaliser()
+    chain = Chain(LanguageDetector(), norm, SentimentClassifier(sentiment, norm), HoaxClassifier(hoax, index, norm),
+                  EntityTagger(extra_patterns=extra_patterns, campaigns=campaigns))
+    chain.claims = index  # type: ignore[attr-defined]  # handle for the collectors to add fact-checks
+    return chain

@@ -1,0 +1,260 @@
+"""Train and evaluate the shipped models from shared/data.
+
+    python -m classifiers.training train    [--data ../shared/data] [--out classifiers/models]
+    python -m classifiers.training evaluate [--data ../shared/data] [--models classifiers/models]
+
+Sentiment (id): word 1-2-gram + char_wb 2-5-gram TF-IDF over normalised, negation-marked text; a class-balanced
+LogisticRegression and a class-balanced LinearSVC, soft-voted in logit space and folded into one linear head,
+then temperature-calibrated on the valid splits. Trained on SmSA-train + NusaX-ind-train + IndoLEM-train with every
+row that loosely matches (punctuation/case-insensitive) ANY test row of SmSA, NusaX-ind or IndoLEM removed, so one
+shipped model serves every evaluation; test splits are further de-duplicated against the training rows.
+Sentiment (en): the same recipe on NusaX-eng train. Hoax: word+char TF-IDF + LR on IDNHoaxCorpus (hoax/valid)
+and the 600 news articles, evaluated with GroupKFold by claim keyword / topic.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+
+from .data import (Split, dedup_against, find_data_dir, hoax_news, hoax_tweets, loose_key, sentiment_split)
+from .linear import LinearTextModel, from_parts
+from .normalise import mark_negation, normalise_many
+
+MODEL_VERSION = "2025.1"
+DEFAULT_MODEL_DIR = Path(__file__).with_name("models")
+ID_TRAIN_SETS = ("smsa", "nusax_ind", "indolem")
+SVM_SCALE = 3.0  # LinearSVC margins are ~3x smaller than LR logits; scaled before averaging
+
+
+def prep(texts: list[str], lang: str = "id") -> list[str]:
+    return [mark_negation(t) for t in normalise_many(list(texts), [lang] * len(texts))]
+
+
+def _vectorizers(word_max: int, char_max: int) -> list[tuple[str, TfidfVectorizer]]:
+    return [
+        ("w", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=word_max,
+                              token_pattern=r"\S+", lowercase=False, dtype=np.float32)),
+        ("c", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True,
+                              max_features=char_max, lowercase=False, dtype=np.float32)),
+    ]
+
+
+def _fit_temperature(logits: np.ndarray, y_idx: np.ndarray) -> float:
+    def nll(t: float) -> float:
+        return -log_softmax(logits / t, axis=1)[np.arange(len(y_idx)), y_idx].mean()
+    return float(minimize_scalar(nll, bounds=(0.05, 20), method="bounded").x)
+
+
+def _macro(y_true, y_pred) -> tuple[float, float]:
+    return float(f1_score(y_true, y_pred, average="macro")), float(accuracy_score(y_true, y_pred))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# sentiment
+def sentiment_training_sets(data_dir: Path) -> dict[str, list[Split]]:
+    """Training splits per model, with every row overlapping any evaluated test split removed (loose match)."""
+    test_keys: set[str] = set()
+    for ds in ("smsa", "nusax_ind", "indolem"):
+        test_keys |= {loose_key(t) for t in sentiment_split(data_dir, ds, "test").texts}
+    en_test = {loose_key(t) for t in sentiment_split(data_dir, "nusax_eng", "test").texts}
+    return {
+        "id": [dedup_against(sentiment_split(data_dir, ds, "train"), test_keys) for ds in ID_TRAIN_SETS],
+        "en": [dedup_against(sentiment_split(data_dir, "nusax_eng", "train"), en_test)],
+    }
+
+
+def _train_sentiment(train: list[Split], valid: list[Split], lang: str, word_max: int, char_max: int,
+                     log) -> tuple[LinearTextModel, dict]:
+    texts = prep([t for s in train for t in s.texts], lang)
+    y = np.array([l for s in train for l in s.labels])
+    parts = _vectorizers(word_max, char_max)
+    feats = FeatureUnion(parts)
+    X = feats.fit_transform(texts)
+    log(f"  [{lang}] {X.shape[0]} rows x {X.shape[1]} features")
+    lr = LogisticRegression(C=10, max_iter=3000, class_weight="balanced").fit(X, y)
+    svm = LinearSVC(C=0.5, class_weight="balanced").fit(X, y)
+    assert list(lr.classes_) == list(svm.classes_)
+    coef = 0.5 * (lr.coef_ + SVM_SCALE * svm.coef_)
+    intercept = 0.5 * (lr.intercept_ + SVM_SCALE * svm.intercept_)
+    # calibration: one temperature fitted by NLL on the valid splits (never on test)
+    vt = prep([t for s in valid for t in s.texts], lang)
+    vy = [l for s in valid for l in s.labels]
+    classes = list(lr.classes_)
+    z = feats.transform(vt) @ coef.T + intercept
+    temp = _fit_temperature(np.asarray(z), np.array([classes.index(l) for l in vy]))
+    log(f"  [{lang}] temperature {temp:.3f} fitted on {len(vt)} valid rows")
+    meta = {"lang": lang, "temperature": temp, "train_rows": int(X.shape[0]), "n_features": int(X.shape[1]),
+            "train_sets": {s.dataset: len(s) for s in train}}
+    return from_parts(parts, classes, coef / temp, intercept / temp, meta), meta
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# hoax
+def hoax_frame(data_dir: Path):
+    import pandas as pd
+
+    tw, nw = hoax_tweets(data_dir), hoax_news(data_dir)
+    tw["source"], nw["source"] = "idn_hoax_tweets", "id_hoax_news"
+    return pd.concat([tw, nw], ignore_index=True)
+
+
+def _hoax_parts() -> list[tuple[str, TfidfVectorizer]]:
+    return [("w", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True, max_features=40000,
+                                  token_pattern=r"\S+", lowercase=False, dtype=np.float32))]
+
+
+def _hoax_fit(texts: list[str], y: np.ndarray):
+    parts = _hoax_parts()
+    feats = FeatureUnion(parts)
+    X = feats.fit_transform(texts)
+    clf = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced").fit(X, y)
+    return parts, feats, clf
+
+
+def hoax_group_cv(df, texts: list[str], n_splits: int = 5) -> list[dict]:
+    """GroupKFold by claim keyword (tweets) / recovered topic (news): out-of-fold predictions, per source."""
+    y = df.y.to_numpy()
+    groups = df.group.to_numpy()
+    oof = np.zeros(len(df))
+    for tr, te in GroupKFold(n_splits=n_splits).split(texts, y, groups):
+        _, feats, clf = _hoax_fit([texts[i] for i in tr], y[tr])
+        oof[te] = clf.predict_proba(feats.transform([texts[i] for i in te]))[:, 1]
+    rows = []
+    for src in ("idn_hoax_tweets", "id_hoax_news", "all"):
+        m = np.ones(len(df), bool) if src == "all" else (df.source == src).to_numpy()
+        f1, acc = _macro(y[m], oof[m] >= 0.5)
+        auc = float(roc_auc_score(y[m], oof[m])) if len(set(y[m])) > 1 else float("nan")
+        rows.append({"dataset": f"hoax:{src}", "split": f"groupkfold{n_splits}", "n": int(m.sum()),
+                     "macro_f1": f1, "accuracy": acc, "roc_auc": auc, "groups": int(len(set(groups[m])))})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def train(data_dir: Path, out_dir: Path, log=print) -> dict:
+    """Train every model from ``data_dir``, write artifacts + MODEL_CARD.md into ``out_dir``, return metrics."""
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    t0 = time.time()
+    sets = sentiment_training_sets(data_dir)
+    id_valid = [sentiment_split(data_dir, ds, "valid") for ds in ID_TRAIN_SETS]
+    sent_id, meta_id = _train_sentiment(sets["id"], id_valid, "id", 150_000, 200_000, log)
+    sent_en, meta_en = _train_sentiment(sets["en"], [sentiment_split(data_dir, "nusax_eng", "valid")], "en",
+                                        20_000, 40_000, log)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sent_id.meta["version"] = sent_en.meta["version"] = MODEL_VERSION
+    sent_id.save(out_dir, "sentiment_id")
+    sent_en.save(out_dir, "sentiment_en")
+    log(f"  sentiment done in {time.time() - t0:.0f}s")
+
+    df = hoax_frame(data_dir)
+    texts = prep(df.text.tolist(), "id")
+    cv_rows = hoax_group_cv(df, texts)
+    parts, feats, clf = _hoax_fit(texts, df.y.to_numpy())
+    hoax = from_parts(parts, clf.classes_, clf.coef_, clf.intercept_,
+                      {"version": MODEL_VERSION, "train_rows": len(df), "threshold": 0.5,
+                       "groups": int(df.group.nunique())})
+    hoax.save(out_dir, "hoax_id")
+    log(f"  hoax done in {time.time() - t0:.0f}s")
+
+    rows = evaluate(data_dir, out_dir, include_recorded=False) + cv_rows
+    manifest = {"version": MODEL_VERSION, "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "models": {"sentiment_id": meta_id, "sentiment_en": meta_en, "hoax_id": hoax.meta},
+                "metrics": rows}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_model_card(out_dir, manifest)
+    return manifest
+
+
+def evaluate(data_dir: Path, model_dir: Path | None = None, write_card: bool = False,
+             include_recorded: bool = True) -> list[dict]:
+    """Score the shipped sentiment artifacts on every valid/test split (tests de-duplicated against training).
+
+    The hoax model's GroupKFold rows need retraining per fold, so they are taken from the manifest written at
+    training time (``split`` ends in ``(recorded)``) when ``include_recorded``.
+    """
+    from .sentiment import SentimentModel
+
+    data_dir = Path(data_dir)
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    sm = SentimentModel.load(model_dir)
+    sets = sentiment_training_sets(data_dir)
+    train_keys = {lang: {loose_key(t) for s in splits for t in s.texts} for lang, splits in sets.items()}
+    rows = []
+    for ds in ("smsa", "nusax_ind", "indolem", "nusax_eng"):
+        lang = "en" if ds == "nusax_eng" else "id"
+        for split in ("valid", "test"):
+            raw = sentiment_split(data_dir, ds, split)
+            s = dedup_against(raw, train_keys[lang]) if split == "test" else raw
+            probs = sm.predict_proba(s.texts, lang)
+            classes = sm.classes(lang)
+            if ds == "indolem":  # binary set: compare positive vs negative only
+                ci = [classes.index("negative"), classes.index("positive")]
+                pred = np.array(["negative", "positive"])[probs[:, ci].argmax(1)]
+            else:
+                pred = np.array(classes)[probs.argmax(1)]
+            f1, acc = _macro(s.labels, pred)
+            rows.append({"dataset": ds, "split": split, "n": len(s), "n_raw": len(raw), "macro_f1": f1,
+                         "accuracy": acc})
+    manifest = model_dir / "manifest.json"
+    if include_recorded and manifest.is_file():
+        for r in json.loads(manifest.read_text(encoding="utf-8")).get("metrics", []):
+            if r["dataset"].startswith("hoax:"):
+                rows.append({**r, "split": f"{r['split']} (recorded)"})
+    return rows
+
+
+def write_model_card(out_dir: Path, manifest: dict) -> None:
+    rows = manifest["metrics"]
+    table = "\n".join(
+        f"| {r['dataset']} | {r['split']} | {r['n']} | {r['macro_f1'] * 100:.1f} | {r['accuracy'] * 100:.1f} | "
+        f"{r.get('roc_auc', float('nan')) * 100:.1f} |" if "roc_auc" in r else
+        f"| {r['dataset']} | {r['split']} | {r['n']} | {r['macro_f1'] * 100:.1f} | {r['accuracy'] * 100:.1f} | |"
+        for r in rows)
+    sizes = "\n".join(f"- `{p.name}`: {p.stat().st_size / 1e6:.2f} MB" for p in sorted(out_dir.glob("*.np*")))
+    card = (Path(__file__).with_name("resources") / "MODEL_CARD.template.md").read_text(encoding="utf-8")
+    card = card.replace("{{VERSION}}", manifest["version"]).replace("{{DATE}}", manifest["trained_at"])
+    card = card.replace("{{TABLE}}", table).replace("{{SIZES}}", sizes)
+    card = card.replace("{{TRAIN}}", json.dumps(manifest["models"], indent=1, ensure_ascii=False))
+    (out_dir / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+
+
+def _print_table(rows: list[dict]) -> None:
+    print(f"{'dataset':24s} {'split':14s} {'n':>6s} {'macro_f1':>9s} {'accuracy':>9s} {'roc_auc':>8s}")
+    for r in rows:
+        auc = f"{r['roc_auc'] * 100:8.1f}" if "roc_auc" in r else ""
+        print(f"{r['dataset']:24s} {r['split']:14s} {r['n']:6d} {r['macro_f1'] * 100:9.1f} {r['accuracy'] * 100:9.1f} {auc}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m classifiers.training")
+    ap.add_argument("command", choices=["train", "evaluate"])
+    ap.add_argument("--data", type=Path, default=None, help="shared/data dir (default: NW_DATA_ROOT or walk up)")
+    ap.add_argument("--out", "--models", dest="models", type=Path, default=DEFAULT_MODEL_DIR)
+    a = ap.parse_args(argv)
+    data = a.data or find_data_dir()
+    if data is None or not Path(data).is_dir():
+        print("data dir not found: pass --data or set NW_DATA_ROOT", file=sys.stderr)
+        return 2
+    if a.command == "train":
+        rows = train(data, a.models, log=lambda m: print(m, file=sys.stderr))["metrics"]
+    else:
+        rows = evaluate(data, a.models)
+    _print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

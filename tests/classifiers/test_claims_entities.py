@@ -1,0 +1,69 @@
+from datetime import datetime
+
+from classifiers.claims import ClaimIndex
+from classifiers.entities import EntityTagger
+from service.domain import Campaign, Post
+
+CLAIMS = [
+    {"id": "c1", "title": "[HOAKS] Vaksin COVID-19 mengandung microchip",
+     "text": "Vaksin COVID-19 mengandung microchip untuk melacak keberadaan warga", "url": "u1", "verdict": "hoax"},
+    {"id": "c2", "title": "[SALAH] Presiden naikkan gaji sendiri 10 kali lipat",
+     "text": "Presiden menaikkan gajinya sendiri sepuluh kali lipat lewat Perpres baru", "url": "u2",
+     "verdict": "false"},
+]
+
+
+def test_near_duplicate_matches_with_minhash():
+    idx = ClaimIndex.from_claims(CLAIMS)
+    m = idx.match("Vaksin COVID-19 mengandung microchip untuk melacak keberadaan warga!!! sebarkan", threshold=0.5)
+    assert m and m[0].claim_id == "c1" and "minhash" in m[0].method and m[0].url == "u1"
+
+
+def test_paraphrase_matches():
+    idx = ClaimIndex.from_claims(CLAIMS)
+    m = idx.match("katanya vaksin covid ada microchip buat lacak warga, hati2")
+    assert m and m[0].claim_id == "c1" and m[0].score >= 0.45
+    m = idx.match("presiden naikin gaji nya sendiri 10x lipat lewat perpres")
+    assert m and m[0].claim_id == "c2"
+
+
+def test_unrelated_text_does_not_match():
+    idx = ClaimIndex.from_claims(CLAIMS)
+    assert idx.match("Harga cabai di pasar induk naik menjelang lebaran") == []
+    assert idx.match("Timnas menang 2-0 atas Vietnam tadi malam") == []
+    assert ClaimIndex().match("apa saja") == []
+
+
+def test_add_after_build():
+    idx = ClaimIndex.from_claims(CLAIMS)
+    idx.match("warm up")
+    idx.add("c3", "Air garam bisa menggantikan listrik PLN di rumah", "u3", "hoax")
+    assert idx.match("air garam bisa gantikan listrik pln")[0].claim_id == "c3"
+
+
+def test_entities_gazetteer_and_campaign_patterns():
+    camp = Campaign(id="mbg", name="MBG", keywords=["makan bergizi gratis"], hashtags=["MBGSehat"])
+    tagger = EntityTagger(campaigns=[camp], extra_patterns=[{"label": "PROGRAM", "pattern": "Sekolah Rakyat"}])
+    ents = tagger.entities(["Ketua KPU dan Bawaslu dipanggil DPR; Gubernur Jawa Barat bahas Makan Bergizi Gratis "
+                            "dan sekolah rakyat di Bandung"])[0]
+    for e in ("ROLE:Ketua KPU", "ORG:Bawaslu", "ORG:DPR", "ROLE:Gubernur", "LOC:Jawa Barat",
+              "CAMPAIGN:Makan Bergizi Gratis", "PROGRAM:sekolah rakyat", "LOC:Bandung"):
+        assert e in ents, (e, ents)
+    # acronyms are case-sensitive: ordinary words do not become entities
+    assert tagger.entities(["pan di dapur, ma dan bi pergi"])[0] == []
+
+
+def test_chain_end_to_end(chain):
+    posts = [Post(source="t", native_id=str(i), text=t, created_at=datetime(2024, 5, 1)) for i, t in enumerate([
+        "Awas!! vaksin covid ada microchip buat lacak warga, jangan mau disuntik",
+        "Pelayanan Kemenkes di Jakarta sangat bagus dan cepat, mantap",
+        "The service was terrible and the staff were rude",
+    ])]
+    chain.classify(posts)
+    a, b, c = (p.classification for p in posts)
+    assert posts[0].lang == "id" and posts[2].lang == "en"
+    assert a.hoax and a.matched_claim_id == "tbh-1" and a.matched_claim_url
+    assert a.hoax_reasons[0].startswith("matched debunked claim tbh-1")
+    assert b.sentiment == "positive" and 0 <= b.sentiment_score <= 1 and not b.matched_claim_id
+    assert "ORG:Kemenkes" in b.entities and "LOC:Jakarta" in b.entities
+    assert c.sentiment == "negative"
