@@ -6,7 +6,7 @@ import signal
 import threading
 
 from service.api.context import AppContext
-from service.claims import ClaimStore
+from service.classify import claim_store
 from service.store.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,22 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    claims = ClaimStore(ctx.settings.data_dir / "claims.db")
+    claims = claim_store(ctx.settings)
+    index = getattr(ctx.pipeline.classifier, "claims", None)
+
+    def keep_claims(items: list[dict]) -> None:
+        """Persist fact-checks, then let this process's claim matcher use them at once."""
+        claims.put(items)
+        for c in items if index is not None else []:
+            index.add(str(c["id"]), c.get("claim") or c.get("title") or "", c.get("url"), c.get("verdict"),
+                      c.get("title"))
     drainer = None
     if not once:
         drainer = threading.Thread(target=drain_forever, args=(ctx, stop), daemon=True, name="spool-drain")
         drainer.start()
     try:
         return run_from_config(ctx.settings.file_config, ctx.store.list_campaigns(),
-                               sink=lambda posts: ctx.pipeline.process(posts), claim_sink=claims.put,
+                               sink=lambda posts: ctx.pipeline.process(posts), claim_sink=keep_claims,
                                data_dir=ctx.settings.data_dir, once=once, stop_event=stop)
     finally:
         stop.set()
