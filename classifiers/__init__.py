@@ -20,29 +20,31 @@ def load_default(model_dir: Path | str | None = None, claims=None, campaigns: It
 
     ``claims``: a ClaimIndex, or an iterable of dicts {id, text, url, verdict, title}, or None (empty index that
     the collectors can fill later via ``chain.claims.add``). Raises ``ArtifactError`` if any artifact is missing;
-    there is no silent fallback. The spaCy tokenizer is built in a background thread and awaited on first use.
+    there is no silent fallback. Every model (and the claim index) reads one shared ``TermSpace``, so each post is
+    normalised and analysed once per batch. spaCy is not used in the hot path.
     """
     from .claims import ClaimIndex
     from .entities import EntityTagger
+    from .features import TermSpace
     from .hoax import HoaxClassifier, HoaxModel
     from .language import LanguageDetector
     from .linear import ArtifactError
-    from .nlp import warm_up
     from .normalise import Normaliser
     from .sentiment import SentimentClassifier, SentimentModel
 
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
     if not model_dir.is_dir():
         raise ArtifactError(f"model directory {model_dir} does not exist; run `python -m classifiers.training train`")
-    warm_up()
-    sentiment = SentimentModel.load(model_dir)
-    hoax = HoaxModel.load(model_dir)
+    space = TermSpace()
+    sentiment = SentimentModel.load(model_dir, space)
+    hoax = HoaxModel.load(model_dir, space)
     if claims is None:
         index = ClaimIndex()
     elif isinstance(claims, ClaimIndex):
         index = claims
     else:
         index = ClaimIndex.from_claims(claims)
+    index.attach(space)
     norm = Normaliser()
     chain = Chain(LanguageDetector(), norm, SentimentClassifier(sentiment, norm), HoaxClassifier(hoax, index, norm),
                   EntityTagger(extra_patterns=extra_patterns, campaigns=campaigns))

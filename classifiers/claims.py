@@ -1,11 +1,13 @@
 """Claim matching: compare posts with known debunked claims (fact-checker items fed by the collectors).
 
 Two signals:
-- near-duplicates: MinHash LSH (datasketch) over word 3-shingles of the normalised text; the score is the
-  estimated Jaccard similarity (method ``minhash``);
-- paraphrases: cosine similarity of word 1-2-gram + char_wb 3-5-gram TF-IDF vectors fitted on the claim texts
-  (method ``tfidf``).
-A claim's score is the larger of the two. The TF-IDF space is rebuilt lazily after ``add``.
+- near-duplicates: MinHash (64 permutations, crc32 of word 3-shingles, computed for a whole batch in numpy) with
+  LSH banding (14 bands x 4 rows, the bands datasketch picks for threshold 0.5) over the normalised text; the score
+  is the estimated Jaccard similarity (method ``minhash``);
+- paraphrases: cosine similarity of word 1-2-gram (whitespace tokens) + char_wb 3-5-gram TF-IDF vectors fitted on
+  the claim texts (method ``tfidf``). Posts are vectorised through the chain's shared ``TermSpace`` when one is
+  attached (``attach``), so a post's text is analysed once for every model.
+A claim's score is the larger of the two. The TF-IDF space and LSH tables are rebuilt lazily after ``add``.
 """
 from __future__ import annotations
 
@@ -15,21 +17,26 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
-from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
+import scipy.sparse as sp
 
+from .features import DocFeatures, TermSpace, blocks_from_vectorizers
 from .normalise import normalise, normalise_many
 
 NUM_PERM = 64
-LSH_THRESHOLD = 0.5
+LSH_BANDS, LSH_ROWS = 14, 4  # = datasketch MinHashLSH(threshold=0.5, num_perm=64) optimal (b, r)
 DEFAULT_THRESHOLD = 0.45
 _WORD = re.compile(r"\w+")
 # claim prefixes fact-checkers put before the claim itself; stripped so they do not dominate similarity
 _LABEL_PREFIX = re.compile(r"^\s*\[?\s*(hoaks|hoax|salah|disinformasi|misinformasi|cek fakta|keliru|fitnah)\s*\]?\s*[:\-–]?\s*",
                            re.I)
-_PERMS = MinHash(num_perm=NUM_PERM, seed=7)  # permutations generated once, shared by every MinHash
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
+_rng = np.random.RandomState(7)
+_PERM_A = _rng.randint(1, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
+_PERM_B = _rng.randint(0, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
+_BAND_MIX = _rng.randint(1, (1 << 63) - 1, size=LSH_ROWS, dtype=np.uint64) | np.uint64(1)
 
 
 @dataclass(frozen=True)
@@ -58,19 +65,30 @@ def _shingles(norm: str, k: int = 3) -> list[bytes]:
     return [" ".join(words[i:i + k]).encode() for i in range(len(words) - k + 1)]
 
 
-def _crc(b: bytes) -> int:
-    return zlib.crc32(b)
+def minhash_many(norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures (n, NUM_PERM) uint64 of many texts at once, and a mask of texts that had shingles."""
+    crc = zlib.crc32
+    hv: list[int] = []
+    starts: list[int] = []
+    has = np.zeros(len(norms), dtype=bool)
+    for i, norm in enumerate(norms):
+        sh = _shingles(norm)
+        if sh:
+            has[i] = True
+            starts.append(len(hv))
+            hv.extend(map(crc, sh))
+    sig = np.full((len(norms), NUM_PERM), _MAX_HASH, dtype=np.uint64)
+    if hv:
+        h = np.asarray(hv, dtype=np.uint64)[:, None]
+        phv = ((h * _PERM_A + _PERM_B) % _MERSENNE) & _MAX_HASH
+        sig[has] = np.minimum.reduceat(phv, np.asarray(starts), axis=0)
+    return sig, has
 
 
-def _minhash(norm: str) -> MinHash | None:
-    sh = _shingles(norm)
-    if not sh:
-        return None
-    # hash with crc32 (fast, deterministic) and apply the shared permutations in one vectorised step
-    m = MinHash(num_perm=NUM_PERM, seed=7, hashfunc=_crc, permutations=_PERMS.permutations,
-                scheme=_PERMS.scheme)
-    m.update_batch(sh)
-    return m
+def _band_keys(sig: np.ndarray) -> np.ndarray:
+    """(n, LSH_BANDS) uint64 keys, one mixed hash per band of LSH_ROWS signature values."""
+    bands = sig[:, :LSH_BANDS * LSH_ROWS].reshape(len(sig), LSH_BANDS, LSH_ROWS)
+    return (bands * _BAND_MIX).sum(axis=2) + np.arange(LSH_BANDS, dtype=np.uint64)
 
 
 class ClaimIndex:
@@ -78,12 +96,19 @@ class ClaimIndex:
         self.claims: dict[str, Claim] = {}
         self._norm: dict[str, str] = {}
         self._pending: dict[str, str] = {}
-        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-        self._mh: dict[str, MinHash] = {}
+        self._sig: dict[str, np.ndarray] = {}
+        self._buckets: dict[int, list[str]] = {}
         self._dirty = True
         self._ids: list[str] = []
-        self._vecs: tuple[TfidfVectorizer, TfidfVectorizer] | None = None
+        self._blocks = None
         self._matrix = None
+        self._space: TermSpace | None = None
+
+    def attach(self, space: TermSpace) -> "ClaimIndex":
+        """Vectorise through a shared TermSpace (the chain's), so posts are analysed once for all models."""
+        self._space = space
+        self._dirty = True
+        return self
 
     def __len__(self) -> int:
         return len(self.claims)
@@ -93,7 +118,7 @@ class ClaimIndex:
         """Build from dicts with keys id, text, url, verdict, title (url/verdict/title optional)."""
         idx = cls()
         for it in items:
-            idx.add(str(it["id"]), it.get("text") or it.get("title") or "", it.get("url"), it.get("verdict"),
+            idx.add(str(it["id"]), it.get("text") or it.get("claim") or it.get("title") or "", it.get("url"), it.get("verdict"),
                     it.get("title"))
         return idx
 
@@ -104,13 +129,16 @@ class ClaimIndex:
         body = f"{head}. {text}" if head and head.lower() not in text.lower() else text
         if not body:
             return
-        if claim_id in self._mh:
-            self._lsh.remove(claim_id)
-            del self._mh[claim_id]
+        self._sig.pop(claim_id, None)
         self.claims[claim_id] = Claim(claim_id, text, url, verdict, title)
         self._norm.pop(claim_id, None)
         self._pending[claim_id] = body
         self._dirty = True
+
+    def prepare(self) -> None:
+        """Build the TF-IDF space and LSH tables now if claims were added since the last build."""
+        if self._dirty:
+            self._rebuild()
 
     def _rebuild(self) -> None:
         # normalisation is deferred to the first match so that building an index at start-up stays cheap
@@ -121,42 +149,58 @@ class ClaimIndex:
                     self.claims.pop(cid, None)
                     continue
                 self._norm[cid] = norm
-                mh = _minhash(norm)
-                if mh is not None:
-                    self._lsh.insert(cid, mh)
-                    self._mh[cid] = mh
             self._pending = {}
         self._ids = list(self._norm)
         self._dirty = False
+        self._buckets = {}
         if not self._ids:
             return
         docs = [self._norm[i] for i in self._ids]
-        wv = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\w+", lowercase=False)
+        sig, has = minhash_many(docs)
+        self._sig = {cid: sig[k] for k, cid in enumerate(self._ids) if has[k]}
+        for k, cid in enumerate(self._ids):
+            if has[k]:
+                for key in _band_keys(sig[k:k + 1])[0].tolist():
+                    self._buckets.setdefault(key, []).append(cid)
+        wv = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+", lowercase=False)
         cv = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False)
-        self._matrix = self._stack(wv.fit_transform(docs), cv.fit_transform(docs))
-        self._vecs = (wv, cv)
-        self._dirty = False
+        self._matrix = self._stack([wv.fit_transform(docs), cv.fit_transform(docs)])
+        self._matrixT = self._matrix.T.tocsr()
+        if self._space is None:
+            self._space = TermSpace()
+        self._blocks = blocks_from_vectorizers(self._space, [("w", wv), ("c", cv)])
 
     @staticmethod
-    def _stack(a, b):
-        return normalize(hstack([a, b]).tocsr())
+    def _stack(mats):
+        return normalize(sp.hstack(mats).tocsr())
 
     def match_many(self, texts: list[str], threshold: float = DEFAULT_THRESHOLD, top_k: int = 3,
-                   normalised: list[str] | None = None) -> list[list[ClaimMatch]]:
+                   normalised: list[str] | None = None, features: DocFeatures | None = None) -> list[list[ClaimMatch]]:
+        """``normalised``/``features``: the texts' normalised form / shared-space features, if already computed."""
         if self._dirty:
             self._rebuild()
         if not self._ids:
             return [[] for _ in texts]
         norms = normalised if normalised is not None else [normalise(_LABEL_PREFIX.sub("", t)) for t in texts]
-        wv, cv = self._vecs
-        sims = (self._stack(wv.transform(norms), cv.transform(norms)) @ self._matrix.T).toarray()
-        out: list[list[ClaimMatch]] = []
-        for i, norm in enumerate(norms):
+        if features is None or features.space is not self._space or features.version != self._space.version:
+            features = self._space.featurise(norms, negation=False)
+        sims = (self._stack([b.transform(features, negation=False) for b in self._blocks]) @ self._matrixT).toarray()
+        sig, has = minhash_many(norms)
+        keys = _band_keys(sig).tolist()
+        buckets, sigs = self._buckets, self._sig
+        cand_rows = np.flatnonzero(sims.max(axis=1) >= threshold) if sims.size else np.zeros(0, int)
+        out: list[list[ClaimMatch]] = [[] for _ in norms]
+        todo = set(cand_rows.tolist())
+        for i in range(len(norms)):
+            if has[i] and any(k in buckets for k in keys[i]):
+                todo.add(i)
+        for i in sorted(todo):
             scores: dict[str, tuple[float, str]] = {}
-            mh = _minhash(norm)
-            if mh is not None:
-                for cid in self._lsh.query(mh):
-                    scores[cid] = (float(mh.jaccard(self._mh[cid])), "minhash")
+            if has[i]:
+                for k in keys[i]:
+                    for cid in buckets.get(k, ()):
+                        if cid not in scores:
+                            scores[cid] = (float(np.count_nonzero(sig[i] == sigs[cid])) / NUM_PERM, "minhash")
             row = sims[i]
             for j in np.flatnonzero(row >= threshold):
                 cid = self._ids[j]
@@ -164,8 +208,8 @@ class ClaimIndex:
                 if row[j] > prev:  # a near-duplicate keeps the larger of its Jaccard and cosine scores
                     scores[cid] = (float(row[j]), "minhash+tfidf" if how else "tfidf")
             hits = sorted(((s, m, cid) for cid, (s, m) in scores.items() if s >= threshold), reverse=True)[:top_k]
-            out.append([ClaimMatch(cid, self.claims[cid].url, self.claims[cid].title, round(min(1.0, s), 4), m,
-                                   self.claims[cid].verdict) for s, m, cid in hits])
+            out[i] = [ClaimMatch(cid, self.claims[cid].url, self.claims[cid].title, round(min(1.0, s), 4), m,
+                                 self.claims[cid].verdict) for s, m, cid in hits]
         return out
 
     def match(self, text: str, threshold: float = DEFAULT_THRESHOLD, top_k: int = 3) -> list[ClaimMatch]:

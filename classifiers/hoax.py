@@ -4,12 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from service.domain import Post
 
 from .claims import ClaimIndex
+from .features import DocFeatures, TermSpace
 from .linear import LinearTextModel
-from .normalise import Normaliser, mark_negation
+from .normalise import Normaliser
 
 HOAX_THRESHOLD = 0.5
 CLAIM_THRESHOLD = 0.45
@@ -18,28 +20,38 @@ MODEL_WEIGHT = 0.6  # the model alone is a weak, topic-level signal: it can rais
 
 
 class HoaxModel:
-    def __init__(self, model: LinearTextModel):
+    def __init__(self, model: LinearTextModel, space: TermSpace | None = None):
         self.model = model
-        self._names = model.feature_names()
-        self._coef = model.clf.coef_[0]
+        self.space = space if space is not None else TermSpace()
+        self.head = model.fast_head(self.space)
+        self._names = np.array([n.split(":", 1)[1] for n in model.feature_names()], dtype=object)
+        classes = list(model.classes)
+        # binary LogisticRegression: one coefficient row scoring classes[1]
+        self._sign = 1.0 if classes.index("1" if "1" in classes else classes[1]) == 1 else -1.0
 
     @classmethod
-    def load(cls, model_dir: Path) -> "HoaxModel":
-        return cls(LinearTextModel.load(model_dir, "hoax_id"))
+    def load(cls, model_dir: Path, space: TermSpace | None = None) -> "HoaxModel":
+        return cls(LinearTextModel.load(model_dir, "hoax_id"), space)
 
     def score(self, norm_texts: list[str], n_reasons: int = 3) -> tuple[np.ndarray, list[list[str]]]:
-        texts = [mark_negation(t) for t in norm_texts]
-        X = self.model.features.transform(texts)
-        probs = self.model.clf.predict_proba(X)[:, list(self.model.classes).index("1")] \
-            if "1" in self.model.classes else self.model.clf.predict_proba(X)[:, 1]
-        X = X.tocsr()
+        return self.score_features(self.space.featurise(norm_texts), n_reasons)
+
+    def score_features(self, feats: DocFeatures, n_reasons: int = 3) -> tuple[np.ndarray, list[list[str]]]:
+        mats = self.head.matrices(feats)
+        z = self.head.decision(feats, mats=mats)[:, 0]
+        probs = 1.0 / (1.0 + np.exp(-self._sign * z))
+        # reasons: per row, the n-grams with the largest positive contribution, vectorised over the batch
+        X = sp.hstack(mats, format="csr") if len(mats) > 1 else mats[0]
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        contrib = self._sign * X.data * self.head.coef[0, X.indices]
+        order = np.lexsort((-contrib, rows))
+        starts = X.indptr[:-1]
         reasons: list[list[str]] = []
+        names, cols_sorted, contrib_sorted = self._names, X.indices[order], contrib[order]
         for i in range(X.shape[0]):
-            lo, hi = X.indptr[i], X.indptr[i + 1]
-            cols, vals = X.indices[lo:hi], X.data[lo:hi]
-            contrib = vals * self._coef[cols]
-            top = np.argsort(-contrib)[:n_reasons]
-            reasons.append([self._names[cols[j]].split(":", 1)[1] for j in top if contrib[j] > 0])
+            lo = starts[i]
+            hi = min(lo + n_reasons, X.indptr[i + 1])
+            reasons.append([names[cols_sorted[j]] for j in range(lo, hi) if contrib_sorted[j] > 0])
         return probs, reasons
 
 
@@ -63,9 +75,12 @@ class HoaxClassifier:
         if not posts:
             return posts
         norms = self.normaliser.get_many(posts)
-        probs, feats = self.model.score(norms)
-        matches = self.claims.match_many([p.text for p in posts], self.claim_threshold, top_k=1, normalised=norms) \
-            if len(self.claims) else [[] for _ in posts]
+        if len(self.claims):
+            self.claims.prepare()  # may add the claims' terms to the shared space: do it before featurising
+        doc_feats = self.normaliser.features_many(posts, self.model.space)
+        probs, feats = self.model.score_features(doc_feats)
+        matches = self.claims.match_many([p.text for p in posts], self.claim_threshold, top_k=1, normalised=norms,
+                                         features=doc_feats) if len(self.claims) else [[] for _ in posts]
         for post, prob, top, ms in zip(posts, probs, feats, matches):
             c = post.classification
             applies = post.lang in MODEL_LANGS

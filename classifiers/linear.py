@@ -61,6 +61,14 @@ class LinearTextModel:
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.pipeline.predict_proba(texts)
 
+    def fast_head(self, space=None):
+        """A ``FastLinearHead`` over a shared ``TermSpace`` computing the same scores as ``pipeline`` (see features)."""
+        from .features import FastLinearHead, TermSpace, blocks_from_vectorizers
+
+        space = space if space is not None else TermSpace()
+        return FastLinearHead(blocks_from_vectorizers(space, self.features.transformer_list), self.clf.coef_,
+                              self.clf.intercept_)
+
     def feature_names(self) -> np.ndarray:
         names: list[str] = []
         for name, v in self.features.transformer_list:

@@ -7,18 +7,26 @@ import numpy as np
 
 from service.domain import Post
 
+from scipy.special import softmax
+
+from .features import DocFeatures, TermSpace
 from .linear import LinearTextModel
-from .normalise import Normaliser, mark_negation, normalise_many
+from .normalise import Normaliser, normalise_many
 
 
 class SentimentModel:
-    def __init__(self, models: dict[str, LinearTextModel]):
+    """Per-language linear models. Prediction runs through ``FastLinearHead``s over a shared ``TermSpace`` (same
+    scores as the scikit-learn pipelines, without re-analysing the text per vectorizer)."""
+
+    def __init__(self, models: dict[str, LinearTextModel], space: TermSpace | None = None):
         self.models = models
+        self.space = space if space is not None else TermSpace()
+        self.heads = {lang: m.fast_head(self.space) for lang, m in models.items()}
 
     @classmethod
-    def load(cls, model_dir: Path) -> "SentimentModel":
+    def load(cls, model_dir: Path, space: TermSpace | None = None) -> "SentimentModel":
         return cls({"id": LinearTextModel.load(model_dir, "sentiment_id"),
-                    "en": LinearTextModel.load(model_dir, "sentiment_en")})
+                    "en": LinearTextModel.load(model_dir, "sentiment_en")}, space)
 
     def _model(self, lang: str | None) -> LinearTextModel:
         return self.models["en"] if lang == "en" else self.models["id"]
@@ -28,7 +36,11 @@ class SentimentModel:
 
     def predict_proba(self, texts: list[str], lang: str | None = "id", normalised: bool = False) -> np.ndarray:
         norm = list(texts) if normalised else normalise_many(list(texts), [lang] * len(texts))
-        return self._model(lang).predict_proba([mark_negation(t) for t in norm])
+        return self.predict_proba_features(self.space.featurise(norm), lang)
+
+    def predict_proba_features(self, feats: DocFeatures, lang: str | None = "id") -> np.ndarray:
+        head = self.heads["en" if lang == "en" else "id"]
+        return softmax(head.decision(feats), axis=1)
 
 
 class SentimentClassifier:
@@ -41,12 +53,12 @@ class SentimentClassifier:
     def classify(self, posts: list[Post]) -> list[Post]:
         if not posts:
             return posts
-        norms = self.normaliser.get_many(posts)
+        feats = self.normaliser.features_many(posts, self.model.space)
         by_lang: dict[str, list[int]] = {}
         for i, p in enumerate(posts):
             by_lang.setdefault("en" if p.lang == "en" else "id", []).append(i)
         for lang, idx in by_lang.items():
-            probs = self.model.predict_proba([norms[i] for i in idx], lang, normalised=True)
+            probs = self.model.predict_proba_features(feats if len(idx) == len(posts) else feats.subset(idx), lang)
             classes = self.model.classes(lang)
             for i, row in zip(idx, probs):
                 k = int(row.argmax())

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/venv.sh
+bash scripts/browser_deps.sh  # Debian chromium for the browser tests (never a browser download)
 es_base="${NW_ES_BASE:-$PWD/.es-test}"
 rm -rf "$es_base"
 set +e

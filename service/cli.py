@@ -121,6 +121,25 @@ def worker(config: Optional[Path] = ConfigOpt) -> None:
     run_worker(context(config))
 
 
+keys = typer.Typer(help="API keys (stored hashed; the key is shown once)", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+
+
+@keys.command("create")
+def keys_create(name: str = typer.Option(..., help="Who or what uses the key"),
+                role: str = typer.Option(..., help="analyst | pr | leadership | admin"),
+                workspace: str = typer.Option(..., help="Agency workspace slug, or '*' for all"),
+                config: Optional[Path] = ConfigOpt) -> None:
+    """Create an API key and print it."""
+    from service.api.auth import create_key
+
+    try:
+        console.print(create_key(settings_for(config), name, role, workspace))
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(code=2) from None
+
+
 @app.command()
 def serve(host: Optional[str] = None, port: Optional[int] = None, config: Optional[Path] = ConfigOpt) -> None:
     """Run the API (OpenAPI docs at /docs)."""

@@ -29,7 +29,8 @@ def _applies(rule: Rule) -> bool:
     return rule.enabled and rule.kind == "keyword"
 
 
-def query_matches(q: RuleQuery, post: Post, campaign: str | None = None) -> bool:
+def query_matches(q: RuleQuery, post: Post, campaign: str | None = None,
+                  fields: list[list[str]] | None = None, vocab: set[str] | None = None) -> bool:
     if campaign is not None and campaign not in post.campaigns:
         return False
     if q.platforms and post.platform not in q.platforms:
@@ -40,10 +41,15 @@ def query_matches(q: RuleQuery, post: Post, campaign: str | None = None) -> bool
         return False
     if q.hoax is not None and post.classification.hoax != q.hoax:
         return False
-    fields = [tokens(post.title), tokens(post.text)]
+    if fields is None:
+        fields = [tokens(post.title), tokens(post.text)]
+    if vocab is None:
+        vocab = set().union(*fields)
 
     def has(phrase: str) -> bool:
         words = phrase.split(" ")
+        if not all(w in vocab for w in words):  # cheap pre-check before the positional scan
+            return False
         return any(contains_phrase(f, words) for f in fields)
 
     if not all(has(p) for p in q.all):
@@ -66,7 +72,9 @@ class PythonMatcher:
         rules = self.rules
         out = []
         for post in posts:
-            out.append([r.id for r in rules if query_matches(r.query, post, r.campaign)])
+            fields = [tokens(post.title), tokens(post.text)]
+            vocab = set().union(*fields)
+            out.append([r.id for r in rules if query_matches(r.query, post, r.campaign, fields, vocab)])
         return out
 
 

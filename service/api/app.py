@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI
 
 from service.api import auth, errors
 from service.api.context import AppContext
-from service.api.routes import campaigns, export, health, metrics, posts, sources, summary
+from service.api.routes import alerts, campaigns, export, health, metrics, narratives, posts, sources, summary, trending
 from service.config import Settings
 
 DESCRIPTION = """Narrative and hoax monitoring for public-relations teams.
@@ -26,12 +26,14 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
     async def lifespan(app: FastAPI):
         app.state.ctx = ctx or AppContext.build(settings)
         yield
+        if app.state.ctx.alerts is not None:
+            app.state.ctx.alerts.close()  # stops the delivery thread; undelivered alerts stay in the outbox
         app.state.ctx.store.close()
 
     app = FastAPI(title="narrawatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
     app.state.auth = auth.AuthState.build(settings, auth_config)
-    for module in (health, posts, campaigns, sources, summary, export, metrics):
+    for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives):
         app.include_router(module.router,
                            dependencies=[] if module in PUBLIC else [Depends(auth.require())])
     app.include_router(auth.router, dependencies=[Depends(auth.require())])

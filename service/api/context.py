@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from classifiers.base import PostClassifier
 from service.config import Settings
@@ -15,6 +16,7 @@ class AppContext:
     settings: Settings
     store: Store
     pipeline: Pipeline
+    alerts: Any = None  # service.alerts.engine.AlertEngine: rules, alerts, narratives, delivery
 
     @classmethod
     def build(cls, settings: Settings, store: Store | None = None,
@@ -26,6 +28,10 @@ class AppContext:
         for campaign in settings.campaigns():  # the YAML file seeds campaigns; the API edits them afterwards
             if store.get_campaign(campaign.id) is None:
                 store.put_campaign(campaign)
-        pipeline = Pipeline(store, classifier or default_classifier(), Spool(settings.spool_dir),
+        pipeline = Pipeline(store, classifier or default_classifier(settings, store.list_campaigns()), Spool(settings.spool_dir),
                             batch_size=settings.batch_size)
-        return cls(settings=settings, store=store, pipeline=pipeline)
+        from service.alerts.engine import AlertEngine
+
+        engine = AlertEngine.build(settings, store).start()
+        pipeline.listeners.append(engine.on_batch)
+        return cls(settings=settings, store=store, pipeline=pipeline, alerts=engine)

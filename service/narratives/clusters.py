@@ -12,6 +12,7 @@ rebuilt from it on start, so clusters keep growing across restarts.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import math
 import threading
@@ -30,6 +31,8 @@ from service.narratives.links import canonical_link
 
 NUM_PERM = 64
 CENTROID_TERMS = 300
+# datasketch >= 2 asks which hashing scheme stored signatures came from; pin it so restored ones stay comparable.
+_SCHEME = {"scheme": "affine32"} if "scheme" in inspect.signature(MinHash.__init__).parameters else {}
 
 
 def shingles(text: str, k: int = 3) -> set[str]:
@@ -40,7 +43,7 @@ def shingles(text: str, k: int = 3) -> set[str]:
 
 
 def minhash(text: str) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=7)
+    m = MinHash(num_perm=NUM_PERM, seed=7, **_SCHEME)
     for s in shingles(text):
         m.update(s.encode("utf-8"))
     return m
@@ -136,7 +139,7 @@ class NarrativeClusterer:
             idx.df.update(set(content_tokens(f"{title or ''} {text}")))
             idx.docs += 1
             if blob:
-                m = MinHash(num_perm=NUM_PERM, seed=7, hashvalues=np.frombuffer(blob, dtype=np.uint64))
+                m = MinHash(num_perm=NUM_PERM, seed=7, hashvalues=np.frombuffer(blob, dtype=np.uint64), **_SCHEME)
                 idx.lsh.insert(post_id, m, check_duplication=False)
         return idx
 

@@ -3,6 +3,7 @@ import pytest
 
 from service.api.app import create_app
 from service.config import Settings
+from tests.api.keys import keyed_client, make_key
 from tests.factories import make_post
 from tests.live import serve
 
@@ -11,8 +12,9 @@ from tests.live import serve
 def api(tmp_path):
     cfg = tmp_path / "nw.yaml"
     cfg.write_text("campaigns:\n  - id: asean\n    name: KTT ASEAN\n    keywords: [asean]\n", encoding="utf-8")
-    with serve(create_app(Settings(data_dir=tmp_path / "var", config_file=cfg))) as url:
-        with httpx.Client(base_url=url, timeout=10) as client:
+    settings = Settings(data_dir=tmp_path / "var", config_file=cfg)
+    with serve(create_app(settings)) as url:
+        with keyed_client(url, make_key(settings, "admin", "*")) as client:
             yield client
 
 

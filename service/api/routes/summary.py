@@ -5,7 +5,6 @@ The functions are also used by the dashboards and the daily digest.
 """
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import Any
 
@@ -129,32 +128,29 @@ def share_of_voice(store: Store, campaigns: list[tuple[str, str]], since=None, u
         for cid, name, n in sorted(counts, key=lambda t: (-t[2], t[0]))])
 
 
-def _narrative_provider():
-    """The narratives stage, when installed, may offer `top_narratives(store, campaign, since, until, limit)`."""
-    for module in ("service.narratives", "narratives", "service.api.routes.narratives"):
-        try:
-            mod = importlib.import_module(module)
-        except Exception:  # noqa: BLE001 - absent or broken: fall back to hashtags
-            continue
-        fn = getattr(mod, "top_narratives", None)
-        if callable(fn):
-            return fn
-    return None
+def _clusters(engine, campaign: str | None, limit: int) -> list[dict] | None:
+    """Narrative clusters from the alert engine's narrative store, or None when it is not running."""
+    alerts = getattr(engine, "alerts", None)
+    if alerts is None:
+        return None
+    try:
+        from service.narratives.queries import list_narratives
+
+        return list_narratives(alerts, campaign, min_size=2, limit=limit, order="size")
+    except Exception:  # noqa: BLE001 - a broken narrative store must not take the summary down
+        return None
 
 
-def top_narratives(store: Store, campaign: str | None, since=None, until=None, limit: int = 10) -> TopNarratives:
-    provider = _narrative_provider()
-    if provider is not None:
-        try:
-            items = provider(store, campaign, since, until, limit)
-            return TopNarratives(campaign=campaign, available=True, narratives=[
-                Narrative(id=str(i.get("id")) if i.get("id") is not None else None,
-                          label=str(i.get("label") or i.get("title") or i.get("id")),
-                          posts=int(i.get("posts") or i.get("size") or i.get("count") or 0), kind="narrative",
-                          detail={k: v for k, v in i.items() if k not in ("id", "label", "title", "posts")})
-                for i in (x if isinstance(x, dict) else x.model_dump(mode="json") for x in items)])
-        except Exception:  # noqa: BLE001 - a failing provider must not take the summary down
-            pass
+def top_narratives(store: Store, campaign: str | None, since=None, until=None, limit: int = 10,
+                   engine=None) -> TopNarratives:
+    """Largest narrative clusters (all time: clusters are not windowed); top hashtags in the window otherwise."""
+    clusters = _clusters(engine, campaign, limit)
+    if clusters:
+        return TopNarratives(campaign=campaign, available=True, narratives=[
+            Narrative(id=c.get("id"), label=c.get("label") or c.get("id") or "", posts=int(c.get("size") or 0),
+                      kind="narrative", detail={k: c.get(k) for k in ("keywords", "first_seen", "last_seen",
+                                                                      "hoax_share", "sentiment_mix")})
+            for c in clusters])
     tags = store.terms(PostQuery(campaign=campaign, since=since, until=until), "hashtags", limit)
     return TopNarratives(campaign=campaign, available=False,
                          narratives=[Narrative(label=f"#{t}", posts=n, kind="hashtag") for t, n in tags])
@@ -200,5 +196,5 @@ def get_top_narratives(campaign: list[str] | None = CampaignParam, since: dateti
                        until: datetime | None = UntilParam, limit: int = Query(10, ge=1, le=50),
                        ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)):
     q = PostQuery(since=since, until=until)
-    return [top_narratives(ctx.store, cid, q.since, q.until, limit)
+    return [top_narratives(ctx.store, cid, q.since, q.until, limit, engine=getattr(ctx, "alerts", None))
             for cid, _ in _campaigns(ctx.store, principal, campaign)]

@@ -1,0 +1,61 @@
+"""The daily digest of one campaign as a self-contained HTML page (inline CSS, print-ready, e-mail friendly).
+
+`render_digest(store, campaign, day)` only renders; the alerts e-mail channel sends it. Every user-generated
+string goes through Jinja autoescaping.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from dashboards.i18n import DEFAULT, translator
+from service.domain import Campaign
+from service.store.base import Page, PostQuery, Store
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def http_url(value: str | None) -> str:
+    """Only http(s) links reach an href (a `javascript:` URL in a post must not become a link)."""
+    return value if value and value.strip().lower().startswith(("http://", "https://")) else ""
+
+
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True, default_for_string=True))
+_env.filters["http_url"] = http_url
+
+
+def digest_data(store: Store, campaign: Campaign, day: date, engine=None) -> dict:
+    start = datetime.combine(day, time(0), tzinfo=timezone.utc)
+    base = PostQuery(campaign=campaign.id, since=start, until=start + timedelta(days=1))
+    prev = base.model_copy(update={"since": start - timedelta(days=1), "until": start})
+    total = store.count(base)
+    sentiment = {s: store.count(base.model_copy(update={"sentiment": s})) for s in ("positive", "neutral", "negative")}
+    hoax_q = base.model_copy(update={"hoax": True})
+    from service.api.routes.summary import top_narratives
+
+    return {
+        "campaign": campaign, "day": day, "total": total, "previous_total": store.count(prev),
+        "sentiment": sentiment, "hoax": store.count(hoax_q),
+        "narratives": top_narratives(store, campaign.id, base.since, base.until, 5, engine=engine),
+        "authors": store.terms(base, "author", 5), "platforms": store.terms(base, "platform", 5),
+        "engaged": store.search(base, Page(limit=5, sort="engagement")).posts if total else [],
+        "hoax_posts": store.search(hoax_q, Page(limit=5, sort="newest")).posts if total else [],
+        "generated": datetime.now(timezone.utc),
+    }
+
+
+def render_digest(store: Store, campaign: Campaign | str, day: date | datetime | str, lang: str = DEFAULT,
+                  engine=None) -> str:
+    """HTML digest of `campaign` for the UTC calendar day `day` (`engine`: the alert engine, for narratives)."""
+    if isinstance(campaign, str):
+        found = store.get_campaign(campaign)
+        if found is None:
+            raise KeyError(f"campaign {campaign!r} not found")
+        campaign = found
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    elif isinstance(day, datetime):
+        day = day.astimezone(timezone.utc).date()
+    return _env.get_template("digest.html").render(t=translator(lang), lang=lang, **digest_data(store, campaign, day, engine))

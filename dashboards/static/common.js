@@ -1,0 +1,39 @@
+/* Shared helpers. Data from the API is only ever put into the page with textContent / attributes, never innerHTML. */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("nw-i18n").textContent);
+  var NW = window.NW = {
+    lang: cfg.lang,
+    t: function (key) { return cfg.t[key] || key; },
+    el: function (tag, attrs, children) {
+      var node = document.createElement(tag);
+      Object.keys(attrs || {}).forEach(function (k) {
+        if (k === "text") node.textContent = attrs[k];
+        else if (k === "cls") node.className = attrs[k];
+        else node.setAttribute(k, attrs[k]);
+      });
+      (children || []).forEach(function (c) {
+        if (c === null || c === undefined) return;
+        node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+      });
+      return node;
+    },
+    clear: function (node) { while (node.firstChild) node.removeChild(node.firstChild); },
+    api: function (method, path, body) {
+      var opts = {method: method, credentials: "same-origin",
+                  headers: {"X-Requested-With": "narrawatch", "Accept": "application/json"}};
+      if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+      return fetch(path, opts).then(function (r) {
+        if (!r.ok) { var e = new Error(method + " " + path + ": HTTP " + r.status); e.status = r.status; throw e; }
+        return r.status === 204 ? null : r.json();
+      });
+    },
+    fmtDate: function (iso) {
+      if (!iso) return "";
+      var d = new Date(iso);
+      return isNaN(d) ? String(iso) : d.toISOString().slice(0, 16).replace("T", " ");
+    },
+    httpUrl: function (u) { return (typeof u === "string" && /^https?:\/\//i.test(u)) ? u : null; }
+  };
+  return NW;
+})();

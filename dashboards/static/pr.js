@@ -1,0 +1,101 @@
+/* PR alert inbox: GET /alerts for the backlog, then EventSource on /alerts/stream (each event: one alert as JSON).
+   Ack / resolve: POST /alerts/{id}/ack|resolve. All alert text goes in with textContent. */
+(function () {
+  "use strict";
+  var NW = window.NW, inbox = document.getElementById("inbox"), state = document.getElementById("live-state");
+  var canWrite = inbox.dataset.canWrite === "true", cards = {};
+
+  function briefNode(brief) {
+    if (!brief || typeof brief !== "object" || !Object.keys(brief).length) return null;
+    var box = NW.el("div", {cls: "brief"}, [NW.el("h3", {text: NW.t("brief")})]);
+    function say(x) {
+      if (x === null || x === undefined) return "";
+      if (typeof x !== "object") return String(x);
+      if (x.text) return (x.author ? x.author + ": " : "") + x.text + (x.url ? " (" + x.url + ")" : "");
+      if (x.label) return x.label + (x.keywords ? " (" + x.keywords.join(", ") + ")" : "");
+      if (x.title || x.claim) return (x.title || x.claim) + (x.url ? " (" + x.url + ")" : "");
+      return JSON.stringify(x);
+    }
+    Object.keys(brief).forEach(function (k) {
+      var v = brief[k], dd;
+      if (v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length)) return;
+      if (k === "campaign" || k === "campaign_name") return;  // already in the card header
+      if (Array.isArray(v)) {
+        dd = NW.el("ul", {}, v.map(function (x) { return NW.el("li", {text: say(x)}); }));
+      } else {
+        dd = NW.el("p", {text: say(v)});
+      }
+      box.appendChild(NW.el("div", {cls: "brief-item"}, [NW.el("b", {text: k.replace(/_/g, " ")}), dd]));
+    });
+    return box;
+  }
+
+  function whyNode(why) {
+    if (!why || typeof why !== "object") return null;
+    var parts = [];
+    Object.keys(why).forEach(function (k) {
+      var v = why[k];
+      if (v === null || typeof v === "object") return;
+      parts.push(k.replace(/_/g, " ") + ": " + v);
+    });
+    var examples = why.examples || why.example_posts || [];
+    var list = NW.el("ul", {cls: "examples"}, (Array.isArray(examples) ? examples : []).slice(0, 3).map(function (p) {
+      return NW.el("li", {cls: "post-text", text: typeof p === "string" ? p : (p.text || JSON.stringify(p))});
+    }));
+    return NW.el("div", {cls: "why"}, [NW.el("p", {cls: "muted", text: NW.t("why") + ": " + parts.join(" · ")}), list]);
+  }
+
+  function act(alert, action, card) {
+    card.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    NW.api("POST", "/alerts/" + encodeURIComponent(alert.id) + "/" + action, {}).then(function (updated) {
+      render(updated && updated.id ? updated : Object.assign({}, alert, {status: action === "ack" ? "acknowledged" : "resolved"}));
+    }).catch(function (e) {
+      card.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+      card.appendChild(NW.el("p", {cls: "error", text: e.message}));
+    });
+  }
+
+  function render(alert) {
+    if (!alert || !alert.id) return;
+    var empty = document.getElementById("empty"); if (empty) empty.remove();
+    var card = NW.el("article", {cls: "alert card sev-" + (alert.severity || "medium") + " st-" + (alert.status || "open"),
+                                 "data-id": alert.id, "data-status": alert.status || "open"});
+    var buttons = NW.el("div", {cls: "actions"});
+    if (canWrite && alert.status !== "resolved") {
+      if (alert.status === "open") {
+        var ack = NW.el("button", {type: "button", cls: "ack", text: NW.t("ack")});
+        ack.addEventListener("click", function () { act(alert, "ack", card); });
+        buttons.appendChild(ack);
+      }
+      var res = NW.el("button", {type: "button", cls: "resolve", text: NW.t("resolve")});
+      res.addEventListener("click", function () { act(alert, "resolve", card); });
+      buttons.appendChild(res);
+    }
+    card.appendChild(NW.el("header", {}, [
+      NW.el("span", {cls: "tag sev", text: alert.severity || ""}),
+      NW.el("h2", {cls: "alert-title", text: alert.title || alert.rule || alert.id}),
+      NW.el("span", {cls: "tag status", text: alert.status || "open"})]));
+    card.appendChild(NW.el("p", {cls: "muted", text: (alert.campaign || "") + " · " + (alert.rule || "") + " · " + NW.fmtDate(alert.created_at)}));
+    var why = whyNode(alert.why); if (why) card.appendChild(why);
+    var brief = briefNode(alert.brief); if (brief) card.appendChild(brief);
+    card.appendChild(buttons);
+    var old = cards[alert.id];
+    if (old && old.parentNode) old.parentNode.replaceChild(card, old); else inbox.insertBefore(card, inbox.firstChild);
+    cards[alert.id] = card;
+  }
+
+  NW.api("GET", "/alerts").then(function (body) {
+    var items = Array.isArray(body) ? body : (body.alerts || body.items || []);
+    items.slice().reverse().forEach(render);
+  }).catch(function () { /* the stream still works; the backlog shows once /alerts answers */ });
+
+  if (!window.EventSource) return;
+  var source = new EventSource("/alerts/stream", {withCredentials: true});
+  source.onopen = function () { state.textContent = NW.t("connected"); state.className = "ok"; };
+  source.onerror = function () { state.textContent = NW.t("reconnecting"); state.className = "warn"; };
+  function onEvent(ev) {
+    try { var a = JSON.parse(ev.data); render(a.alert || a); } catch (e) { /* ignore keep-alives and bad events */ }
+  }
+  source.onmessage = onEvent;
+  source.addEventListener("alert", onEvent);
+})();

@@ -1,0 +1,260 @@
+"""The /ui pages. A page needs the `ui:<page>` permission (admin has all); the log-in sets the HttpOnly cookie."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from dashboards.digest import TEMPLATES, http_url, render_digest
+from dashboards.i18n import LANGS, pick_lang, translator
+from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_campaign, principal_from_request,
+                              scoped_queries, scoped_search, visible_campaign_ids)
+from service.api.routes import summary
+from service.store.base import Page, PostQuery
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+templates = Jinja2Templates(directory=str(TEMPLATES))
+templates.env.filters["http_url"] = http_url
+
+LANG_COOKIE = "nw_lang"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+HOME = {"leadership": "/ui/leadership", "analyst": "/ui/analyst", "pr": "/ui/pr", "admin": "/ui/leadership"}
+PAGES = [("leadership", "/ui/leadership"), ("analyst", "/ui/analyst"), ("narratives", "/ui/analyst/narratives"),
+         ("pr", "/ui/pr")]
+PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr"}
+
+
+class _Redirect(Exception):
+    def __init__(self, url: str):
+        self.url = url
+
+
+def _lang(request: Request) -> str:
+    return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+                     request.headers.get("accept-language"))
+
+
+def _principal(request: Request) -> Principal | None:
+    try:
+        return principal_from_request(request, cookie=request.cookies.get(COOKIE))
+    except HTTPException as exc:
+        if exc.status_code == 401:
+            return None
+        raise
+
+
+def _lang_links(request: Request) -> dict[str, str]:
+    out = {}
+    for lang in LANGS:
+        params = dict(request.query_params)
+        params["lang"] = lang
+        out[lang] = f"{request.url.path}?{urlencode(params)}"
+    return out
+
+
+def render(request: Request, template: str, principal: Principal | None, status_code: int = 200, **ctx) -> Response:
+    lang = _lang(request)
+    nav = [(name, url) for name, url in PAGES if principal and principal.can(PAGE_PERM[name])]
+    response = templates.TemplateResponse(request, template, {
+        "t": translator(lang), "lang": lang, "principal": principal, "nav": nav, "lang_links": _lang_links(request),
+        **ctx}, status_code=status_code)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def page(request: Request, name: str) -> Principal | Response:
+    """The principal for a page, or the response to send instead (log-in redirect or 403 page)."""
+    principal = _principal(request)
+    if principal is None:
+        return RedirectResponse(f"/ui/login?{urlencode({'next': str(request.url.path)})}", status_code=303)
+    if not principal.can(PAGE_PERM[name]):
+        return render(request, "error.html", principal, status_code=403, message_key="forbidden")
+    return principal
+
+
+def _campaigns(request: Request, principal: Principal):
+    store = request.app.state.ctx.store
+    visible = visible_campaign_ids(principal, store)
+    return [c for c in store.list_campaigns() if visible is None or c.id in visible]
+
+
+def _day(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+# -- log-in ---------------------------------------------------------------------------------------------------------
+
+@router.get("")
+@router.get("/")
+def home(request: Request) -> Response:
+    principal = _principal(request)
+    return RedirectResponse(HOME[principal.role] if principal else "/ui/login", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "") -> Response:
+    return render(request, "login.html", None, next=next)
+
+
+@router.post("/login")
+def login(request: Request, key: str = Form(...), next: str = Form("")) -> Response:
+    principal = auth_state(request).keys.verify(key.strip())
+    if principal is None:
+        request.state.audit_detail = "login failed"
+        return render(request, "login.html", None, status_code=401, error="invalid_key", next=next)
+    request.state.principal = principal
+    request.state.audit_detail = "login"
+    target = next if next.startswith("/ui/") and not next.startswith("//") else HOME[principal.role]
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        max_age=12 * 3600, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.state.principal = _principal(request)
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+# -- leadership -----------------------------------------------------------------------------------------------------
+
+@router.get("/leadership")
+def leadership(request: Request, campaign: list[str] = Query(None), since: str | None = None,
+               until: str | None = None, interval: str = "day") -> Response:
+    principal = page(request, "leadership")
+    if isinstance(principal, Response):
+        return principal
+    store = request.app.state.ctx.store
+    interval = interval if interval in ("day", "hour") else "day"
+    chosen = summary._campaigns(store, principal, campaign or None)
+    s, u = _day(since), _day(until)
+    if u is not None:
+        u = u + timedelta(days=1)  # an "until" date is inclusive in the form
+    charts = {
+        "labels": {k: translator(_lang(request))(k) for k in ("positive", "neutral", "negative", "total", "hoax")},
+        "sentiment": [{"campaign": cid, "name": name,
+                       "series": [b.model_dump(mode="json") for b in summary.sentiment_series(store, cid, s, u, interval)]}
+                      for cid, name in chosen],
+        "hoax": [{"campaign": cid, "name": name,
+                  "series": [b.model_dump(mode="json") for b in summary.hoax_series(store, cid, s, u, interval)]}
+                 for cid, name in chosen],
+    }
+    sov = summary.share_of_voice(store, chosen, s, u)
+    charts["share"] = sov.model_dump(mode="json")
+    engine = getattr(request.app.state.ctx, "alerts", None)
+    narratives = [summary.top_narratives(store, cid, s, u, 8, engine=engine) for cid, _ in chosen]
+    return render(request, "leadership.html", principal, campaigns=_campaigns(request, principal),
+                  chosen=[cid for cid, _ in chosen], names=dict(chosen), since=since or "", until=until or "",
+                  charts=charts, sov=sov, narratives=narratives, today=date.today().isoformat())
+
+
+@router.get("/digest")
+def digest(request: Request, campaign: str, day: str | None = None) -> Response:
+    principal = page(request, "leadership")
+    if isinstance(principal, Response):
+        return principal
+    store = request.app.state.ctx.store
+    check_campaign(principal, store, campaign)
+    try:
+        the_day = date.fromisoformat(day) if day else datetime.now(timezone.utc).date()
+    except ValueError:
+        raise HTTPException(422, "day: expected YYYY-MM-DD") from None
+    html = render_digest(store, campaign, the_day, lang=_lang(request),
+                         engine=getattr(request.app.state.ctx, "alerts", None))
+    return HTMLResponse(html, headers={"Content-Security-Policy": CSP.replace("style-src 'self'",
+                                                                              "style-src 'self' 'unsafe-inline'")})
+
+
+# -- analyst ----------------------------------------------------------------------------------------------------------
+
+FILTERS = ("q", "campaign", "platform", "lang_filter", "sentiment", "hoax", "since", "until")
+
+
+@router.get("/analyst")
+def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "", lang_filter: str = "",
+            sentiment: str = "", hoax: str = "", since: str = "", until: str = "", sort: str = "newest",
+            offset: int = Query(0, ge=0, le=10_000)) -> Response:
+    principal = page(request, "analyst")
+    if isinstance(principal, Response):
+        return principal
+    store = request.app.state.ctx.store
+    error = None
+    try:
+        query = PostQuery(text=q or None, campaign=campaign or None, platform=platform or None,
+                          lang=lang_filter or None, sentiment=sentiment or None,
+                          hoax={"1": True, "0": False}.get(hoax), since=_day(since),
+                          until=(_day(until) + timedelta(days=1)) if _day(until) else None)
+        paging = Page(offset=offset, limit=25, sort=sort if sort in ("relevance", "newest", "oldest", "engagement")
+                      else "newest")
+        result = scoped_search(store, scoped_queries(principal, store, query), paging)
+    except HTTPException:
+        raise
+    except ValueError as exc:
+        error, result, paging = str(exc), None, Page(limit=25)
+    params = {k: v for k, v in (("q", q), ("campaign", campaign), ("platform", platform), ("lang", lang_filter),
+                                ("sentiment", sentiment), ("since", since)) if v}
+    if hoax in ("0", "1"):
+        params["hoax"] = "true" if hoax == "1" else "false"
+    if until and _day(until):
+        params["until"] = (_day(until) + timedelta(days=1)).date().isoformat()
+    form = {"q": q, "campaign": campaign, "platform": platform, "lang_filter": lang_filter, "sentiment": sentiment,
+            "hoax": hoax, "since": since, "until": until, "sort": sort}
+
+    def page_url(new_offset: int) -> str:
+        return "/ui/analyst?" + urlencode({**{k: v for k, v in form.items() if v}, "offset": new_offset})
+
+    return render(request, "analyst.html", principal, campaigns=_campaigns(request, principal), form=form,
+                  result=result, paging=paging, error=error, can_export=principal.can("export:read"),
+                  export_csv="/export/posts?" + urlencode({**params, "format": "csv"}),
+                  export_ndjson="/export/posts?" + urlencode({**params, "format": "ndjson"}),
+                  prev_url=page_url(max(0, paging.offset - paging.limit)) if paging.offset else None,
+                  next_url=page_url(paging.offset + paging.limit)
+                  if result and paging.offset + paging.limit < result.total else None)
+
+
+@router.get("/analyst/narratives")
+def narratives(request: Request, campaign: str = "") -> Response:
+    principal = page(request, "narratives")
+    if isinstance(principal, Response):
+        return principal
+    campaigns = _campaigns(request, principal)
+    chosen = campaign or (campaigns[0].id if campaigns else "")
+    return render(request, "narratives.html", principal, campaigns=campaigns, chosen=chosen)
+
+
+@router.get("/analyst/narratives/{narrative_id}")
+def narrative(request: Request, narrative_id: str) -> Response:
+    principal = page(request, "narratives")
+    if isinstance(principal, Response):
+        return principal
+    return render(request, "narrative.html", principal, narrative_id=narrative_id)
+
+
+# -- PR -----------------------------------------------------------------------------------------------------------------
+
+@router.get("/pr")
+def pr(request: Request) -> Response:
+    principal = page(request, "pr")
+    if isinstance(principal, Response):
+        return principal
+    return render(request, "pr.html", principal, campaigns=_campaigns(request, principal),
+                  can_write=principal.can("alerts:write"))
+
+
+__all__ = ["router", "PERMISSIONS"]

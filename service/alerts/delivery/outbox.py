@@ -1,0 +1,123 @@
+"""The delivery loop: sends due outbox entries, records every attempt, retries with exponential backoff.
+
+An alert's outbox rows are written in the same transaction as the alert, so nothing is lost if a channel (or this
+process) is down: pending rows are retried after a restart. The loop runs in one daemon thread and wakes
+immediately when the engine fires an alert.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+
+import httpx
+
+from service.alerts.brief import render_text
+from service.alerts.config import AlertSettings
+from service.alerts.delivery.base import Outcome
+from service.alerts.delivery.email import send_email
+from service.alerts.delivery.telegram import send_telegram
+from service.alerts.delivery.webhook import send_webhook
+from service.alerts.store import AlertStore
+
+log = logging.getLogger(__name__)
+
+
+def channels_for(settings: AlertSettings, campaign: str) -> list[tuple[str, int]]:
+    out = []
+    for name, targets in (("webhook", settings.webhooks), ("telegram", settings.telegram), ("email", settings.email)):
+        for i, t in enumerate(targets):
+            if t.campaigns is None or campaign in t.campaigns:
+                out.append((name, i))
+    return out
+
+
+class DeliveryWorker:
+    def __init__(self, store: AlertStore, settings: AlertSettings):
+        self.store = store
+        self.settings = settings
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._client = httpx.Client(trust_env=False, follow_redirects=False)
+
+    def backoff(self, attempts: int) -> float:
+        s = self.settings
+        delay = min(s.retry_base_seconds * (2 ** max(attempts - 1, 0)), s.retry_max_seconds)
+        return delay * random.uniform(0.9, 1.1)
+
+    def send(self, row: dict) -> Outcome:
+        s = self.settings
+        alert = json.loads(row["payload"])
+        channel, i = row["channel"], row["target"]
+        try:
+            if channel == "webhook":
+                t = s.webhooks[i]
+                body = json.dumps({"event": "alert", "delivery_id": row["id"], "alert": alert},
+                                  separators=(",", ":"), ensure_ascii=False).encode()
+                return send_webhook(t.url, t.secret, body, row["id"], s.allow_private_targets, s.send_timeout,
+                                    client=self._client)
+            if channel == "telegram":
+                t = s.telegram[i]
+                return send_telegram(t.base_url, t.token, t.chat_id, render_text(alert), s.send_timeout)
+            if channel == "email":
+                t = s.email[i]
+                return send_email(t.host, t.port, t.sender, t.to, f"[narrawatch] {alert['title']}",
+                                  render_text(alert, max_examples=5), t.starttls, t.username, t.password,
+                                  s.send_timeout)
+        except IndexError:
+            return Outcome(False, None, f"{channel} target {i} is no longer configured", retry=False)
+        return Outcome(False, None, f"unknown channel {channel!r}", retry=False)
+
+    def run_once(self, now: float | None = None) -> int:
+        """Attempt every due entry once; returns how many were attempted."""
+        rows = self.store.due(now)
+        for row in rows:
+            t0 = time.perf_counter()
+            try:
+                outcome = self.send(row)
+            except Exception as exc:  # noqa: BLE001 - a channel bug must not stop the loop
+                log.exception("delivery %s crashed", row["id"])
+                outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}", retry=True)
+            ms = (time.perf_counter() - t0) * 1000
+            attempts = row["attempts"] + 1
+            give_up = not outcome.ok and (not outcome.retry or attempts >= self.settings.max_attempts)
+            next_try = None if outcome.ok else time.time() + self.backoff(attempts)
+            self.store.record_attempt(row["id"], outcome.ok, outcome.status_code, outcome.error, ms, next_try,
+                                      give_up)
+            if not outcome.ok:
+                log.warning("delivery %s via %s failed (attempt %d%s): %s", row["id"], row["channel"], attempts,
+                            ", giving up" if give_up else "", outcome.error)
+        return len(rows)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+                nxt = self.store.next_due()
+            except Exception:  # noqa: BLE001
+                log.exception("delivery loop error")
+                nxt = None
+            wait = self.settings.delivery_poll_seconds
+            if nxt is not None:
+                wait = max(0.0, min(wait, nxt - time.time()))
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="alert-delivery", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None

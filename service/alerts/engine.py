@@ -1,0 +1,311 @@
+"""The alert engine: called by the pipeline after each stored batch.
+
+For each batch: assign posts to narratives (ledger), match keyword rules (percolator or Python), evaluate threshold
+rules (volume spike, negative share, hoax match, coordinated burst) for the touched campaigns and narratives, and
+fire de-duplicated alerts (with why + counter-narrative brief) into the alert store, whose outbox the delivery
+worker drains. Time is event time (post.created_at), so replayed streams behave like live ones.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from service.alerts.brief import build_brief, post_card
+from service.alerts.config import AlertSettings
+from service.alerts.delivery.outbox import DeliveryWorker, channels_for
+from service.alerts.delivery.sse import Broker
+from service.alerts.matcher import Matcher, make_matcher
+from service.alerts.rules import Rule, bump
+from service.alerts.store import AlertStore
+from service.domain import Alert, Campaign, Post
+from service.narratives import coordination, spikes
+from service.narratives.clusters import Assignment, NarrativeClusterer
+from service.store.base import PostQuery, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Candidate:
+    rule: Rule
+    campaign: str
+    subject: str
+    title: str
+    figures: dict
+    posts: list[Post] = field(default_factory=list)
+    evidence: list[dict] | None = None
+    narrative_id: str | None = None
+    severity: str | None = None
+    event_time: datetime | None = None
+
+
+class AlertEngine:
+    def __init__(self, store: Store, alerts: AlertStore, settings: AlertSettings | None = None,
+                 matcher: Matcher | None = None):
+        self.store = store
+        self.alerts = alerts
+        self.settings = settings or AlertSettings()
+        self.matcher = matcher or make_matcher(store, self.settings.use_percolator)
+        self.clusters = NarrativeClusterer(alerts)
+        self.broker = Broker()
+        self.worker = DeliveryWorker(alerts, self.settings)
+        self._campaigns: dict[str, tuple[float, Campaign | None]] = {}
+        self._lock = threading.RLock()
+        self.errors = 0
+        self.rules: list[Rule] = []
+        self.reload_rules()
+
+    @classmethod
+    def build(cls, settings, store: Store) -> "AlertEngine":
+        alert_settings = AlertSettings.load(settings.file_config)
+        return cls(store, AlertStore(settings.data_dir / "alerts.db"), alert_settings)
+
+    # -- lifecycle --
+    def start(self) -> "AlertEngine":
+        self.worker.start()
+        return self
+
+    def close(self) -> None:
+        self.worker.stop()
+        self.alerts.close()
+
+    # -- rules --
+    def reload_rules(self) -> None:
+        with self._lock:
+            self.rules = self.alerts.list_rules()
+            self.matcher.load(self.rules)
+
+    def put_rule(self, rule: Rule, actor: str = "system", action: str = "rule.put") -> Rule:
+        self.alerts.put_rule(rule, actor, action)
+        self.reload_rules()
+        return rule
+
+    def delete_rule(self, rule_id: str, actor: str = "system") -> bool:
+        gone = self.alerts.delete_rule(rule_id, actor)
+        self.reload_rules()
+        return gone
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        hit = self._campaigns.get(campaign_id)
+        if hit and time.monotonic() - hit[0] < 30:
+            return hit[1]
+        try:
+            c = self.store.get_campaign(campaign_id)
+        except Exception:  # noqa: BLE001 - a brief without key messages beats no alert
+            c = None
+        self._campaigns[campaign_id] = (time.monotonic(), c)
+        return c
+
+    # -- ingest hook --
+    def __call__(self, batch: list[Post]) -> None:
+        self.on_batch(batch)
+
+    def on_batch(self, batch: list[Post]) -> list[Alert]:
+        """Pipeline listener. Never raises: the posts are already stored; errors are logged and counted."""
+        try:
+            return self.process(batch)
+        except Exception:  # noqa: BLE001
+            self.errors += 1
+            log.exception("alert engine failed on a batch of %d posts", len(batch))
+            return []
+
+    def process(self, batch: list[Post]) -> list[Alert]:
+        posts = [p for p in batch if p.campaigns]
+        if not posts:
+            return []
+        with self._lock:
+            assignments = self.clusters.add(posts)
+            candidates = self._keyword(posts, assignments)
+            candidates += self._thresholds(assignments)
+            return self._fire(candidates)
+
+    # -- detectors --
+    def _rules(self, kind: str, campaign: str) -> list[Rule]:
+        return [r for r in self.rules if r.enabled and r.kind == kind and r.campaign in (None, campaign)]
+
+    def _keyword(self, posts: list[Post], assignments: list[Assignment]) -> list[Candidate]:
+        by_id = {r.id: r for r in self.rules}
+        narrative_of = {(a.post.id, a.campaign): a.narrative_id for a in assignments}
+        groups: dict[tuple[str, str, str], list[Post]] = defaultdict(list)
+        for post, rule_ids in zip(posts, self.matcher.match(posts)):
+            for rid in dict.fromkeys(rule_ids):
+                rule = by_id.get(rid)
+                if rule is None:
+                    continue
+                for campaign in post.campaigns:
+                    if rule.campaign in (None, campaign):
+                        groups[(rid, campaign, narrative_of.get((post.id, campaign), "-"))].append(post)
+        out = []
+        for (rid, campaign, nid), matched in groups.items():
+            rule = by_id[rid]
+            severity = bump(rule.severity) if any(p.classification.hoax for p in matched) else rule.severity
+            out.append(Candidate(rule, campaign, f"narrative:{nid}", f"“{rule.name}” matched {len(matched)} post(s)",
+                                 {"matched_posts": len(matched), "query": rule.query.model_dump(exclude_defaults=True),
+                                  "matcher": self.matcher.name}, matched, narrative_id=nid, severity=severity))
+        return out
+
+    def _thresholds(self, assignments: list[Assignment]) -> list[Candidate]:
+        out: list[Candidate] = []
+        by_campaign: dict[str, list[Assignment]] = defaultdict(list)
+        for a in assignments:
+            if a.new_post:
+                by_campaign[a.campaign].append(a)
+        for campaign, items in by_campaign.items():
+            end = max(a.post.created_at for a in items)
+            posts = [a.post for a in items]
+            for rule in self._rules("spike", campaign) + self._rules("negative_share", campaign):
+                out += self._spike(rule, campaign, end, items, posts)
+            for rule in self._rules("hoax_match", campaign):
+                out += self._hoax(rule, campaign, items)
+            for rule in self._rules("coordinated", campaign):
+                out += self._coordinated(rule, campaign, items, end)
+        return out
+
+    def _spike(self, rule: Rule, campaign: str, end: datetime, items: list[Assignment],
+               posts: list[Post]) -> list[Candidate]:
+        th = rule.thresholds
+        width = timedelta(minutes=th.window_minutes)
+        scopes: list[tuple[str | None, list[Post]]] = [(None, posts)]
+        if th.per_narrative:
+            per: dict[str, list[Post]] = defaultdict(list)
+            for a in items:
+                per[a.narrative_id].append(a.post)
+            scopes += list(per.items())
+        out = []
+        for nid, scope_posts in scopes:
+            scope_end = max(p.created_at for p in scope_posts) if nid else end
+            series = spikes.window_series(self.alerts, campaign, scope_end, width, th.history_buckets, nid)
+            if rule.kind == "spike":
+                anomaly = spikes.volume_spike(series, scope_end, width, th.sensitivity, th.min_posts)
+                what = "Volume spike"
+            else:
+                anomaly = spikes.negative_share_spike(series, scope_end, width, th.sensitivity, th.min_posts,
+                                                      th.negative_share)
+                what = "Negative-sentiment surge"
+            if anomaly is None:
+                continue
+            severity = bump(rule.severity) if anomaly.z >= 2 * th.sensitivity else rule.severity
+            scope = f"narrative {nid}" if nid else f"campaign {campaign}"
+            figures = anomaly.figures() | {"scope": "narrative" if nid else "campaign"}
+            subject = f"narrative:{nid}" if nid else "campaign"
+            out.append(Candidate(rule, campaign, subject,
+                                 f"{what} in {scope}: {anomaly.value:.3g} vs median {anomaly.median:.3g} "
+                                 f"(z={anomaly.z:.1f})", figures, self._window_posts(campaign, anomaly, nid),
+                                 narrative_id=nid, severity=severity, event_time=scope_end))
+        return out
+
+    def _window_posts(self, campaign: str, anomaly: spikes.Anomaly, nid: str | None, limit: int = 20) -> list[Post]:
+        from service.alerts.store import ts
+        sql = ("SELECT post_id FROM narrative_posts WHERE campaign=? AND created_at>? AND created_at<=?"
+               + (" AND narrative_id=?" if nid else "") + " ORDER BY engagement DESC, created_at LIMIT ?")
+        args = [campaign, ts(anomaly.window_start), ts(anomaly.window_end)] + ([nid] if nid else []) + [limit]
+        ids = [r[0] for r in self.alerts.db.execute(sql, args)]
+        return self._posts(ids)
+
+    def _posts(self, ids: list[str]) -> list[Post]:
+        out = []
+        for pid in ids:
+            try:
+                p = self.store.get(pid)
+            except Exception:  # noqa: BLE001
+                p = None
+            if p is not None:
+                out.append(p)
+        return out
+
+    def _hoax(self, rule: Rule, campaign: str, items: list[Assignment]) -> list[Candidate]:
+        groups: dict[str, list[Assignment]] = defaultdict(list)
+        for a in items:
+            c = a.post.classification
+            if c.hoax and (c.hoax_score or 0.0) >= rule.thresholds.min_hoax_score:
+                key = f"claim:{c.matched_claim_id}" if c.matched_claim_id else f"narrative:{a.narrative_id}"
+                groups[key].append(a)
+        out = []
+        for subject, group in groups.items():
+            posts = [a.post for a in group]
+            claims = {p.classification.matched_claim_id or "": p.classification.matched_claim_url or ""
+                      for p in posts if p.classification.matched_claim_id or p.classification.matched_claim_url}
+            out.append(Candidate(rule, campaign, subject, f"Hoax spreading: {len(posts)} post(s) match a known hoax",
+                                 {"hoax_posts": len(posts), "claims": claims,
+                                  "max_hoax_score": max(p.classification.hoax_score or 0 for p in posts)},
+                                 posts, narrative_id=group[0].narrative_id))
+        return out
+
+    def _coordinated(self, rule: Rule, campaign: str, items: list[Assignment], end: datetime) -> list[Candidate]:
+        th = rule.thresholds
+        groups = {a.dup_group for a in items}
+        links = {link for a in items for link in a.links}
+        bursts = coordination.detect(self.alerts, campaign, groups, links, end,
+                                     timedelta(minutes=th.window_minutes), th.min_accounts)
+        out = []
+        for b in bursts:
+            severity = bump(rule.severity) if len(b.accounts) >= 2 * th.min_accounts else rule.severity
+            what = "the same link" if b.kind == "link" else "the same text"
+            posts = self._posts([e["post_id"] for e in b.evidence[:20]])
+            out.append(Candidate(rule, campaign, f"{b.kind}:{b.key}",
+                                 f"Coordinated posting: {len(b.accounts)} accounts posted {what} within "
+                                 f"{int(b.figures()['span_seconds'])} s", b.figures(), posts, evidence=b.evidence,
+                                 severity=severity, event_time=b.end))
+        return out
+
+    # -- firing --
+    def narrative(self, nid: str | None) -> dict | None:
+        if not nid or nid == "-":
+            return None
+        import json
+        row = self.alerts.db.execute("SELECT doc FROM narratives WHERE id=?", (nid,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _fire(self, candidates: list[Candidate]) -> list[Alert]:
+        fired = []
+        for c in candidates:
+            narrative = self.narrative(c.narrative_id)
+            campaign = self.campaign(c.campaign)
+            examples = sorted(c.posts, key=lambda p: (-p.engagement.total, p.created_at))[:5]
+            why = {"rule": {"id": c.rule.id, "name": c.rule.name, "kind": c.rule.kind}, "figures": c.figures,
+                   "examples": [post_card(p) for p in examples]}
+            if c.evidence is not None:
+                why["evidence"] = c.evidence
+            if narrative:
+                why["narrative"] = {k: narrative.get(k) for k in ("id", "label", "size", "first_seen")}
+            event_time = c.event_time or max((p.created_at for p in c.posts), default=None)
+            if event_time is None:
+                continue
+            alert = Alert(id="a_" + uuid.uuid4().hex[:16], campaign=c.campaign, rule=c.rule.id,
+                          severity=c.severity or c.rule.severity, title=c.title, why=why,
+                          brief=build_brief(campaign, c.posts, narrative, (narrative or {}).get("claims")),
+                          post_ids=[p.id for p in c.posts][:200],
+                          dedup_key=f"{c.rule.id}|{c.campaign}|{c.subject}")
+            saved, created = self.alerts.fire(alert, timedelta(minutes=c.rule.cooldown_minutes), event_time,
+                                              channels_for(self.settings, c.campaign))
+            if created:
+                fired.append(saved)
+                self.broker.publish(self.alerts.seq_of(saved.id) or 0, "alert", saved.model_dump(mode="json"))
+        if fired:
+            self.worker.wake()
+        return fired
+
+    # -- workflow --
+    def transition(self, alert_id: str, actor: str, action: str, **kw) -> Alert | None:
+        alert = self.alerts.transition(alert_id, actor, action, **kw)
+        if alert is not None:
+            self.broker.publish(self.alerts.seq_of(alert.id) or 0, "alert.updated", alert.model_dump(mode="json"))
+        return alert
+
+    def backfill(self, campaign: str, since: datetime | None = None, until: datetime | None = None) -> int:
+        """Feed stored posts into the narrative ledger without alerting (e.g. after adding a campaign)."""
+        n = 0
+        batch: list[Post] = []
+        for post in self.store.scan(PostQuery(campaign=campaign, since=since, until=until)):
+            batch.append(post)
+            if len(batch) >= 500:
+                n += len(self.clusters.add(batch))
+                batch = []
+        if batch:
+            n += len(self.clusters.add(batch))
+        return n

@@ -1,0 +1,51 @@
+"""Read side of narrative clusters for the API: lists, details (top posts by engagement) and timelines."""
+from __future__ import annotations
+
+import json
+
+from service.alerts.store import AlertStore
+
+_PUBLIC = ("id", "campaign", "label", "keywords", "size", "first_seen", "last_seen", "seed_accounts", "sentiment",
+           "hoax_posts", "hoax_share", "claims")
+
+
+def _public(doc: dict) -> dict:
+    out = {k: doc.get(k) for k in _PUBLIC}
+    total = sum((doc.get("sentiment") or {}).values()) or 1
+    out["sentiment_mix"] = {k: round(v / total, 4) for k, v in (doc.get("sentiment") or {}).items()}
+    return out
+
+
+def list_narratives(store: AlertStore, campaign: str | None = None, min_size: int = 2, limit: int = 50,
+                    order: str = "size") -> list[dict]:
+    col = {"size": "size DESC, last_seen DESC", "recent": "last_seen DESC", "new": "first_seen DESC"}[order]
+    where, args = "WHERE size>=?", [min_size]
+    if campaign:
+        where += " AND campaign=?"
+        args.append(campaign)
+    rows = store.db.execute(f"SELECT doc FROM narratives {where} ORDER BY {col} LIMIT ?", [*args, limit])
+    return [_public(json.loads(d)) for (d,) in rows]
+
+
+def get_narrative(store: AlertStore, narrative_id: str, top: int = 5) -> dict | None:
+    row = store.db.execute("SELECT doc FROM narratives WHERE id=?", (narrative_id,)).fetchone()
+    if row is None:
+        return None
+    out = _public(json.loads(row[0]))
+    cols = ("post_id", "created_at", "platform", "author", "url", "text", "engagement", "sentiment", "hoax")
+    rows = store.db.execute(f"SELECT {', '.join(cols)} FROM narrative_posts WHERE narrative_id=? "
+                            "ORDER BY engagement DESC, created_at LIMIT ?", (narrative_id, top))
+    out["top_posts"] = [dict(zip(cols, r)) | {"hoax": bool(r[-1])} for r in rows]
+    return out
+
+
+def timeline(store: AlertStore, narrative_id: str, interval: str = "hour") -> list[dict] | None:
+    if store.db.execute("SELECT 1 FROM narratives WHERE id=?", (narrative_id,)).fetchone() is None:
+        return None
+    width = {"hour": 13, "day": 10}[interval]
+    rows = store.db.execute(
+        f"SELECT substr(created_at, 1, {width}) AS b, count(*), sum(sentiment='negative'), sum(hoax), "
+        "count(DISTINCT author) FROM narrative_posts WHERE narrative_id=? GROUP BY b ORDER BY b", (narrative_id,))
+    suffix = ":00:00Z" if interval == "hour" else "T00:00:00Z"
+    return [{"bucket": b + suffix, "posts": n, "negative": neg or 0, "hoax": hx or 0, "accounts": acc}
+            for b, n, neg, hx, acc in rows]

@@ -1,0 +1,88 @@
+"""Local stand-ins on 127.0.0.1: a webhook receiver / Telegram Bot API endpoint, and an SMTP server (aiosmtpd)."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Receiver:
+    """Records every POST; answers `fail_first` requests with 503, then 200 (Telegram-style {"ok": true} body)."""
+
+    def __init__(self, fail_first: int = 0):
+        self.fail_first = fail_first
+        self.requests: list[dict] = []
+        self.received_at: list[float] = []
+        self._cond = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver._cond:
+                    failing = receiver.fail_first > 0
+                    if failing:
+                        receiver.fail_first -= 1
+                    else:
+                        receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                        receiver.received_at.append(time.perf_counter())
+                    receiver._cond.notify_all()
+                self.send_response(503 if failing else 200)
+                payload = json.dumps({"ok": not failing, "result": {}}).encode()
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def wait(self, n: int, timeout: float = 10.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.requests) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected {n} requests, got {len(self.requests)}")
+                self._cond.wait(left)
+            return list(self.requests)
+
+
+@contextmanager
+def receiver(fail_first: int = 0):
+    r = Receiver(fail_first)
+    t = threading.Thread(target=r.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    try:
+        yield r
+    finally:
+        r.server.shutdown()
+        r.server.server_close()
+
+
+@contextmanager
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    from tests.live import free_port
+
+    class Handler:
+        def __init__(self):
+            self.messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            self.messages.append(envelope)
+            return "250 OK"
+
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()

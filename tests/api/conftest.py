@@ -1,0 +1,58 @@
+"""Fixtures for API tests with authentication: a served app, keys per role and workspace, clients carrying them.
+
+The plain helpers `make_key(settings, role, workspace)` and `keyed_client(url, key)` live in tests/api/keys.py.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.api.app import create_app
+from service.api.auth import AuthConfig
+from service.config import Settings
+from tests.api.keys import CAMPAIGNS_YAML, keyed_client, make_key, make_settings  # noqa: F401 - re-exported
+from tests.live import serve
+
+@dataclass
+class Api:
+    url: str
+    settings: Settings
+    app: object
+    clients: dict[tuple[str, str], httpx.Client] = field(default_factory=dict)
+
+    def as_(self, role: str, workspace: str = "*") -> httpx.Client:
+        """A client whose key has this role and workspace (created on first use)."""
+        if (role, workspace) not in self.clients:
+            self.clients[(role, workspace)] = keyed_client(self.url, make_key(self.settings, role, workspace))
+        return self.clients[(role, workspace)]
+
+    @property
+    def admin(self) -> httpx.Client:
+        return self.as_("admin", "*")
+
+    def anon(self) -> httpx.Client:
+        return keyed_client(self.url, None)
+
+
+@pytest.fixture()
+def api_settings(tmp_path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture()
+def auth_config() -> AuthConfig:
+    return AuthConfig(rate_per_second=1000, burst=1000)
+
+
+@pytest.fixture()
+def api(api_settings, auth_config) -> Iterator[Api]:
+    app = create_app(api_settings, auth_config=auth_config)
+    with serve(app) as url:
+        live = Api(url=url, settings=api_settings, app=app)
+        yield live
+        for client in live.clients.values():
+            client.close()
