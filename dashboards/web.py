@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from dashboards.digest import TEMPLATES, http_url, render_digest
 from dashboards.i18n import LANGS, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_campaign, principal_from_request,
-                              scoped_queries, scoped_search, visible_campaign_ids)
+                              scope_query, visible_campaign_ids)
 from service.api.routes import summary
 from service.store.base import Page, PostQuery
 
@@ -202,7 +202,7 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
                           until=(_day(until) + timedelta(days=1)) if _day(until) else None)
         paging = Page(offset=offset, limit=25, sort=sort if sort in ("relevance", "newest", "oldest", "engagement")
                       else "newest")
-        result = scoped_search(store, scoped_queries(principal, store, query), paging)
+        result = store.search(scope_query(principal, store, query), paging)
     except HTTPException:
         raise
     except ValueError as exc:

@@ -380,73 +380,14 @@ def can_see_post(principal: Principal, store, post) -> bool:
     return bool(visible & set(post.campaigns))
 
 
-def scoped_queries(principal: Principal, store, query):
-    """One PostQuery per visible campaign (the store filters by one campaign at a time).
-
-    [query] unchanged for workspace '*'; [] when the workspace has no campaign; 404 for a foreign campaign.
-    """
+def scope_query(principal: Principal, store, query):
+    """The query restricted to the caller's workspace: 404 for a foreign campaign, unchanged for workspace '*'."""
     if principal.sees_all:
-        return [query]
+        return query
     if query.campaign:
         check_campaign(principal, store, query.campaign)
-        return [query]
-    return [query.model_copy(update={"campaign": cid}) for cid in visible_campaign_ids(principal, store) or []]
-
-
-def scoped_search(store, queries, paging):
-    """Search the union of several campaign-scoped queries: merged in the page's sort order, duplicates dropped.
-
-    ``total`` is the sum of the per-campaign counts, so a post tagged with two campaigns of the same workspace
-    counts twice there (the store contract filters by one campaign; a list filter would make this exact).
-    """
-    from service.store.base import Page, SearchResult
-
-    if not queries:
-        return SearchResult(total=0, posts=[])
-    if len(queries) == 1:
-        return store.search(queries[0], paging)
-    want = paging.offset + paging.limit
-    per_query = []
-    for q in queries:
-        got, offset = [], 0
-        while len(got) < want:
-            chunk = store.search(q, Page(offset=offset, limit=min(500, want - len(got)), sort=paging.sort)).posts
-            got.extend(chunk)
-            offset += len(chunk)
-            if not chunk or offset > 10_000 - 500:
-                break
-        per_query.append(got)
-    if paging.sort == "relevance":  # scores of separate queries are not comparable: interleave by rank
-        merged = [p for rank in range(want) for lst in per_query if rank < len(lst) for p in [lst[rank]]]
-    else:
-        key = {"newest": lambda p: (-p.created_at.timestamp(), p.id),
-               "oldest": lambda p: (p.created_at.timestamp(), p.id),
-               "engagement": lambda p: (-p.engagement.total, -p.created_at.timestamp(), p.id)}[paging.sort]
-        merged = sorted((p for lst in per_query for p in lst), key=key)
-    seen, unique = set(), []
-    for p in merged:
-        if p.id not in seen:
-            seen.add(p.id)
-            unique.append(p)
-    total = sum(store.count(q) for q in queries)
-    return SearchResult(total=total, posts=unique[paging.offset:want])
-
-
-def scoped_scan(store, queries):
-    """Every post of several campaign-scoped queries, oldest first, each post once (for exports)."""
-    import heapq
-
-    if len(queries) == 1:
-        yield from store.scan(queries[0])
-        return
-    streams = [((p.created_at, p.id, p) for p in store.scan(q)) for q in queries]
-    current, ids = None, set()
-    for created, pid, post in heapq.merge(*streams, key=lambda t: (t[0], t[1])):
-        if created != current:  # the same post from two campaigns has the same created_at: compare within it
-            current, ids = created, set()
-        if pid not in ids:
-            ids.add(pid)
-            yield post
+        return query
+    return query.model_copy(update={"campaigns": visible_campaign_ids(principal, store)})
 
 
 # -- audit --------------------------------------------------------------------------------------------------------

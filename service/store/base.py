@@ -27,6 +27,8 @@ class PostQuery(BaseModel):
 
     text: str | None = Field(default=None, description="Full-text query (words are ANDed)", examples=["vaksin halal"])
     campaign: str | None = None
+    campaigns: list[str] | None = Field(default=None, description="Any of these campaigns ([] matches nothing); "
+                                        "used to scope a query to an agency's workspace")
     platform: str | None = None
     lang: str | None = None
     sentiment: Sentiment | None = None

@@ -161,6 +161,8 @@ class ElasticStore(Store):
                                for f in ("platform", "lang", "sentiment", "author") if getattr(q, f) is not None]
         if q.campaign:
             filters.append({"term": {"campaigns": q.campaign}})
+        if q.campaigns is not None:
+            filters.append({"terms": {"campaigns": q.campaigns}})
         if q.hoax is not None:
             filters.append({"term": {"classification.hoax": q.hoax}})
         if q.since or q.until:

@@ -188,6 +188,10 @@ class SQLiteStore(Store):
         if q.campaign:
             clauses.append("p.rowid IN (SELECT post_rowid FROM post_campaigns WHERE campaign = ?)")
             args.append(q.campaign)
+        if q.campaigns is not None:
+            marks = ",".join("?" * len(q.campaigns)) or "NULL"
+            clauses.append(f"p.rowid IN (SELECT post_rowid FROM post_campaigns WHERE campaign IN ({marks}))")
+            args.extend(q.campaigns)
         if q.text:
             match = fts_query(q.text)
             if match is None:

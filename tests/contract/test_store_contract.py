@@ -104,6 +104,17 @@ def test_scan_yields_everything_in_time_order(store):
     assert sum(1 for _ in store.scan(PostQuery(since=T0 + timedelta(hours=1000)))) == 200
 
 
+def test_any_of_campaigns_filter_counts_each_post_once(store):
+    store.upsert([make_post(1, campaigns=["asean"]), make_post(2, campaigns=["asean", "g20"]),
+                  make_post(3, campaigns=["g20"]), make_post(4, campaigns=["pemilu"])])
+    scoped = PostQuery(campaigns=["asean", "g20"])
+    assert store.count(scoped) == 3
+    assert {p.native_id for p in store.search(scoped).posts} == {"1", "2", "3"}
+    assert store.terms(scoped, "campaigns") == [("asean", 2), ("g20", 2)]
+    assert store.count(PostQuery(campaigns=[])) == 0
+    assert store.count(PostQuery(campaigns=["g20"], campaign="asean")) == 1
+
+
 def test_delete_by_campaign_untags_shared_posts(store):
     store.upsert([make_post(1, campaigns=["asean"]), make_post(2, campaigns=["asean", "g20"]),
                   make_post(3, campaigns=["g20"])])

@@ -11,7 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from service.api.auth import Principal, authenticate, scoped_queries, scoped_scan
+from service.api.auth import Principal, authenticate, scope_query
 from service.api.context import AppContext
 from service.api.deps import get_ctx
 from service.api.routes.posts import post_query
@@ -72,7 +72,7 @@ def export_posts(format: Literal["csv", "ndjson"] = Query("csv", description="cs
                  query: PostQuery = Depends(post_query), ctx: AppContext = Depends(get_ctx),
                  principal: Principal = Depends(authenticate)) -> StreamingResponse:
     """Same filters as `GET /posts`, restricted to the caller's workspace; no page limit."""
-    posts = scoped_scan(ctx.store, scoped_queries(principal, ctx.store, query))
+    posts = ctx.store.scan(scope_query(principal, ctx.store, query))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     if format == "csv":
         body, media = csv_lines(posts), "text/csv; charset=utf-8"

@@ -6,7 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
 from pydantic import BaseModel
 
-from service.api.auth import Principal, authenticate, can_see_post, scoped_queries, scoped_search
+from service.api.auth import Principal, authenticate, can_see_post, scope_query
 from service.api.context import AppContext
 from service.api.deps import get_ctx
 from service.domain import Post, Sentiment
@@ -36,7 +36,7 @@ def page(offset: int = Query(0, ge=0, le=10_000), limit: int = Query(20, ge=1, l
 def search_posts(query: PostQuery = Depends(post_query), paging: Page = Depends(page),
                  ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> SearchResult:
     """Only posts of the campaigns in the caller's workspace (every post for workspace `*`)."""
-    return scoped_search(ctx.store, scoped_queries(principal, ctx.store, query), paging)
+    return ctx.store.search(scope_query(principal, ctx.store, query), paging)
 
 
 @router.get("/{post_id}", response_model=Post, responses={404: {"description": "No such post"}})
