@@ -1,10 +1,10 @@
 """Floors on the real test splits, using the shipped artifacts (no retraining). Measured at training time:
-SmSA test 78.9, NusaX-ind test 86.9, IndoLEM test 81.3, NusaX-eng test 79.2 macro-F1 (see MODEL_CARD.md)."""
+SmSA test 79.1, NusaX-ind test 86.3, IndoLEM test 81.3, NusaX-eng test 77.6 macro-F1 (see MODEL_CARD.md)."""
 import pytest
 
 from classifiers.training import evaluate
 
-FLOORS = {("smsa", "test"): 0.775, ("nusax_ind", "test"): 0.85, ("indolem", "test"): 0.80,
+FLOORS = {("smsa", "test"): 0.785, ("nusax_ind", "test"): 0.855, ("indolem", "test"): 0.805,
           ("nusax_eng", "test"): 0.77}
 
 
