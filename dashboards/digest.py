@@ -46,9 +46,7 @@ def digest_data(store: Store, campaign: Campaign, day: date, engine=None) -> dic
     }
 
 
-def render_digest(store: Store, campaign: Campaign | str, day: date | datetime | str, lang: str = DEFAULT,
-                  engine=None) -> str:
-    """HTML digest of `campaign` for the UTC calendar day `day` (`engine`: the alert engine, for narratives)."""
+def _resolve(store: Store, campaign: Campaign | str, day: date | datetime | str) -> tuple[Campaign, date]:
     if isinstance(campaign, str):
         found = store.get_campaign(campaign)
         if found is None:
@@ -58,4 +56,29 @@ def render_digest(store: Store, campaign: Campaign | str, day: date | datetime |
         day = date.fromisoformat(day)
     elif isinstance(day, datetime):
         day = day.astimezone(timezone.utc).date()
+    return campaign, day
+
+
+def render_digest(store: Store, campaign: Campaign | str, day: date | datetime | str, lang: str = DEFAULT,
+                  engine=None) -> str:
+    """HTML digest of `campaign` for the UTC calendar day `day` (`engine`: the alert engine, for narratives)."""
+    campaign, day = _resolve(store, campaign, day)
     return _env.get_template("digest.html").render(t=translator(lang), lang=lang, **digest_data(store, campaign, day, engine))
+
+
+def digest_email(store: Store, campaign: Campaign | str, day: date | datetime | str, lang: str = DEFAULT,
+                 engine=None) -> dict:
+    """The digest as an e-mail: {"subject", "html" (the page above), "text" (plain-text figures), "figures"}."""
+    campaign, day = _resolve(store, campaign, day)
+    t = translator(lang)
+    data = digest_data(store, campaign, day, engine)
+    html = _env.get_template("digest.html").render(t=t, lang=lang, **data)
+    figures = {"posts": data["total"], "previous_day": data["previous_total"], **data["sentiment"],
+               "hoax_posts": data["hoax"]}
+    lines = [f"{t('digest')}: {campaign.name} ({day.isoformat()}, UTC)", ""]
+    lines += [f"{t(k)}: {v}" for k, v in figures.items()]
+    narratives = data["narratives"].narratives
+    if narratives:
+        lines += ["", f"{t('top_narratives')}:"] + [f"- {n.label} ({n.posts})" for n in narratives]
+    return {"subject": f"[narrawatch] {t('digest')}: {campaign.name} ({day.isoformat()})", "html": html,
+            "text": "\n".join(lines) + "\n", "figures": figures}

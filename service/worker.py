@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from service.api.context import AppContext
 from service.classify import claim_store
@@ -12,13 +14,30 @@ from service.store.base import StoreUnavailable
 log = logging.getLogger(__name__)
 
 
-def drain_forever(ctx: AppContext, stop: threading.Event, every: float = 10.0) -> None:
+def drain_forever(ctx: AppContext, stop: threading.Event, every: float = 10.0,
+                  ticks: Sequence[Callable[[], object]] = ()) -> None:
+    """Replay the spool every `every` seconds; then run each periodic `tick` (e.g. the daily digest scheduler)."""
     while not stop.wait(every):
         if ctx.pipeline.spool.batches():
             try:
                 log.info("replayed %d spooled posts", ctx.pipeline.drain())
             except StoreUnavailable as exc:
                 log.warning("store still unavailable: %s", exc)
+        for tick in ticks:
+            try:
+                tick()
+            except Exception:  # noqa: BLE001 - a periodic job must not stop the spool replay
+                log.exception("periodic job %r failed", tick)
+
+
+def periodic_jobs(ctx: AppContext, clock: Callable[[], datetime] | None = None) -> list[Callable[[], object]]:
+    """Jobs the worker ticks from its drain loop: the daily digest e-mail when `alerts.digest.enabled`."""
+    engine = getattr(ctx, "alerts", None)
+    if engine is None or not engine.settings.digest.enabled:
+        return []
+    from service.alerts.digest_schedule import DigestScheduler
+
+    return [DigestScheduler.for_engine(engine, **({"clock": clock} if clock else {})).tick]
 
 
 def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None = None) -> list[dict]:
@@ -40,7 +59,8 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
                       c.get("title"))
     drainer = None
     if not once:
-        drainer = threading.Thread(target=drain_forever, args=(ctx, stop), daemon=True, name="spool-drain")
+        drainer = threading.Thread(target=drain_forever, args=(ctx, stop), kwargs={"ticks": periodic_jobs(ctx)},
+                                   daemon=True, name="spool-drain")
         drainer.start()
     try:
         return run_from_config(ctx.settings.file_config, ctx.store.list_campaigns(),

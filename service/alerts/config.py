@@ -31,6 +31,23 @@ class EmailTarget(BaseModel):
     campaigns: list[str] | None = None
 
 
+class DigestSettings(BaseModel):
+    """The scheduled daily digest e-mail (``alerts.digest`` in the YAML file, ``NW_ALERTS_DIGEST__*`` in the env).
+
+    Once a UTC day, at or after ``hour``, the worker renders yesterday's digest (dashboards/digest.py) of every
+    campaign that has recipients and queues it in the durable outbox under the key ``digest:<campaign>:<date>``,
+    so it is sent once per campaign-day across restarts. Mail goes through the SMTP server and sender of
+    ``alerts.email[email_target]``. Recipients of a campaign: ``to`` (every campaign) plus ``campaigns[<id>]``;
+    when both are empty, the ``to`` of the alert e-mail targets that cover the campaign.
+    """
+    enabled: bool = False
+    hour: int = Field(default=6, ge=0, le=23, description="UTC hour from which yesterday's digest is sent")
+    lang: str = Field(default="id", description="Digest language (id or en)")
+    to: list[str] = Field(default_factory=list, description="Recipients of every campaign's digest")
+    campaigns: dict[str, list[str]] = Field(default_factory=dict, description="Extra recipients per campaign id")
+    email_target: int = Field(default=0, ge=0, description="Index into alerts.email: SMTP server and sender")
+
+
 class AlertSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NW_ALERTS_", env_nested_delimiter="__", extra="ignore")
 
@@ -45,6 +62,7 @@ class AlertSettings(BaseSettings):
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
     use_percolator: bool = Field(default=True, description="On Elasticsearch, percolate rules when available")
     dashboard_url: str | None = None
+    digest: DigestSettings = Field(default_factory=DigestSettings)
 
     @classmethod
     def load(cls, file_config: dict[str, Any] | None = None) -> "AlertSettings":

@@ -178,12 +178,19 @@ class AlertStore:
         return row[0] if row else None
 
     def list_alerts(self, status: str | None = None, campaign: str | None = None, severity: str | None = None,
-                    limit: int = 100, offset: int = 0, after_seq: int | None = None) -> list[Alert]:
+                    limit: int = 100, offset: int = 0, after_seq: int | None = None,
+                    campaigns: list[str] | None = None) -> list[Alert]:
+        """Newest first (oldest first after `after_seq`). `campaigns`: any of these ([] = none; None = all)."""
         clauses, args = [], []
         for col, val in (("status", status), ("campaign", campaign), ("severity", severity)):
             if val is not None:
                 clauses.append(f"{col}=?")
                 args.append(val)
+        if campaigns is not None:
+            if not campaigns:
+                return []
+            clauses.append(f"campaign IN ({','.join('?' * len(campaigns))})")
+            args.extend(campaigns)
         if after_seq is not None:
             clauses.append("seq>?")
             args.append(after_seq)
@@ -266,6 +273,21 @@ class AlertStore:
         cols = ("at", "ok", "status_code", "error", "duration_ms")
         rows = self.db.execute(f"SELECT {', '.join(cols)} FROM attempts WHERE outbox_id=? ORDER BY id", (outbox_id,))
         return [dict(zip(cols, r)) for r in rows]
+
+    def enqueue_once(self, key: str, channel: str, target: int, payload: str) -> bool:
+        """Durably queue one delivery not tied to an alert (e.g. a daily digest), at most once per `key`.
+
+        The key is the outbox row id (and its alert_id, so `outbox(key)` finds it); a second call with the same key,
+        from this or another process, after any restart, is a no-op. Returns True when this call queued it.
+        """
+        now = ts(utcnow())
+        with self.tx() as db:
+            return db.execute("INSERT OR IGNORE INTO outbox (id, alert_id, channel, target, payload, next_try, "
+                              "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                              (key, key, channel, target, payload, time.time(), now, now)).rowcount > 0
+
+    def has_outbox(self, key: str) -> bool:
+        return self.db.execute("SELECT 1 FROM outbox WHERE id=?", (key,)).fetchone() is not None
 
     def retry_now(self, outbox_id: str) -> bool:
         with self.tx() as db:

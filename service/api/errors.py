@@ -1,7 +1,8 @@
 """Errors as readable 4xx/503 answers: a client always learns what was wrong, the API never answers 500 for bad input."""
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -19,6 +20,16 @@ def install(app: FastAPI) -> None:
         return JSONResponse(status_code=422, content={
             "error": "invalid request", "message": "; ".join(problems[:20]),
             "detail": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code != 422 or not isinstance(exc.detail, str):
+            return await http_exception_handler(request, exc)
+        # A semantic check in a handler (e.g. "invalid duration") answers in the same documented 422 shape as
+        # FastAPI's own validation, so clients parse one error format.
+        return JSONResponse(status_code=422, content={
+            "error": "invalid request", "message": exc.detail,
+            "detail": [{"loc": ["request"], "msg": exc.detail, "type": "value_error"}]})
 
     @app.exception_handler(StoreUnavailable)
     async def unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:

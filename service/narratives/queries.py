@@ -17,14 +17,26 @@ def _public(doc: dict) -> dict:
 
 
 def list_narratives(store: AlertStore, campaign: str | None = None, min_size: int = 2, limit: int = 50,
-                    order: str = "size") -> list[dict]:
+                    order: str = "size", campaigns: list[str] | None = None) -> list[dict]:
+    """`campaigns`: only narratives of any of these campaigns ([] = none; None = all), for workspace scoping."""
     col = {"size": "size DESC, last_seen DESC", "recent": "last_seen DESC", "new": "first_seen DESC"}[order]
     where, args = "WHERE size>=?", [min_size]
     if campaign:
         where += " AND campaign=?"
         args.append(campaign)
+    if campaigns is not None:
+        if not campaigns:
+            return []
+        where += f" AND campaign IN ({','.join('?' * len(campaigns))})"
+        args.extend(campaigns)
     rows = store.db.execute(f"SELECT doc FROM narratives {where} ORDER BY {col} LIMIT ?", [*args, limit])
     return [_public(json.loads(d)) for (d,) in rows]
+
+
+def narrative_campaign(store: AlertStore, narrative_id: str) -> str | None:
+    """The campaign a narrative belongs to (None: no such narrative)."""
+    row = store.db.execute("SELECT campaign FROM narratives WHERE id=?", (narrative_id,)).fetchone()
+    return row[0] if row else None
 
 
 def get_narrative(store: AlertStore, narrative_id: str, top: int = 5) -> dict | None:

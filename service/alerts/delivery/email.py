@@ -1,4 +1,4 @@
-"""Email over SMTP (optional STARTTLS and login)."""
+"""Email over SMTP (optional STARTTLS and login); plain text, or text + HTML alternative (multipart/alternative)."""
 from __future__ import annotations
 
 import smtplib
@@ -8,10 +8,13 @@ from service.alerts.delivery.base import Outcome
 
 
 def send_email(host: str, port: int, sender: str, to: list[str], subject: str, text: str, starttls: bool = False,
-               username: str | None = None, password: str | None = None, timeout: float = 10.0) -> Outcome:
+               username: str | None = None, password: str | None = None, timeout: float = 10.0,
+               html: str | None = None) -> Outcome:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, ", ".join(to), subject[:200]
     msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             if starttls:

@@ -67,6 +67,10 @@ class DeliveryWorker:
                 return send_email(t.host, t.port, t.sender, t.to, f"[narrawatch] {alert['title']}",
                                   render_text(alert, max_examples=5), t.starttls, t.username, t.password,
                                   s.send_timeout)
+            if channel == "digest":  # a daily digest e-mail (service/alerts/digest_schedule.py); payload = message
+                t = s.email[i]
+                return send_email(t.host, t.port, t.sender, alert["to"], alert["subject"], alert["text"],
+                                  t.starttls, t.username, t.password, s.send_timeout, html=alert["html"])
         except IndexError:
             return Outcome(False, None, f"{channel} target {i} is no longer configured", retry=False)
         return Outcome(False, None, f"unknown channel {channel!r}", retry=False)

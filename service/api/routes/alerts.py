@@ -1,7 +1,14 @@
-"""Alerts (list, detail, live SSE stream, acknowledge/assign/resolve with audit) and alert rules (CRUD)."""
+"""Alerts (list, detail, live SSE stream, acknowledge/assign/resolve with audit) and alert rules (CRUD).
+
+Per-agency workspaces: a key sees and acts on the alerts of its workspace's campaigns only (workspace ``*``: all).
+Lists are filtered, a single alert of another workspace answers 404 (ids are not disclosed), the SSE stream
+filters events per connection, and ``?campaign=`` naming a foreign campaign is 404. Rules are scoped by their
+campaign; see :func:`can_see_rule` for rules without one.
+"""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
@@ -10,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.alerts.delivery.sse import format_event
 from service.alerts.rules import Rule, RuleIn
+from service.api.auth import Principal, authenticate, can_see_campaign, check_campaign, visible_campaign_ids
 from service.api.context import AppContext
 from service.api.deps import get_ctx
 from service.domain import Alert, utcnow
@@ -20,6 +28,7 @@ rules_router = APIRouter(prefix="/rules", tags=["alerts"])
 Status = Literal["open", "acknowledged", "assigned", "resolved"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 HEARTBEAT_SECONDS = 15.0
+SCOPE_REFRESH_SECONDS = 30.0  # an open SSE connection re-reads its workspace's campaigns this often
 
 
 def engine_of(ctx: AppContext):
@@ -58,8 +67,56 @@ class AlertDetail(Alert):
 @alerts_router.get("", response_model=list[Alert], summary="Alerts, newest first")
 def list_alerts(status_: Status | None = Query(None, alias="status"), campaign: str | None = None,
                 severity: Severity | None = None, limit: int = Query(50, ge=1, le=500),
-                offset: int = Query(0, ge=0, le=100_000), ctx: AppContext = Depends(get_ctx)) -> list[Alert]:
-    return engine_of(ctx).alerts.list_alerts(status_, campaign, severity, limit, offset)
+                offset: int = Query(0, ge=0, le=100_000), ctx: AppContext = Depends(get_ctx),
+                principal: Principal = Depends(authenticate)) -> list[Alert]:
+    """Only alerts of the campaigns in the caller's workspace; a foreign `campaign` is 404."""
+    engine = engine_of(ctx)
+    return engine.alerts.list_alerts(status_, campaign, severity, limit, offset,
+                                     campaigns=_scope(principal, ctx, campaign))
+
+
+def _scope(principal: Principal, ctx: AppContext, campaign: str | None) -> list[str] | None:
+    """The `campaigns` filter for a list: None = no restriction. A foreign `campaign` raises 404."""
+    if campaign is not None:
+        check_campaign(principal, ctx.store, campaign)
+        return None
+    return visible_campaign_ids(principal, ctx.store)
+
+
+def visible_alert(principal: Principal, ctx: AppContext, alert_id: str) -> Alert:
+    """The alert, or 404 when it does not exist or belongs to another workspace (the same answer for both)."""
+    alert = engine_of(ctx).alerts.get_alert(alert_id)
+    if alert is None or not can_see_campaign(principal, ctx.store, alert.campaign):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
+    return alert
+
+
+class CampaignFilter:
+    """Which SSE events one connection may receive: its `campaign`, or its workspace's campaigns (re-read every
+    SCOPE_REFRESH_SECONDS, so a campaign added to or moved out of the workspace takes effect on open streams)."""
+
+    def __init__(self, principal: Principal, store, campaign: str | None = None):
+        self.principal, self.store, self.campaign = principal, store, campaign
+        self.visible: set[str] | None = None
+        self.loaded = float("-inf")
+
+    async def allows(self, campaign: str | None) -> bool:
+        if self.campaign is not None:
+            return campaign == self.campaign
+        if self.principal.sees_all:
+            return True
+        if time.monotonic() - self.loaded > SCOPE_REFRESH_SECONDS:
+            self.visible = set(await asyncio.to_thread(visible_campaign_ids, self.principal, self.store) or ())
+            self.loaded = time.monotonic()
+        return campaign in (self.visible or ())
+
+    async def ids(self) -> list[str] | None:
+        if self.campaign is not None:
+            return [self.campaign]
+        if self.principal.sees_all:
+            return None
+        await self.allows(None)
+        return sorted(self.visible or ())
 
 
 @alerts_router.get("/stream", summary="Live alerts as Server-Sent Events (text/event-stream)",
@@ -67,19 +124,24 @@ def list_alerts(status_: Status | None = Query(None, alias="status"), campaign: 
                    responses={200: {"content": {"text/event-stream": {}}, "description": "event stream"}})
 async def stream(request: Request, campaign: str | None = None,
                  last_event_id: str | None = Header(None, alias="Last-Event-ID"),
-                 ctx: AppContext = Depends(get_ctx)) -> StreamingResponse:
+                 ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> StreamingResponse:
+    """Events (`alert`, `alert.updated`) of the caller's workspace only; `campaign` narrows further (foreign: 404)."""
     engine = engine_of(ctx)
     try:
         after = int(last_event_id) if last_event_id else None
     except ValueError:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Last-Event-ID must be an alert sequence number") from None
+    if campaign is not None:
+        await asyncio.to_thread(check_campaign, principal, ctx.store, campaign)
+    scope = CampaignFilter(principal, ctx.store, campaign)
     queue = engine.broker.subscribe()
 
     async def events():
         try:
             yield format_event(None, "hello", {"at": utcnow().isoformat()})
             if after is not None:  # replay what the client missed
-                missed = await asyncio.to_thread(engine.alerts.list_alerts, None, campaign, None, 500, 0, after)
+                missed = await asyncio.to_thread(engine.alerts.list_alerts, None, None, None, 500, 0, after,
+                                                 await scope.ids())
                 for alert in missed:
                     yield format_event(engine.alerts.seq_of(alert.id), "alert", alert.model_dump(mode="json"))
             while True:
@@ -90,7 +152,7 @@ async def stream(request: Request, campaign: str | None = None,
                         return
                     yield ": keep-alive\n\n"
                     continue
-                if campaign is None or data.get("campaign") == campaign:
+                if await scope.allows(data.get("campaign")):
                     yield format_event(seq, event, data)
         finally:
             engine.broker.unsubscribe(queue)
@@ -100,20 +162,17 @@ async def stream(request: Request, campaign: str | None = None,
 
 
 @alerts_router.get("/{alert_id}", response_model=AlertDetail, responses={404: {"description": "No such alert"}})
-def get_alert(alert_id: str, ctx: AppContext = Depends(get_ctx)) -> AlertDetail:
+def get_alert(alert_id: str, ctx: AppContext = Depends(get_ctx),
+              principal: Principal = Depends(authenticate)) -> AlertDetail:
     store = engine_of(ctx).alerts
-    alert = store.get_alert(alert_id)
-    if alert is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
+    alert = visible_alert(principal, ctx, alert_id)
     deliveries = [row | {"attempt_log": store.attempts(row["id"])} for row in store.outbox(alert_id)]
     return AlertDetail(**alert.model_dump(), audit=store.audit_trail(alert_id), deliveries=deliveries)
 
 
-def _transition(ctx, request, alert_id: str, action: str, body: AlertAction, **kw) -> Alert:
+def _transition(ctx, request, principal: Principal, alert_id: str, action: str, body: AlertAction, **kw) -> Alert:
     engine = engine_of(ctx)
-    current = engine.alerts.get_alert(alert_id)
-    if current is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
+    current = visible_alert(principal, ctx, alert_id)
     if current.status == "resolved" and action != "resolve":
         raise HTTPException(status.HTTP_409_CONFLICT, f"alert {alert_id!r} is resolved")
     alert = engine.transition(alert_id, actor_of(request, body.actor), action, note=body.note, **kw)
@@ -122,56 +181,97 @@ def _transition(ctx, request, alert_id: str, action: str, body: AlertAction, **k
 
 @alerts_router.post("/{alert_id}/ack", response_model=Alert, responses={404: {}, 409: {}})
 def acknowledge(alert_id: str, request: Request, body: AlertAction | None = None,
-                ctx: AppContext = Depends(get_ctx)) -> Alert:
+                ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> Alert:
     body = body or AlertAction()
-    current = engine_of(ctx).alerts.get_alert(alert_id)
-    new_status = "assigned" if current is not None and current.status == "assigned" else "acknowledged"
-    return _transition(ctx, request, alert_id, "ack", body, status=new_status)
+    current = visible_alert(principal, ctx, alert_id)
+    new_status = "assigned" if current.status == "assigned" else "acknowledged"
+    return _transition(ctx, request, principal, alert_id, "ack", body, status=new_status)
 
 
 @alerts_router.post("/{alert_id}/assign", response_model=Alert, responses={404: {}, 409: {}})
-def assign(alert_id: str, body: AssignAction, request: Request, ctx: AppContext = Depends(get_ctx)) -> Alert:
-    return _transition(ctx, request, alert_id, "assign", body, status="assigned", assignee=body.assignee)
+def assign(alert_id: str, body: AssignAction, request: Request, ctx: AppContext = Depends(get_ctx),
+           principal: Principal = Depends(authenticate)) -> Alert:
+    return _transition(ctx, request, principal, alert_id, "assign", body, status="assigned", assignee=body.assignee)
 
 
 @alerts_router.post("/{alert_id}/resolve", response_model=Alert, responses={404: {}})
 def resolve(alert_id: str, request: Request, body: AlertAction | None = None,
-            ctx: AppContext = Depends(get_ctx)) -> Alert:
-    return _transition(ctx, request, alert_id, "resolve", body or AlertAction(), status="resolved")
+            ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> Alert:
+    return _transition(ctx, request, principal, alert_id, "resolve", body or AlertAction(), status="resolved")
 
 
 # -- rules --
-@rules_router.get("", response_model=list[Rule], summary="Alert rules")
-def list_rules(campaign: str | None = None, ctx: AppContext = Depends(get_ctx)) -> list[Rule]:
-    return engine_of(ctx).alerts.list_rules(campaign)
+def can_see_rule(principal: Principal, store, rule: Rule) -> bool:
+    """A rule belongs to the workspace of its campaign.
+
+    A rule without a campaign (``campaign: null``) applies to every campaign of every agency, so only a key of
+    workspace ``*`` may see, create, change or delete one; for a workspace key such a rule does not exist (404 on
+    read/update/delete, absent from lists) and creating one is refused with 403. The engine still applies global
+    rules to every campaign: their alerts carry the campaign's id and are visible in its workspace.
+    """
+    if principal.sees_all:
+        return True
+    return rule.campaign is not None and can_see_campaign(principal, store, rule.campaign)
 
 
-@rules_router.get("/{rule_id}", response_model=Rule, responses={404: {"description": "No such rule"}})
-def get_rule(rule_id: str, ctx: AppContext = Depends(get_ctx)) -> Rule:
+def _check_rule_campaign(principal: Principal, ctx: AppContext, campaign: str | None) -> None:
+    if campaign is None:
+        if not principal.sees_all:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "a rule without a campaign applies to every workspace; "
+                                "only a key of workspace '*' may manage one: set `campaign`")
+        return
+    check_campaign(principal, ctx.store, campaign)
+
+
+def visible_rule(principal: Principal, ctx: AppContext, rule_id: str) -> Rule:
     rule = engine_of(ctx).alerts.get_rule(rule_id)
-    if rule is None:
+    if rule is None or not can_see_rule(principal, ctx.store, rule):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"rule {rule_id!r} not found")
     return rule
 
 
-@rules_router.post("", response_model=Rule, status_code=201, summary="Create a rule")
-def create_rule(body: RuleIn, request: Request, ctx: AppContext = Depends(get_ctx)) -> Rule:
+@rules_router.get("", response_model=list[Rule], summary="Alert rules")
+def list_rules(campaign: str | None = None, ctx: AppContext = Depends(get_ctx),
+               principal: Principal = Depends(authenticate)) -> list[Rule]:
+    """Rules of the caller's workspace (global rules only for workspace `*`); a foreign `campaign` is 404."""
+    if campaign is not None:
+        check_campaign(principal, ctx.store, campaign)
+    rules = engine_of(ctx).alerts.list_rules(campaign)
+    if principal.sees_all:
+        return rules
+    visible = set(visible_campaign_ids(principal, ctx.store) or ())
+    return [r for r in rules if r.campaign in visible]
+
+
+@rules_router.get("/{rule_id}", response_model=Rule, responses={404: {"description": "No such rule"}})
+def get_rule(rule_id: str, ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> Rule:
+    return visible_rule(principal, ctx, rule_id)
+
+
+@rules_router.post("", response_model=Rule, status_code=201, summary="Create a rule",
+                   responses={403: {"description": "Global rule (no campaign) from a workspace key"},
+                              404: {"description": "Campaign not found"}})
+def create_rule(body: RuleIn, request: Request, ctx: AppContext = Depends(get_ctx),
+                principal: Principal = Depends(authenticate)) -> Rule:
+    _check_rule_campaign(principal, ctx, body.campaign)
     rule = Rule(**body.model_dump())
     return engine_of(ctx).put_rule(rule, actor_of(request), "rule.create")
 
 
 @rules_router.put("/{rule_id}", response_model=Rule, responses={404: {"description": "No such rule"}})
-def update_rule(rule_id: str, body: RuleIn, request: Request, ctx: AppContext = Depends(get_ctx)) -> Rule:
+def update_rule(rule_id: str, body: RuleIn, request: Request, ctx: AppContext = Depends(get_ctx),
+                principal: Principal = Depends(authenticate)) -> Rule:
     engine = engine_of(ctx)
-    old = engine.alerts.get_rule(rule_id)
-    if old is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"rule {rule_id!r} not found")
+    old = visible_rule(principal, ctx, rule_id)
+    _check_rule_campaign(principal, ctx, body.campaign)
     rule = Rule(**body.model_dump(), id=rule_id, created_at=old.created_at)
     return engine.put_rule(rule, actor_of(request), "rule.update")
 
 
 @rules_router.delete("/{rule_id}", status_code=204, responses={404: {"description": "No such rule"}})
-def delete_rule(rule_id: str, request: Request, ctx: AppContext = Depends(get_ctx)) -> None:
+def delete_rule(rule_id: str, request: Request, ctx: AppContext = Depends(get_ctx),
+                principal: Principal = Depends(authenticate)) -> None:
+    visible_rule(principal, ctx, rule_id)
     if not engine_of(ctx).delete_rule(rule_id, actor_of(request)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"rule {rule_id!r} not found")
 

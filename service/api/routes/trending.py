@@ -1,10 +1,11 @@
-"""Trending terms, hashtags and links per campaign and window."""
+"""Trending terms, hashtags and links per campaign and window (a campaign of another workspace is 404)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from service.api.auth import Principal, authenticate, check_campaign
 from service.api.context import AppContext
 from service.api.deps import get_ctx
 from service.narratives.trending import Trending, parse_duration, trending
@@ -17,7 +18,8 @@ def get_trending(campaign: str = Query(..., min_length=1), window: str = Query("
                  baseline: str = Query("7d", examples=["7d"]),
                  until: datetime | None = Query(None, description="Window end (default now)"),
                  size: int = Query(10, ge=1, le=100), min_docs: int = Query(3, ge=1, le=1000),
-                 ctx: AppContext = Depends(get_ctx)) -> Trending:
+                 ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> Trending:
+    check_campaign(principal, ctx.store, campaign)
     try:
         w, b = parse_duration(window), parse_duration(baseline)
     except ValueError as exc:
