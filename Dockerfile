@@ -1,11 +1,12 @@
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY service service
 COPY classifiers classifiers
 COPY collectors collectors
 COPY dashboards dashboards
-RUN pip install --no-cache-dir .
+COPY demo demo
+RUN pip install --no-cache-dir -c constraints.txt .
 ENV NW_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8000

@@ -27,12 +27,15 @@ def post_id(source: str, native_id: str) -> str:
     return hashlib.sha1(f"{source}\x1f{native_id}".encode()).hexdigest()[:24]
 
 
+COUNT_MAX = 2**53  # counts beyond this are garbage (and overflow SQLite/ES integers and JS numbers)
+
+
 class Engagement(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    likes: int | None = Field(default=None, ge=0)
-    reposts: int | None = Field(default=None, ge=0)
-    replies: int | None = Field(default=None, ge=0)
-    views: int | None = Field(default=None, ge=0)
+    likes: int | None = Field(default=None, ge=0, le=COUNT_MAX)
+    reposts: int | None = Field(default=None, ge=0, le=COUNT_MAX)
+    replies: int | None = Field(default=None, ge=0, le=COUNT_MAX)
+    views: int | None = Field(default=None, ge=0, le=COUNT_MAX)
 
     @property
     def total(self) -> int:

@@ -5,6 +5,7 @@ import json
 import re
 import sqlite3
 import threading
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -96,18 +97,26 @@ class SQLiteStore(Store):
         batch = {p.id: p for p in posts}  # last version of an id in a batch wins
         if not batch:
             return 0
-        db = self.db
-        with self._write_lock:
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                existing = self._existing(list(batch))
-                for post in batch.values():
-                    self._write(post, existing.get(post.id))
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                db.execute("ROLLBACK")
-                raise StoreUnavailable(f"sqlite write failed: {exc}") from exc
+        with self._transaction():
+            existing = self._existing(list(batch))
+            for post in batch.values():
+                self._write(post, existing.get(post.id))
         return len(batch)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One writer at a time; any exception rolls back, so a failed write never leaves the file locked."""
+        with self._write_lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException as exc:
+                db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreUnavailable(f"sqlite write failed: {exc}") from exc
+                raise
+            db.execute("COMMIT")
 
     def _existing(self, ids: list[str]) -> dict[str, Post]:
         found: dict[str, Post] = {}
@@ -145,27 +154,19 @@ class SQLiteStore(Store):
 
     def delete_by_campaign(self, campaign: str) -> int:
         removed = 0
-        with self._write_lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                rows = db.execute(
-                    "SELECT p.rowid, p.doc FROM posts p JOIN post_campaigns pc ON pc.post_rowid=p.rowid "
-                    "WHERE pc.campaign=?", (campaign,)).fetchall()
-                for rowid, doc in rows:
-                    post = Post.model_validate_json(doc)
-                    post.campaigns = [c for c in post.campaigns if c != campaign]
-                    db.execute("DELETE FROM post_campaigns WHERE post_rowid=? AND campaign=?", (rowid, campaign))
-                    if post.campaigns:  # still monitored by another campaign: only untag it
-                        db.execute("UPDATE posts SET doc=? WHERE rowid=?", (post.model_dump_json(), rowid))
-                    else:
-                        for table, key in (("posts", "rowid"), ("posts_fts", "rowid"), ("post_hashtags", "post_rowid")):
-                            db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
-                    removed += 1
-                db.execute("COMMIT")
-            except sqlite3.Error:
-                db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            rows = db.execute("SELECT p.rowid, p.doc FROM posts p JOIN post_campaigns pc ON pc.post_rowid=p.rowid "
+                              "WHERE pc.campaign=?", (campaign,)).fetchall()
+            for rowid, doc in rows:
+                post = Post.model_validate_json(doc)
+                post.campaigns = [c for c in post.campaigns if c != campaign]
+                db.execute("DELETE FROM post_campaigns WHERE post_rowid=? AND campaign=?", (rowid, campaign))
+                if post.campaigns:  # still monitored by another campaign: only untag it
+                    db.execute("UPDATE posts SET doc=? WHERE rowid=?", (post.model_dump_json(), rowid))
+                else:
+                    for table, key in (("posts", "rowid"), ("posts_fts", "rowid"), ("post_hashtags", "post_rowid")):
+                        db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
+                removed += 1
         return removed
 
     # -- reads --

@@ -69,3 +69,11 @@ def test_campaign_crud(api):
     assert api.post("/campaigns", json={"id": "Bad Id!", "name": "x"}).status_code == 422
     assert api.delete("/campaigns/g20").status_code == 204
     assert api.get("/campaigns/g20").status_code == 404
+
+
+def test_absurd_engagement_counts_are_rejected_not_stored(api):
+    post = make_post(1).model_dump(mode="json")
+    post["engagement"]["likes"] = 10**30
+    r = api.post("/posts", json=[post])
+    assert r.status_code == 422 and "likes" in r.json()["message"]
+    assert api.get("/posts").json()["total"] == 0
