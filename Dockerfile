@@ -5,7 +5,6 @@ COPY service service
 COPY classifiers classifiers
 COPY collectors collectors
 COPY dashboards dashboards
-COPY demo demo
 RUN pip install --no-cache-dir -c constraints.txt .
 ENV NW_DATA_DIR=/data
 VOLUME /data

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .normalise import NEGATORS
+from .normalise import negation_extra
 
 _TOKEN_CACHE_MAX = 300_000
 
@@ -44,20 +44,6 @@ def char_wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     return out
 
 
-def negation_extra(toks: list[str], scope: int = 2) -> list[str]:
-    """The ``neg_<w>`` tokens ``mark_negation`` appends (same rule, on a token list)."""
-    extra: list[str] = []
-    left = 0
-    for t in toks:
-        if t in NEGATORS:
-            left = scope
-            continue
-        if left and t.isalpha():
-            extra.append("neg_" + t)
-            left -= 1
-        elif not t.isalnum():
-            left = 0
-    return extra
 
 
 class TermSpace:

@@ -135,9 +135,8 @@ def normalise_many(texts: list[str], langs: list[str | None] | None = None) -> l
     return [normalise(t, "en" if l == "en" else "id") for t, l in zip(texts, langs)]
 
 
-def mark_negation(text: str, scope: int = 2) -> str:
-    """Append ``neg_<w>`` tokens for the words that follow a negator (``tidak enak`` -> ``tidak enak neg_enak``)."""
-    toks = text.split()
+def negation_extra(toks: list[str], scope: int = 2) -> list[str]:
+    """The ``neg_<w>`` tokens for the words that follow a negator, within ``scope`` words."""
     extra: list[str] = []
     left = 0
     for t in toks:
@@ -149,6 +148,12 @@ def mark_negation(text: str, scope: int = 2) -> str:
             left -= 1
         elif not t.isalnum():
             left = 0
+    return extra
+
+
+def mark_negation(text: str, scope: int = 2) -> str:
+    """Append ``neg_<w>`` tokens for the words that follow a negator (``tidak enak`` -> ``tidak enak neg_enak``)."""
+    extra = negation_extra(text.split(), scope)
     return text + (" " + " ".join(extra) if extra else "")
 
 

@@ -8,6 +8,7 @@ accepted them, so a crash re-delivers at most one batch (ids are stable, so re-d
 from __future__ import annotations
 
 import html as htmllib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -52,6 +53,23 @@ class Parsed:
     rejects: list[Reject] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+
+    def unparseable(self, reason: str, payload: Any) -> "Parsed":
+        """The whole page/response is unusable: one reject, and a flag the collector turns into a source error."""
+        self.rejects.append(Reject(reason, payload))
+        self.extra["unparseable"] = True
+        return self
+
+
+def decode_json(payload: Any, out: Parsed) -> Any:
+    """Text or bytes → JSON value; on invalid JSON marks `out` unparseable and returns None."""
+    if not isinstance(payload, (str, bytes)):
+        return payload
+    try:
+        return json.loads(payload)
+    except ValueError as exc:
+        out.unparseable(f"invalid JSON: {exc}", payload)
+        return None
 
 
 # --- helpers shared by the parsers ---------------------------------------------------------------

@@ -49,19 +49,13 @@ def parse_artlist(body: str | bytes, *, source: str, campaigns: Sequence[Campaig
     text = text.lstrip("\ufeff").strip()
     if not text.startswith("{"):
         kind = "HTML error page" if text.startswith("<") else "non-JSON answer"
-        out.rejects.append(Reject(f"GDELT {kind}: {text[:200]!r}", text))
-        out.extra["unparseable"] = True
-        return out
+        return out.unparseable(f"GDELT {kind}: {text[:200]!r}", text)
     try:
         data = loads_lenient(text)
     except ValueError as exc:
-        out.rejects.append(Reject(f"invalid JSON: {exc}", text))
-        out.extra["unparseable"] = True
-        return out
+        return out.unparseable(f"invalid JSON: {exc}", text)
     if not isinstance(data, dict):
-        out.rejects.append(Reject("JSON is not an object", text))
-        out.extra["unparseable"] = True
-        return out
+        return out.unparseable("JSON is not an object", text)
     articles = data.get("articles") or []  # "{}" means no results
     if not isinstance(articles, list):
         out.rejects.append(Reject("articles is not a list", data))

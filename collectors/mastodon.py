@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from collectors.base import Batch, Parsed, Reject, build_post, html_to_text, id_key, nonneg_int, parse_dt
+from collectors.base import (Batch, Parsed, Reject, build_post, decode_json, html_to_text, id_key, nonneg_int,
+                             parse_dt)
 from collectors.http import HttpClient, rate_limit_wait
 from service.domain import Campaign, Engagement
 
@@ -38,17 +39,11 @@ def _href_links(content: str) -> list[str]:
 def parse_statuses(payload: Any, *, source: str, campaigns: Sequence[Campaign]) -> Parsed:
     """A timeline JSON array (already decoded, or text) → posts; bad statuses become rejects."""
     out = Parsed()
-    if isinstance(payload, (str, bytes)):
-        try:
-            payload = json.loads(payload)
-        except ValueError as exc:
-            out.rejects.append(Reject(f"invalid JSON: {exc}", payload))
-            out.extra["unparseable"] = True
-            return out
-    if not isinstance(payload, list):
-        out.rejects.append(Reject("timeline is not a JSON array", payload))
-        out.extra["unparseable"] = True
+    payload = decode_json(payload, out)
+    if out.extra.get("unparseable"):
         return out
+    if not isinstance(payload, list):
+        return out.unparseable("timeline is not a JSON array", payload)
     ids = []
     for status in payload:
         try:

@@ -76,14 +76,10 @@ def _parse_feed(text, *, source, campaigns, platform, factcheck, base_url) -> Pa
     try:
         feed = feedparser.parse(text, response_headers={"content-location": base_url} if base_url else None)
     except Exception as exc:  # feedparser is lenient, but be defensive against anything odd
-        out.rejects.append(Reject(f"feedparser crashed: {type(exc).__name__}: {exc}", truncate(text)))
-        out.extra["unparseable"] = True
-        return out
+        return out.unparseable(f"feedparser crashed: {type(exc).__name__}: {exc}", truncate(text))
     entries = list(feed.get("entries") or [])
     if not entries and feed.get("bozo"):
-        out.rejects.append(Reject(f"unparseable feed: {feed.get('bozo_exception')!s}"[:300], truncate(text)))
-        out.extra["unparseable"] = True
-        return out
+        return out.unparseable(f"unparseable feed: {feed.get('bozo_exception')!s}"[:300], truncate(text))
     for entry in entries:
         raw = {k: entry.get(k) for k in ("id", "link", "title", "published", "updated", "author") if entry.get(k)}
         try:

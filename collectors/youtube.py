@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from collectors.base import Batch, Parsed, Reject, build_post, html_to_text, nonneg_int, parse_dt
+from collectors.base import Batch, Parsed, Reject, build_post, decode_json, html_to_text, nonneg_int, parse_dt
 from collectors.http import CollectorHttpError, HttpClient
 from service.domain import Campaign, Engagement
 
@@ -24,17 +24,11 @@ class YoutubeApiError(CollectorHttpError):
 
 def parse_comment_threads(payload: Any, *, source: str, campaigns: Sequence[Campaign]) -> Parsed:
     out = Parsed()
-    if isinstance(payload, (str, bytes)):
-        try:
-            payload = json.loads(payload)
-        except ValueError as exc:
-            out.rejects.append(Reject(f"invalid JSON: {exc}", payload))
-            out.extra["unparseable"] = True
-            return out
-    if not isinstance(payload, dict) or not isinstance(payload.get("items", []), list):
-        out.rejects.append(Reject("response is not a commentThreadListResponse", payload))
-        out.extra["unparseable"] = True
+    payload = decode_json(payload, out)
+    if out.extra.get("unparseable"):
         return out
+    if not isinstance(payload, dict) or not isinstance(payload.get("items", []), list):
+        return out.unparseable("response is not a commentThreadListResponse", payload)
     out.extra["next"] = payload.get("nextPageToken") if isinstance(payload.get("nextPageToken"), str) else None
     for item in payload.get("items") or []:
         try:

@@ -1,7 +1,6 @@
 """Embedded default store: one SQLite file in WAL mode, FTS5 for full-text search. Zero setup, one process-safe file."""
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import threading
