@@ -100,7 +100,7 @@ def main() -> None:
                 load(store, size, loaded)
                 if name == "elasticsearch":
                     store.es.indices.refresh(index=store.index)
-                    store.es.indices.forcemerge(index=store.index, max_num_segments=1, request_timeout=900)
+                    store.es.options(request_timeout=900).indices.forcemerge(index=store.index, max_num_segments=1)
                 print(f"{name}: loaded {size} posts ({size - loaded} new in {time.perf_counter() - start:.0f} s)",
                       flush=True)
                 loaded = size

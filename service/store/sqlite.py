@@ -185,12 +185,15 @@ class SQLiteStore(Store):
         if q.until:
             clauses.append("p.created_at < ?")
             args.append(_ts(q.until))
+        # EXISTS probes the (campaign, post) key per candidate row, so the planner can drive the query from the
+        # full-text match or the date index instead of materialising every post of a large campaign.
         if q.campaign:
-            clauses.append("p.rowid IN (SELECT post_rowid FROM post_campaigns WHERE campaign = ?)")
+            clauses.append("EXISTS (SELECT 1 FROM post_campaigns c WHERE c.campaign = ? AND c.post_rowid = p.rowid)")
             args.append(q.campaign)
         if q.campaigns is not None:
             marks = ",".join("?" * len(q.campaigns)) or "NULL"
-            clauses.append(f"p.rowid IN (SELECT post_rowid FROM post_campaigns WHERE campaign IN ({marks}))")
+            clauses.append(f"EXISTS (SELECT 1 FROM post_campaigns c WHERE c.campaign IN ({marks}) "
+                           "AND c.post_rowid = p.rowid)")
             args.extend(q.campaigns)
         if q.text:
             match = fts_query(q.text)
