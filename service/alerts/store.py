@@ -231,14 +231,23 @@ class AlertStore:
         return [{"at": at, "actor": actor, "action": action, "detail": json.loads(d)} for at, actor, action, d in rows]
 
     # -- outbox --
-    def due(self, now: float | None = None, limit: int = 50) -> list[dict]:
+    def due(self, now: float | None = None, limit: int = 50, lease_seconds: float = 120.0) -> list[dict]:
+        """Claim due entries for one sender: they become 'sending' until now + lease_seconds.
+
+        The API and the worker both run a delivery loop on this file; the claim is one atomic UPDATE, so an entry
+        is sent by one of them only. An entry whose sender died mid-send is claimable again once its lease ends.
+        """
         now = time.time() if now is None else now
-        rows = self.db.execute("SELECT id, alert_id, channel, target, payload, attempts FROM outbox "
-                               "WHERE status='pending' AND next_try<=? ORDER BY next_try LIMIT ?", (now, limit))
-        return [dict(zip(("id", "alert_id", "channel", "target", "payload", "attempts"), r)) for r in rows]
+        with self.tx() as db:
+            rows = db.execute(
+                "UPDATE outbox SET status='sending', next_try=? WHERE id IN (SELECT id FROM outbox "
+                "WHERE status IN ('pending', 'sending') AND next_try<=? ORDER BY next_try LIMIT ?) "
+                "RETURNING id, alert_id, channel, target, payload, attempts", (now + lease_seconds, now, limit))
+            claimed = [dict(zip(("id", "alert_id", "channel", "target", "payload", "attempts"), r)) for r in rows]
+        return sorted(claimed, key=lambda r: r["id"])
 
     def next_due(self) -> float | None:
-        row = self.db.execute("SELECT min(next_try) FROM outbox WHERE status='pending'").fetchone()
+        row = self.db.execute("SELECT min(next_try) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()
         return row[0]
 
     def record_attempt(self, outbox_id: str, ok: bool, status_code: int | None, error: str | None,

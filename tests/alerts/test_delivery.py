@@ -115,3 +115,32 @@ def test_refused_target_is_recorded_not_retried(tmp_path, make_engine):
     engine.worker.run_once()
     [row] = engine.alerts.outbox(alert.id)
     assert row["status"] == "failed" and "non-public" in row["last_error"]
+
+
+def test_two_delivery_loops_on_one_outbox_send_each_alert_once(tmp_path, make_engine):
+    """The API and the worker both run a delivery loop on alerts.db: claims are atomic, so no double sends."""
+    import threading
+
+    from service.alerts.delivery.outbox import channels_for
+    from service.domain import Alert
+
+    with receiver() as hook:
+        settings = _settings(webhooks=[WebhookTarget(url=hook.url + "/hook", secret=SECRET)])
+        store = _store(tmp_path)
+        api_side = make_engine(store, settings)
+        worker_side = make_engine(store, settings)  # same alerts.db, like a second process
+        ids = []
+        for n in range(20):
+            alert = Alert(id=f"a_{n:02d}", campaign="asean", rule="kw", title=f"alert {n}", dedup_key=f"k{n}")
+            saved, created = api_side.alerts.fire(alert, timedelta(0), T0, channels_for(settings, "asean"))
+            assert created
+            ids.append(saved.id)
+        threads = [threading.Thread(target=side.worker.run_once) for side in (api_side, worker_side) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        got = [json.loads(r["body"])["alert"]["id"] for r in hook.wait(20)]
+        time.sleep(0.3)  # a double send would arrive late
+        assert sorted(got) == ids and len(hook.requests) == 20
+        assert {r["status"] for r in api_side.alerts.outbox()} == {"sent"}
