@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -48,16 +49,23 @@ class Pipeline:
         return posts
 
     def process(self, posts: Iterable[Post], progress: Callable[[int], None] | None = None) -> PipelineStats:
+        """Classify batch n+1 while batch n is being written: one writer thread keeps batches in order and at
+        most one in flight, so a slow store and the CPU-bound classifiers overlap instead of adding up."""
         stats = PipelineStats()
-        for batch in batched(posts, self.batch_size):
-            stats.received += len(batch)
-            batch = self.classifier.classify(self.tag(batch))
-            self._store(batch, stats)
-            if progress:
-                progress(len(batch))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-store") as writer:
+            in_flight: Future | None = None
+            for batch in batched(posts, self.batch_size):
+                stats.received += len(batch)
+                batch = self.classifier.classify(self.tag(batch))
+                if in_flight is not None:
+                    in_flight.result()  # surfaces an unexpected write error before going further
+                in_flight = writer.submit(self._store, batch, stats, progress)
+            if in_flight is not None:
+                in_flight.result()
         return stats
 
-    def _store(self, batch: list[Post], stats: PipelineStats) -> None:
+    def _store(self, batch: list[Post], stats: PipelineStats,
+               progress: Callable[[int], None] | None = None) -> None:
         try:
             if self.spool.batches():  # keep arrival order: older spooled batches go first
                 stats.replayed += self.spool.drain(self._write)
@@ -68,6 +76,8 @@ class Pipeline:
             stats.spooled += len(batch)
             stats.errors.append(str(exc))
             log.warning("store unavailable, spooled %d posts: %s", len(batch), exc)
+        if progress:
+            progress(len(batch))
 
     def _write(self, batch: list[Post]) -> None:
         self.store.upsert(batch)
