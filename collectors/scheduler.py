@@ -16,6 +16,7 @@ from collectors.base import Collector
 from collectors.quarantine import Quarantine
 from collectors.state import StateStore
 from service.domain import Campaign, Post
+from service.redact import redact
 
 log = logging.getLogger("collectors.scheduler")
 
@@ -69,7 +70,7 @@ def run_collector(collector: Collector, *, state: StateStore, quarantine: Quaran
         row = state.get(name) or {}
         n = int(row.get("consecutive_errors") or 0) + 1
         delay = min(max_backoff, float(collector.interval_seconds) * (2 ** (n - 1)))
-        error = f"{type(exc).__name__}: {exc}"
+        error = redact(f"{type(exc).__name__}: {exc}")  # shown by GET /sources: no API keys in URLs
         state.record_failure(name, error, unhealthy_after, clock() + delay)
         log.warning("collector %s failed (%d in a row): %s", name, n, error)
         return {"name": name, "ok": False, "items": items, "claims": claims, "batches": batches, "error": error}

@@ -141,8 +141,9 @@ def read_records(path: Path) -> Iterator[tuple[int, str, dict[str, Any] | None, 
                 else:
                     yield line, json.dumps(row, ensure_ascii=False), row, None
         return
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, 1):
+    with open(path, "rb") as fh:  # JSONL records end at "\n" only; a stray "\r" stays inside its record
+        for number, raw in enumerate(fh, 1):
+            line = raw.decode("utf-8", "replace")
             if not line.strip():
                 continue
             try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from service.alerts.rules import Rule
 from service.domain import Alert, as_utc, utcnow
+from service.redact import redact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -252,6 +253,7 @@ class AlertStore:
 
     def record_attempt(self, outbox_id: str, ok: bool, status_code: int | None, error: str | None,
                        duration_ms: float, next_try: float | None, give_up: bool = False) -> None:
+        error = redact(error) if error else error  # a channel error may quote its URL (Telegram bot token)
         now = ts(utcnow())
         with self.tx() as db:
             db.execute("INSERT INTO attempts (outbox_id, at, ok, status_code, error, duration_ms) VALUES (?,?,?,?,?,?)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 
 from service.api import auth, errors
 from service.api.context import AppContext
@@ -16,6 +17,7 @@ Search what the public says about a campaign, see counts over time, manage campa
 
 
 PUBLIC = (health,)  # every other router needs an API key (see service/api/auth.py)
+SWAGGER = "/ui/static/vendor/swagger-ui"  # vendored swagger-ui-dist (dashboards/fetch_vendor.sh): no CDN at run time
 
 
 def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
@@ -30,7 +32,16 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
             app.state.ctx.alerts.close()  # stops the delivery thread; undelivered alerts stay in the outbox
         app.state.ctx.store.close()
 
-    app = FastAPI(title="narrawatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="narrawatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+
+    @app.get("/docs", include_in_schema=False)  # public, like FastAPI's own /docs; assets from dashboards' static
+    def swagger_ui():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
+                                   swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+                                   swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png")
+
     errors.install(app)
     app.state.auth = auth.AuthState.build(settings, auth_config)
     for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives):
