@@ -1,4 +1,3 @@
-import httpx
 import pytest
 
 from service.api.app import create_app
