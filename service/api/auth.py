@@ -37,6 +37,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from service.api.asgi import capture_status
 from service.config import Settings
 
 Role = Literal["analyst", "pr", "leadership", "admin"]
@@ -403,13 +404,7 @@ class AuditMiddleware:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        seen: dict[str, int] = {}
-
-        async def send_wrapper(message):
-            if message["type"] == "http.response.start":
-                seen["status"] = message["status"]
-            await send(message)
-
+        send_wrapper, seen = capture_status(send)
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
@@ -422,7 +417,7 @@ class AuditMiddleware:
                 path = scope["path"] + (("?" + scope["query_string"].decode("latin-1"))
                                         if scope.get("query_string") else "")
                 await anyio.to_thread.run_sync(
-                    auth.keys.audit, principal, scope["method"], path, seen.get("status", 500),
+                    auth.keys.audit, principal, scope["method"], path, seen["status"],
                     client[0] if client else None, detail)
 
 

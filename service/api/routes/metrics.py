@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from service.api.asgi import capture_status
+
 router = APIRouter(tags=["metrics"])
 
 
@@ -64,13 +66,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        seen = {"status": 500}
-
-        async def send_wrapper(message):
-            if message["type"] == "http.response.start":
-                seen["status"] = message["status"]
-            await send(message)
-
+        send_wrapper, seen = capture_status(send)
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
