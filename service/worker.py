@@ -32,8 +32,8 @@ def drain_forever(ctx: AppContext, stop: threading.Event, every: float = 10.0,
 
 def periodic_jobs(ctx: AppContext, clock: Callable[[], datetime] | None = None) -> list[Callable[[], object]]:
     """Jobs the worker ticks from its drain loop: the daily digest e-mail when `alerts.digest.enabled`."""
-    engine = getattr(ctx, "alerts", None)
-    if engine is None or not engine.settings.digest.enabled:
+    engine = ctx.alerts
+    if not engine.settings.digest.enabled:
         return []
     from service.alerts.digest_schedule import DigestScheduler
 

@@ -28,8 +28,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
     async def lifespan(app: FastAPI):
         app.state.ctx = ctx or AppContext.build(settings)
         yield
-        if app.state.ctx.alerts is not None:
-            app.state.ctx.alerts.close()  # stops the delivery thread; undelivered alerts stay in the outbox
+        app.state.ctx.alerts.close()  # stops the delivery thread; undelivered alerts stay in the outbox
         app.state.ctx.store.close()
 
     app = FastAPI(title="narrawatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,

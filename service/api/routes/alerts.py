@@ -31,13 +31,6 @@ HEARTBEAT_SECONDS = 15.0
 SCOPE_REFRESH_SECONDS = 30.0  # an open SSE connection re-reads its workspace's campaigns this often
 
 
-def engine_of(ctx: AppContext):
-    engine = getattr(ctx, "alerts", None)
-    if engine is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the alert engine is not running")
-    return engine
-
-
 def actor_of(request: Request, fallback: str | None = None) -> str:
     user = getattr(request.state, "user", None) or getattr(request.state, "principal", None)
     if user is not None:
@@ -70,7 +63,7 @@ def list_alerts(status_: Status | None = Query(None, alias="status"), campaign: 
                 offset: int = Query(0, ge=0, le=100_000), ctx: AppContext = Depends(get_ctx),
                 principal: Principal = Depends(authenticate)) -> list[Alert]:
     """Only alerts of the campaigns in the caller's workspace; a foreign `campaign` is 404."""
-    engine = engine_of(ctx)
+    engine = ctx.alerts
     return engine.alerts.list_alerts(status_, campaign, severity, limit, offset,
                                      campaigns=_scope(principal, ctx, campaign))
 
@@ -85,7 +78,7 @@ def _scope(principal: Principal, ctx: AppContext, campaign: str | None) -> list[
 
 def visible_alert(principal: Principal, ctx: AppContext, alert_id: str) -> Alert:
     """The alert, or 404 when it does not exist or belongs to another workspace (the same answer for both)."""
-    alert = engine_of(ctx).alerts.get_alert(alert_id)
+    alert = ctx.alerts.alerts.get_alert(alert_id)
     if alert is None or not can_see_campaign(principal, ctx.store, alert.campaign):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
     return alert
@@ -126,7 +119,7 @@ async def stream(request: Request, campaign: str | None = None,
                  last_event_id: str | None = Header(None, alias="Last-Event-ID"),
                  ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> StreamingResponse:
     """Events (`alert`, `alert.updated`) of the caller's workspace only; `campaign` narrows further (foreign: 404)."""
-    engine = engine_of(ctx)
+    engine = ctx.alerts
     try:
         after = int(last_event_id) if last_event_id else None
     except ValueError:
@@ -164,14 +157,14 @@ async def stream(request: Request, campaign: str | None = None,
 @alerts_router.get("/{alert_id}", response_model=AlertDetail, responses={404: {"description": "No such alert"}})
 def get_alert(alert_id: str, ctx: AppContext = Depends(get_ctx),
               principal: Principal = Depends(authenticate)) -> AlertDetail:
-    store = engine_of(ctx).alerts
+    store = ctx.alerts.alerts
     alert = visible_alert(principal, ctx, alert_id)
     deliveries = [row | {"attempt_log": store.attempts(row["id"])} for row in store.outbox(alert_id)]
     return AlertDetail(**alert.model_dump(), audit=store.audit_trail(alert_id), deliveries=deliveries)
 
 
 def _transition(ctx, request, principal: Principal, alert_id: str, action: str, body: AlertAction, **kw) -> Alert:
-    engine = engine_of(ctx)
+    engine = ctx.alerts
     current = visible_alert(principal, ctx, alert_id)
     if current.status == "resolved" and action != "resolve":
         raise HTTPException(status.HTTP_409_CONFLICT, f"alert {alert_id!r} is resolved")
@@ -224,7 +217,7 @@ def _check_rule_campaign(principal: Principal, ctx: AppContext, campaign: str | 
 
 
 def visible_rule(principal: Principal, ctx: AppContext, rule_id: str) -> Rule:
-    rule = engine_of(ctx).alerts.get_rule(rule_id)
+    rule = ctx.alerts.alerts.get_rule(rule_id)
     if rule is None or not can_see_rule(principal, ctx.store, rule):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"rule {rule_id!r} not found")
     return rule
@@ -236,7 +229,7 @@ def list_rules(campaign: str | None = None, ctx: AppContext = Depends(get_ctx),
     """Rules of the caller's workspace (global rules only for workspace `*`); a foreign `campaign` is 404."""
     if campaign is not None:
         check_campaign(principal, ctx.store, campaign)
-    rules = engine_of(ctx).alerts.list_rules(campaign)
+    rules = ctx.alerts.alerts.list_rules(campaign)
     if principal.sees_all:
         return rules
     visible = set(visible_campaign_ids(principal, ctx.store) or ())
@@ -255,13 +248,13 @@ def create_rule(body: RuleIn, request: Request, ctx: AppContext = Depends(get_ct
                 principal: Principal = Depends(authenticate)) -> Rule:
     _check_rule_campaign(principal, ctx, body.campaign)
     rule = Rule(**body.model_dump())
-    return engine_of(ctx).put_rule(rule, actor_of(request), "rule.create")
+    return ctx.alerts.put_rule(rule, actor_of(request), "rule.create")
 
 
 @rules_router.put("/{rule_id}", response_model=Rule, responses={404: {"description": "No such rule"}})
 def update_rule(rule_id: str, body: RuleIn, request: Request, ctx: AppContext = Depends(get_ctx),
                 principal: Principal = Depends(authenticate)) -> Rule:
-    engine = engine_of(ctx)
+    engine = ctx.alerts
     old = visible_rule(principal, ctx, rule_id)
     _check_rule_campaign(principal, ctx, body.campaign)
     rule = Rule(**body.model_dump(), id=rule_id, created_at=old.created_at)
@@ -272,7 +265,7 @@ def update_rule(rule_id: str, body: RuleIn, request: Request, ctx: AppContext = 
 def delete_rule(rule_id: str, request: Request, ctx: AppContext = Depends(get_ctx),
                 principal: Principal = Depends(authenticate)) -> None:
     visible_rule(principal, ctx, rule_id)
-    if not engine_of(ctx).delete_rule(rule_id, actor_of(request)):
+    if not ctx.alerts.delete_rule(rule_id, actor_of(request)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"rule {rule_id!r} not found")
 
 

@@ -196,5 +196,5 @@ def get_top_narratives(campaign: list[str] | None = CampaignParam, since: dateti
                        until: datetime | None = UntilParam, limit: int = Query(10, ge=1, le=50),
                        ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)):
     q = PostQuery(since=since, until=until)
-    return [top_narratives(ctx.store, cid, q.since, q.until, limit, engine=getattr(ctx, "alerts", None))
+    return [top_narratives(ctx.store, cid, q.since, q.until, limit, engine=ctx.alerts)
             for cid, _ in _campaigns(ctx.store, principal, campaign)]
