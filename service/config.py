@@ -44,3 +44,12 @@ class Settings(BaseSettings):
 
     def campaigns(self) -> list[Campaign]:
         return [Campaign.model_validate(c) for c in self.file_config.get("campaigns", [])]
+
+    def rules(self) -> list["Rule"]:
+        """Alert rules under `rules:`; each needs an `id` so that seeding is idempotent."""
+        from service.alerts.rules import Rule
+
+        rules = [Rule.model_validate(r) for r in self.file_config.get("rules", [])]
+        if missing := [r.name for r, raw in zip(rules, self.file_config.get("rules", [])) if "id" not in raw]:
+            raise ValueError(f"config rules need an id: {', '.join(missing)}")
+        return rules

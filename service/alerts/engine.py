@@ -230,7 +230,8 @@ class AlertEngine:
             posts = [a.post for a in group]
             claims = {p.classification.matched_claim_id or "": p.classification.matched_claim_url or ""
                       for p in posts if p.classification.matched_claim_id or p.classification.matched_claim_url}
-            out.append(Candidate(rule, campaign, subject, f"Hoax spreading: {len(posts)} post(s) match a known hoax",
+            what = "match a known debunked claim" if claims else "flagged as suspected hoaxes"
+            out.append(Candidate(rule, campaign, subject, f"Hoax spreading: {len(posts)} post(s) {what}",
                                  {"hoax_posts": len(posts), "claims": claims,
                                   "max_hoax_score": max(p.classification.hoax_score or 0 for p in posts)},
                                  posts, narrative_id=group[0].narrative_id))

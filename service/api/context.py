@@ -31,5 +31,8 @@ class AppContext:
         classifier = classifier or default_classifier(settings, store.list_campaigns())
         pipeline = Pipeline(store, classifier, Spool(settings.spool_dir), batch_size=settings.batch_size)
         engine = AlertEngine.build(settings, store).start()
+        for rule in settings.rules():  # like campaigns: the YAML seeds rules once, /rules manages them afterwards
+            if engine.alerts.get_rule(rule.id) is None:
+                engine.put_rule(rule, actor="config", action="rule.seed")
         pipeline.listeners.append(engine.on_batch)  # alerts are evaluated once a batch is safely stored
         return cls(settings=settings, store=store, pipeline=pipeline, alerts=engine)
