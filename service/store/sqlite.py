@@ -40,7 +40,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def _ts(value: datetime) -> str:
     """Fixed-width UTC text, so string order is time order."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    v = value.astimezone(timezone.utc)  # %Y is not zero-padded before year 1000 on glibc: format it ourselves
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}Z"
 
 
 def fts_query(text: str) -> str | None:

@@ -141,3 +141,14 @@ def test_utc_instants_are_compared_not_wall_clock(store):
     store.upsert([make_post(1, created_at=datetime(2024, 11, 1, 14, 0, tzinfo=wib))])  # 07:00 UTC
     assert store.count(PostQuery(until=datetime(2024, 11, 1, 7, 30, tzinfo=timezone.utc))) == 1
     assert store.get(make_post(1).id).created_at == datetime(2024, 11, 1, 7, 0, tzinfo=timezone.utc)
+
+
+def test_extreme_but_valid_dates_sort_filter_and_bucket(store):
+    far = [datetime(1, 1, 1, tzinfo=timezone.utc), datetime(999, 12, 31, 23, tzinfo=timezone.utc),
+           datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, tzinfo=timezone.utc)]
+    store.upsert([make_post(i, created_at=d) for i, d in enumerate(far)])
+    assert [p.native_id for p in store.search(PostQuery(), Page(sort="oldest")).posts] == ["0", "1", "2", "3"]
+    assert store.count(PostQuery(until=datetime(2000, 1, 1, tzinfo=timezone.utc))) == 2
+    assert [d for d, _ in store.histogram(PostQuery(), "day")] == [
+        datetime(1, 1, 1, tzinfo=timezone.utc), datetime(999, 12, 31, tzinfo=timezone.utc),
+        datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, tzinfo=timezone.utc)]
