@@ -25,7 +25,8 @@
       } else {
         dd = NW.el("p", {text: say(v)});
       }
-      box.appendChild(NW.el("div", {cls: "brief-item"}, [NW.el("b", {text: k.replace(/_/g, " ")}), dd]));
+      var label = NW.t(k);  // translated section name, else the key made readable
+      box.appendChild(NW.el("div", {cls: "brief-item"}, [NW.el("b", {text: label === k ? k.replace(/_/g, " ") : label}), dd]));
     });
     return box;
   }
