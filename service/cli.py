@@ -121,6 +121,31 @@ def worker(config: Optional[Path] = ConfigOpt) -> None:
     run_worker(context(config))
 
 
+@app.command()
+def train(data: Optional[Path] = typer.Option(None, help="shared/data folder (default: NW_DATA_ROOT or found above the "
+                                                        "repo)"),
+          models: Optional[Path] = typer.Option(None, help="Where to write the artifacts (default: classifiers/models)")
+          ) -> None:
+    """Train the sentiment and hoax models from the labelled datasets and write artifacts + model card."""
+    from classifiers import training
+
+    raise typer.Exit(training.main(["train", *_data_args(data, models)]))
+
+
+@app.command()
+def evaluate(data: Optional[Path] = typer.Option(None, help="shared/data folder"),
+             models: Optional[Path] = typer.Option(None, help="Artifacts to evaluate (default: classifiers/models)")
+             ) -> None:
+    """Print macro-F1 per dataset on de-duplicated test splits for the shipped (or given) artifacts."""
+    from classifiers import training
+
+    raise typer.Exit(training.main(["evaluate", *_data_args(data, models)]))
+
+
+def _data_args(data: Optional[Path], models: Optional[Path]) -> list[str]:
+    return [*(["--data", str(data)] if data else []), *(["--models", str(models)] if models else [])]
+
+
 keys = typer.Typer(help="API keys (stored hashed; the key is shown once)", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 
