@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.domain import Campaign
+
+if TYPE_CHECKING:
+    from service.alerts.rules import Rule
 
 
 class Settings(BaseSettings):

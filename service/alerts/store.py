@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ from typing import Any
 from service.alerts.rules import Rule
 from service.domain import Alert, as_utc, utcnow
 from service.redact import redact
+from service.sqlitedb import ThreadLocalDB
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -66,39 +64,18 @@ def parse_ts(value: str) -> datetime:
 class AlertStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self._local = threading.local()
-        self._lock = threading.RLock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._sqlite = ThreadLocalDB(self.path)
         self.db.executescript(SCHEMA)
 
     @property
     def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
+        return self._sqlite.conn
 
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def tx(self):
+        return self._sqlite.transaction()
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._sqlite.close()
 
     # -- rules --
     def put_rule(self, rule: Rule, actor: str = "system", action: str = "rule.put") -> Rule:

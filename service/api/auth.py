@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field
 
 from service.api.asgi import capture_status
 from service.config import Settings
+from service.sqlitedb import ThreadLocalDB
 
 Role = Literal["analyst", "pr", "leadership", "admin"]
 ROLES: tuple[str, ...] = ("analyst", "pr", "leadership", "admin")
@@ -138,22 +139,14 @@ class KeyStore:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self._local = threading.local()
-        self._lock = threading.Lock()
+        self._sqlite = ThreadLocalDB(self.path, row_factory=sqlite3.Row)
+        self._lock = self._sqlite.lock
         self._touched: dict[str, float] = {}
         self.db.executescript(SCHEMA)
 
     @property
     def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
+        return self._sqlite.conn
 
     def create(self, name: str, role: str, workspace: str) -> tuple[KeyInfo, str]:
         if role not in ROLES:

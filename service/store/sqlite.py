@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 from service.domain import Campaign, Post
+from service.sqlitedb import ThreadLocalDB
 from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreUnavailable, TermField,
                                 merge_existing)
 
@@ -57,24 +57,14 @@ def fts_query(text: str) -> str | None:
 class SQLiteStore(Store):
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
+        self._sqlite = ThreadLocalDB(self.path)
 
-    # -- connections: one per thread (FastAPI runs sync endpoints in a thread pool) --
     @property
     def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-            except (sqlite3.Error, OSError) as exc:
-                raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
+        try:
+            return self._sqlite.conn
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
 
     def init(self) -> None:
         self.db.executescript(SCHEMA)
@@ -87,10 +77,7 @@ class SQLiteStore(Store):
             return False
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._sqlite.close()
 
     # -- writes --
     def upsert(self, posts: Iterable[Post]) -> int:
@@ -105,18 +92,11 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One writer at a time; any exception rolls back, so a failed write never leaves the file locked."""
-        with self._write_lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
+        try:
+            with self._sqlite.transaction() as db:
                 yield db
-            except BaseException as exc:
-                db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreUnavailable(f"sqlite write failed: {exc}") from exc
-                raise
-            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"sqlite write failed: {exc}") from exc
 
     def _existing(self, ids: list[str]) -> dict[str, Post]:
         found: dict[str, Post] = {}
@@ -270,7 +250,7 @@ class SQLiteStore(Store):
 
     # -- campaigns --
     def put_campaign(self, campaign: Campaign) -> None:
-        with self._write_lock:
+        with self._sqlite.lock:
             self.db.execute("INSERT OR REPLACE INTO campaigns VALUES (?,?,?)",
                             (campaign.id, campaign.workspace, campaign.model_dump_json()))
 
@@ -285,6 +265,6 @@ class SQLiteStore(Store):
         return [Campaign.model_validate_json(d) for (d,) in self.db.execute(sql + " ORDER BY id", args)]
 
     def remove_campaign(self, campaign_id: str) -> bool:
-        with self._write_lock:
+        with self._sqlite.lock:
             return self.db.execute("DELETE FROM campaigns WHERE id=?", (campaign_id,)).rowcount > 0
 
