@@ -6,33 +6,25 @@ updates a claim instead of duplicating it.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from pathlib import Path
+
+from service.sqlitedb import ThreadLocalDB
 
 
 class ClaimStore:
     def __init__(self, path: Path):
         self.path = path
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+        self._sqlite = ThreadLocalDB(path)
+        self._sqlite.conn.execute("CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
 
     def put(self, claims: list[dict]) -> int:
         rows = [(str(c["id"]), json.dumps(c, ensure_ascii=False, default=str)) for c in claims if c.get("id")]
-        with self._lock, self._connect() as db:
+        with self._sqlite.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO claims VALUES (?, ?)", rows)
         return len(rows)
 
     def all(self) -> list[dict]:
-        with self._connect() as db:
-            return [json.loads(doc) for (doc,) in db.execute("SELECT doc FROM claims ORDER BY id")]
+        return [json.loads(doc) for (doc,) in self._sqlite.conn.execute("SELECT doc FROM claims ORDER BY id")]
 
     def count(self) -> int:
-        with self._connect() as db:
-            return db.execute("SELECT count(*) FROM claims").fetchone()[0]
+        return self._sqlite.conn.execute("SELECT count(*) FROM claims").fetchone()[0]
