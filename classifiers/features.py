@@ -103,10 +103,13 @@ class TermSpace:
         bigrams = self.word_bigrams
         base_ptr = [0]
         neg_ptr = [0]
+        ntok: list[int] = []  # tokens per text (and negation tokens), for length-normalised blocks
+        nneg: list[int] = []
         base: list[int] = []
         neg: list[int] = []
         for text in norm_texts:
             toks = text.split()
+            ntok.append(len(toks))
             # word unigrams + bigrams of the plain text
             base.extend([g for g in map(wget, toks) if g is not None])
             if bigrams and len(toks) > 1:
@@ -119,6 +122,7 @@ class TermSpace:
             base_ptr.append(len(base))
             if negation:
                 extra = negation_extra(toks)
+                nneg.append(len(extra))
                 if extra:
                     neg.extend([g for g in map(wget, extra) if g is not None])
                     if bigrams:
@@ -132,7 +136,8 @@ class TermSpace:
         n = len(norm_texts)
         return DocFeatures(self, self.version, n, np.asarray(base, dtype=np.int64), np.asarray(base_ptr, np.int64),
                            np.asarray(neg, dtype=np.int64) if negation else None,
-                           np.asarray(neg_ptr, np.int64) if negation else None)
+                           np.asarray(neg_ptr, np.int64) if negation else None,
+                           np.asarray(ntok, np.int64), np.asarray(nneg, np.int64) if negation else None)
 
 
 @dataclass
@@ -144,6 +149,8 @@ class DocFeatures:
     base_ptr: np.ndarray
     neg: np.ndarray | None
     neg_ptr: np.ndarray | None
+    ntok: np.ndarray
+    nneg: np.ndarray | None
 
     def subset(self, idx: list[int]) -> "DocFeatures":
         def take(arr, ptr):
@@ -152,7 +159,12 @@ class DocFeatures:
             return (np.concatenate(parts) if parts else arr[:0]), np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         base, bptr = take(self.base, self.base_ptr)
         neg, nptr = take(self.neg, self.neg_ptr) if self.neg is not None else (None, None)
-        return DocFeatures(self.space, self.version, len(idx), base, bptr, neg, nptr)
+        return DocFeatures(self.space, self.version, len(idx), base, bptr, neg, nptr, self.ntok[idx],
+                           None if self.nneg is None else self.nneg[idx])
+
+    def token_counts(self, negation: bool) -> np.ndarray:
+        """Tokens per document, counting the negation tokens when ``negation`` (as in the prepared string)."""
+        return self.ntok + self.nneg if negation and self.nneg is not None else self.ntok
 
     def ids(self, negation: bool) -> tuple[np.ndarray, np.ndarray]:
         """(row, shared id) pairs of every term occurrence; with the negation tokens when ``negation``."""
@@ -210,19 +222,23 @@ class TfidfBlock:
         return X
 
 
-def blocks_from_vectorizers(space: TermSpace, parts) -> list[TfidfBlock]:
-    """TfidfBlocks equal to fitted (word ``\\S+``-token or char_wb) TfidfVectorizers ``[(name, vec), ...]``."""
+def blocks_from_vectorizers(space: TermSpace, parts) -> list:
+    """Fast blocks equal to fitted (word ``\\S+``-token or char_wb) TfidfVectorizers or ``LexiconFeatures``."""
+    from .lexicon import LexiconBlock, LexiconFeatures
+    from .linear import part_terms
+
     blocks = []
     for _, v in parts:
+        if isinstance(v, LexiconFeatures):
+            blocks.append(LexiconBlock(space, v.entries or {}))
+            continue
         if v.analyzer == "char_wb":
             kind = "char"
         elif v.analyzer == "word" and v.token_pattern == r"\S+" and not v.lowercase:
             kind = "word"
         else:
             raise ValueError(f"no fast path for vectorizer analyzer={v.analyzer} token_pattern={v.token_pattern}")
-        terms = [""] * len(v.vocabulary_)
-        for t, i in v.vocabulary_.items():
-            terms[i] = t
+        terms = part_terms(v)
         idf = v.idf_ if v.use_idf else None
         blocks.append(TfidfBlock(space, kind, terms, idf, v.sublinear_tf, v.ngram_range, v.norm))
     return blocks

@@ -13,6 +13,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from .lexicon import LexiconFeatures
+
 FORMAT_VERSION = 1
 _VEC_PARAMS = ("analyzer", "ngram_range", "min_df", "max_df", "sublinear_tf", "max_features", "token_pattern",
                "lowercase", "norm", "use_idf", "smooth_idf", "dtype")
@@ -38,6 +40,16 @@ def rebuild_vectorizer(params: dict, terms: list[str], idf: np.ndarray) -> Tfidf
     v._validate_vocabulary()
     v.idf_ = idf.astype(np.float64)
     return v
+
+
+def part_terms(v) -> list[str]:
+    """Column names of one FeatureUnion part (a TfidfVectorizer's vocabulary, or the lexicon columns)."""
+    if isinstance(v, LexiconFeatures):
+        return list(v.get_feature_names_out())
+    terms = [""] * len(v.vocabulary_)
+    for t, i in v.vocabulary_.items():
+        terms[i] = t
+    return terms
 
 
 @dataclass
@@ -72,10 +84,7 @@ class LinearTextModel:
     def feature_names(self) -> np.ndarray:
         names: list[str] = []
         for name, v in self.features.transformer_list:
-            terms = [""] * len(v.vocabulary_)
-            for t, i in v.vocabulary_.items():
-                terms[i] = t
-            names.extend(f"{name}:{t}" for t in terms)
+            names.extend(f"{name}:{t}" for t in part_terms(v))
         return np.array(names, dtype=object)
 
     # ---- persistence -------------------------------------------------------------------------------------
@@ -84,10 +93,10 @@ class LinearTextModel:
         arrays: dict[str, np.ndarray] = {}
         vecs = []
         for vname, v in self.features.transformer_list:
-            terms = [""] * len(v.vocabulary_)
-            for t, i in v.vocabulary_.items():
-                terms[i] = t
-            vecs.append({"name": vname, "params": vec_params(v), "terms": terms})
+            if isinstance(v, LexiconFeatures):  # the lexicon travels with the weights it was trained with
+                vecs.append({"name": vname, "kind": "lexicon", "entries": v.entries or {}})
+                continue
+            vecs.append({"name": vname, "params": vec_params(v), "terms": part_terms(v)})
             arrays[f"idf__{vname}"] = v.idf_.astype(np.float32)
         clf = self.clf
         arrays["coef"] = clf.coef_.astype(np.float32)
@@ -110,11 +119,13 @@ class LinearTextModel:
         if doc.get("format_version") != FORMAT_VERSION:
             raise ArtifactError(f"{js}: format_version {doc.get('format_version')} != {FORMAT_VERSION}")
         with np.load(npz, allow_pickle=False) as arrays:
-            parts = [(v["name"], rebuild_vectorizer(v["params"], v["terms"], arrays[f"idf__{v['name']}"]))
+            parts = [(v["name"], LexiconFeatures({str(k): int(x) for k, x in v["entries"].items()})
+                      if v.get("kind") == "lexicon" else
+                      rebuild_vectorizer(v["params"], v["terms"], arrays[f"idf__{v['name']}"]))
                      for v in doc["vectorizers"]]
             coef = arrays["coef"].astype(np.float64)
             intercept = arrays["intercept"].astype(np.float64)
-        n_feat = sum(len(v.vocabulary_) for _, v in parts)
+        n_feat = sum(len(part_terms(v)) for _, v in parts)
         if coef.shape[1] != n_feat:
             raise ArtifactError(f"{name}: coef has {coef.shape[1]} columns, vectorizers give {n_feat}")
         clf = LogisticRegression()

@@ -3,7 +3,8 @@
     python -m classifiers.training train    [--data ../shared/data] [--out classifiers/models]
     python -m classifiers.training evaluate [--data ../shared/data] [--models classifiers/models]
 
-Sentiment (id): word 1-2-gram + char_wb 2-5-gram TF-IDF over normalised, negation-marked text; a class-balanced
+Sentiment (id): word 1-2-gram + char_wb 2-5-gram TF-IDF over normalised, negation-marked text, plus 16 columns from
+the Indonesian AFINN lexicon (classifiers/lexicon.py: a prior for words the labelled rows never show); a class-balanced
 LogisticRegression and a class-balanced LinearSVC, soft-voted in logit space and folded into one linear head;
 then per-class prior offsets (neutral, positive vs negative) chosen on the SmSA + NusaX-ind valid splits by macro-F1
 and a temperature fitted on all valid splits. IndoLEM rows (binary tweets: no neutral class) get sample weight 0.5
@@ -34,6 +35,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from .data import (Split, dedup_against, find_data_dir, hoax_news, hoax_tweets, loose_key, sentiment_split)
+from .lexicon import LexiconFeatures, load_lexicon
 from .linear import LinearTextModel, from_parts
 from .normalise import mark_negation, normalise_many
 
@@ -46,19 +48,23 @@ SVM_SCALE = 3.0  # LinearSVC margins are ~3x smaller than LR logits; scaled befo
 SAMPLE_WEIGHT = {"indolem": 0.5}
 BIAS_GRID = np.round(np.arange(-1.5, 1.51, 0.1), 2)
 BIAS_SETS = ("smsa", "nusax_ind")  # 3-class valid splits used to choose the class offsets
+LEXICON_LANGS = ("id",)  # models that read the AFINN lexicon columns (classifiers/lexicon.py)
 
 
 def prep(texts: list[str], lang: str = "id") -> list[str]:
     return [mark_negation(t) for t in normalise_many(list(texts), [lang] * len(texts))]
 
 
-def _vectorizers(word_max: int, char_max: int) -> list[tuple[str, TfidfVectorizer]]:
-    return [
+def _vectorizers(word_max: int, char_max: int, lang: str) -> list[tuple[str, object]]:
+    parts: list[tuple[str, object]] = [
         ("w", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=word_max,
                               token_pattern=r"\S+", lowercase=False, dtype=np.float32)),
         ("c", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True,
                               max_features=char_max, lowercase=False, dtype=np.float32)),
     ]
+    if lang in LEXICON_LANGS:
+        parts.append(("lex", LexiconFeatures(load_lexicon(lang))))
+    return parts
 
 
 def _fit_temperature(logits: np.ndarray, y_idx: np.ndarray) -> float:
@@ -105,12 +111,12 @@ def _train_sentiment(train: list[Split], valid: list[Split], lang: str, word_max
     texts = prep([t for s in train for t in s.texts], lang)
     y = np.array([l for s in train for l in s.labels])
     sw = np.array([SAMPLE_WEIGHT.get(s.dataset, 1.0) for s in train for _ in s.texts])
-    parts = _vectorizers(word_max, char_max)
+    parts = _vectorizers(word_max, char_max, lang)
     feats = FeatureUnion(parts)
     X = feats.fit_transform(texts)
     log(f"  [{lang}] {X.shape[0]} rows x {X.shape[1]} features")
     lr = LogisticRegression(C=10, max_iter=3000, class_weight="balanced").fit(X, y, sample_weight=sw)
-    svm = LinearSVC(C=0.5, class_weight="balanced").fit(X, y, sample_weight=sw)
+    svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0).fit(X, y, sample_weight=sw)
     assert list(lr.classes_) == list(svm.classes_)
     coef = 0.5 * (lr.coef_ + SVM_SCALE * svm.coef_)
     intercept = 0.5 * (lr.intercept_ + SVM_SCALE * svm.intercept_)

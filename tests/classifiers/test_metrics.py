@@ -1,10 +1,11 @@
 """Floors on the real test splits, using the shipped artifacts (no retraining). Measured at training time:
-SmSA test 79.1, NusaX-ind test 86.3, IndoLEM test 81.3, NusaX-eng test 77.6 macro-F1 (see MODEL_CARD.md)."""
+SmSA test 82.4, NusaX-ind test 87.6, IndoLEM test 82.1, NusaX-eng test 77.6 macro-F1 (see MODEL_CARD.md).
+The issue's targets are SmSA >= 80 and NusaX-ind >= 82; the floors sit above them, a little under the measurements."""
 import pytest
 
 from classifiers.training import evaluate
 
-FLOORS = {("smsa", "test"): 0.785, ("nusax_ind", "test"): 0.855, ("indolem", "test"): 0.805,
+FLOORS = {("smsa", "test"): 0.815, ("nusax_ind", "test"): 0.865, ("indolem", "test"): 0.81,
           ("nusax_eng", "test"): 0.77}
 
 
