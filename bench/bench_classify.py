@@ -6,6 +6,10 @@ and its ratio against a bare word TF-IDF + LogisticRegression predict on the sam
 Both timings are repeated ``--repeat`` times, interleaved (full, bare, full, bare...) on fresh Post objects, and
 the median of each is reported, so a burst of load from other jobs on the box hits both sides alike.
 
+Two reference lines bound what the ratio can reach with these components: the language identifier alone (fastText
+lid.176, as the issue suggests) and the Indonesian sentiment model alone as a plain scikit-learn Pipeline (word + char
+TF-IDF + lexicon, what the macro-F1 target needs), each against the same bare predict.
+
 Texts: IndoLEM tweets + SmSA test + NusaX-eng test from shared/data when found (NW_DATA_ROOT or walking up),
 else synthetic Indonesian posts.
 """
@@ -83,6 +87,26 @@ def main() -> None:
         base_runs.append(time.perf_counter() - t3)
     full_s, base_s = float(np.median(full_runs)), float(np.median(base_runs))
 
+    # reference: single components, each timed like the bare predict (median of --repeat)
+    from classifiers.language import detect_languages
+    from classifiers.linear import LinearTextModel
+    from classifiers.training import prep
+
+    sent = LinearTextModel.load(classifiers.DEFAULT_MODEL_DIR, "sentiment_id")
+    prepped = prep(texts)
+
+    def timed(fn) -> float:
+        runs = []
+        for _ in range(a.repeat):
+            t = time.perf_counter()
+            for i in range(0, len(texts), a.batch):
+                fn(i)
+            runs.append(time.perf_counter() - t)
+        return float(np.median(runs))
+
+    lid_s = timed(lambda i: detect_languages(texts[i:i + a.batch]))
+    sk_s = timed(lambda i: sent.predict_proba(prepped[i:i + a.batch]))
+
     # per-step breakdown on one more pass
     steps = {}
     ps = posts()
@@ -101,6 +125,10 @@ def main() -> None:
     print(f"bare word TF-IDF+LR predict:{base_rate:10.0f} posts/s")
     print(f"ratio full/bare:            {full_rate / base_rate * 100:9.1f} %")
     print("per step (s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+    for label, secs in (("language id alone (fastText lid.176)", lid_s),
+                        ("sentiment_id alone, scikit-learn Pipeline", sk_s)):
+        rate = len(texts) / secs
+        print(f"reference: {label}: {rate:10.0f} posts/s = {rate / base_rate * 100:.1f} % of bare")
 
 
 if __name__ == "__main__":
