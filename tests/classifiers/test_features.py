@@ -45,5 +45,6 @@ def test_blocks_equal_vectorizers_without_negation():
 def test_batch_language_detection_equals_single():
     from classifiers.language import detect_language, detect_languages
 
-    texts = TEXTS + ["The service was terrible and the staff were rude", "HELLO WORLD THIS IS LOUD", "a\nb c", "  "]
+    texts = TEXTS + ["The service was terrible and the staff were rude", "HELLO WORLD THIS IS LOUD", "a\nb c", "  ",
+                     "BERITA HOAX!!! Jangan percaya", "VAKSIN ITU halal kata MUI", "ÉTÉ ÉTÉ", "ABCDEf", "AbC"]
     assert detect_languages(texts) == [detect_language(t) for t in texts]
