@@ -1,0 +1,38 @@
+"""Language ID on the real splits: the dataset language is the label (Indonesian: SmSA, NusaX-ind, IndoLEM;
+English: NusaX-eng, LIAR statements). The function-word vote for unsure predictions was chosen on the valid splits
+(SURE 0.5 / 0.7 / 0.9: Indonesian 97.3 / 97.6 / 97.8%, English 99.86% each; without it 94.8%). Measured on the test
+splits: Indonesian 92.4% -> 97.4%, English 99.94% before and after."""
+import csv
+
+import pytest
+
+from classifiers.data import sentiment_split
+from classifiers.language import detect_language, detect_languages
+
+
+def test_unsure_indonesian_goes_to_indonesian():
+    # lite model: it 0.19, la 0.10, ms 0.09, id 0.09 -> Indonesian function words decide
+    assert detect_language("KTT ASEAN digelar di Labuan Bajo besok pagi") == "id"
+    assert detect_languages(["AC nya panas, kamar kotor", "The summit was a great success for the region"]) == \
+        ["id", "en"]
+
+
+def test_confident_other_languages_are_kept():
+    assert detect_language("Der Gipfel war ein großer Erfolg für die ganze Region und alle Teilnehmer") == "de"
+    assert detect_language("This is not what the minister said about the new policy") == "en"
+
+
+@pytest.fixture(scope="module")
+def test_texts(data_dir):
+    ind = [t for ds in ("smsa", "nusax_ind", "indolem") for t in sentiment_split(data_dir, ds, "test").texts]
+    eng = list(sentiment_split(data_dir, "nusax_eng", "test").texts)
+    with open(data_dir / "liar" / "test.tsv", encoding="utf-8") as f:
+        eng += [r[2] for r in csv.reader(f, delimiter="\t") if len(r) > 2]
+    return ind, eng
+
+
+def test_accuracy_floors_on_test_splits(test_texts):
+    ind, eng = test_texts
+    got_id, got_en = detect_languages(ind), detect_languages(eng)
+    assert sum(g == "id" for g in got_id) / len(ind) >= 0.965
+    assert sum(g == "en" for g in got_en) / len(eng) >= 0.995
