@@ -1,7 +1,12 @@
-"""One shared spaCy blank pipeline per language.
+"""One shared spaCy blank pipeline per language, and its tokenisation at dictionary-lookup speed.
 
 Building blank("id") costs ~1-1.5 s (its tokenizer has ~16k special cases), so ``warm_up`` can start it in a
 background thread; ``get_nlp`` blocks until it is ready. Thread-safe: each language is built once.
+
+``tokens``/``doc``: spaCy's tokenizer splits text at whitespace and tokenises each whitespace-free chunk on its own
+(prefixes, suffixes, infixes, special cases, URL match), so caching its output per chunk gives exactly
+``nlp.make_doc(text)`` without building a Doc per post in the hot path (tests/classifiers/test_nlp.py checks the
+equality on every labelled text).
 """
 from __future__ import annotations
 
@@ -34,6 +39,48 @@ def get_nlp(lang: str = "id"):
     if lang not in _NLP:
         raise RuntimeError(f"building spaCy blank('{lang}') failed")
     return _NLP[lang]
+
+
+_CHUNKS: dict[str, dict[str, tuple[str, ...]]] = {"id": {}, "en": {}}
+_CHUNKS_MAX = 300_000  # per language; cleared when full (a cache, not a vocabulary that grows forever)
+
+
+def _chunk_tokens(chunk: str, lang: str) -> tuple[str, ...]:
+    cache = _CHUNKS[lang]
+    if len(cache) >= _CHUNKS_MAX:
+        cache.clear()
+    toks = cache[chunk] = tuple(t.text for t in get_nlp(lang).tokenizer(chunk))
+    return toks
+
+
+def tokens(text: str, lang: str | None = "id") -> list[str]:
+    """spaCy blank(lang) tokens of ``text`` without the whitespace tokens."""
+    lang = "en" if lang == "en" else "id"
+    get = _CHUNKS[lang].get
+    out: list[str] = []
+    for chunk in text.split():
+        toks = get(chunk)
+        out.extend(toks if toks is not None else _chunk_tokens(chunk, lang))
+    return out
+
+
+def doc(text: str, lang: str | None = "id"):
+    """A spaCy Doc with the tokens of ``nlp.make_doc(text)`` (runs of whitespace kept as one space)."""
+    from spacy.tokens import Doc
+
+    lang = "en" if lang == "en" else "id"
+    get = _CHUNKS[lang].get
+    words: list[str] = []
+    spaces: list[bool] = []
+    for chunk in text.split():
+        toks = get(chunk)
+        toks = toks if toks is not None else _chunk_tokens(chunk, lang)
+        words.extend(toks)
+        spaces.extend([False] * (len(toks) - 1))
+        spaces.append(True)
+    if spaces:
+        spaces[-1] = False
+    return Doc(get_nlp(lang).vocab, words=words, spaces=spaces)
 
 
 def warm_up(langs: tuple[str, ...] = ("id", "en")) -> threading.Thread:

@@ -3,9 +3,9 @@
 Steps, in order: Unicode NFKC + lowercase; URLs -> ``urltoken`` (the URL itself is kept in Post.links by the
 collectors), @mentions -> ``usertoken``, ``#HashTag`` -> ``hashtag`` word (the tag's words are kept, the ``#`` is
 dropped); clitic re-joining of SmSA-style ``makanan nya`` -> ``makanannya``; elongations (``bagusss`` -> ``baguss``);
-a compiled-regex tokeniser (numbers, words with inner hyphens/apostrophes, single punctuation marks; English
-clitics ``n't``/``'s``/``'re``... split off as spaCy does); slang/abbreviation table (``gak`` -> ``tidak``, ``yg`` ->
-``yang``); reduplication (``kata-kata`` / ``kata2`` -> ``kata``).
+spaCy ``blank("id")`` / ``blank("en")`` tokenisation (cached per whitespace-free chunk, see ``nlp.tokens``:
+``kata-kata``, ``e-ktp`` and ``10.000,00`` stay one token, English clitics are split off); slang/abbreviation table
+(``gak`` -> ``tidak``, ``yg`` -> ``yang``); reduplication (``kata-kata`` / ``kata2`` -> ``kata``).
 
 The slang table is ``resources/slang_id.tsv`` (written for this project, Apache-2.0/CC0; see its header).
 """
@@ -18,6 +18,8 @@ from pathlib import Path
 
 from service.domain import Post
 
+from .nlp import tokens as nlp_tokens
+
 _RESOURCES = Path(__file__).with_name("resources")
 
 URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9.-]+\.(?:com|id|co|net|org|ly|me|it)/\S*", re.I)
@@ -29,11 +31,6 @@ CLITIC_RE = re.compile(r"\b(\w+) (nya|lah|kah|pun)\b")
 REDUP_DASH_RE = re.compile(r"^(\w+)-\1$")
 REDUP_2_RE = re.compile(r"^([a-z]{2,})2$")
 SPACE_RE = re.compile(r"\s+")
-# tokeniser: numbers (10.000,00 / 3.5 / 10:30), words with inner hyphens or apostrophes (kata-kata, e-ktp,
-# ma'ruf), ellipses, then any other single non-space character (punctuation, emoji). Replaces spaCy's blank()
-# tokenizer in the hot path: ~20x faster and its vocabulary does not grow with every new word seen.
-TOKEN_RE = re.compile(r"\d+(?:[.,:]\d+)*(?![\w])|\w+(?:[-'’]\w+)*|\.{2,}|[^\w\s]")
-EN_CLITIC_RE = re.compile(r"^(\w+?)(n't|'s|'re|'ll|'ve|'d|'m)$")
 EMOJI_RE = None  # built below from EMOJI_POS / EMOJI_NEG
 # emoticons and a few emoji carry sentiment; map them to words the models can learn
 EMOTICONS = {
@@ -59,15 +56,8 @@ def slang_table() -> dict[str, str]:
 
 
 def tokenize(text: str, lang: str | None = "id") -> list[str]:
-    """Regex tokenisation of pre-cleaned text (see TOKEN_RE)."""
-    toks = TOKEN_RE.findall(text)
-    if lang == "en" and "'" in text:
-        out: list[str] = []
-        for t in toks:
-            m = EN_CLITIC_RE.match(t) if "'" in t else None
-            out.extend(m.groups() if m else (t,))
-        return out
-    return toks
+    """spaCy ``blank(lang)`` tokens of pre-cleaned text (whitespace tokens dropped; see ``nlp.tokens``)."""
+    return nlp_tokens(text, lang)
 
 
 def pre_clean(text: str) -> str:
