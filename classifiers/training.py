@@ -39,7 +39,7 @@ from .lexicon import LexiconFeatures, load_lexicon
 from .linear import LinearTextModel, from_parts
 from .normalise import mark_negation, normalise_many
 
-MODEL_VERSION = "2025.1"
+MODEL_VERSION = "2026.2"  # 2026.2: lexicon columns, spaCy tokenisation; 2025.1: first release
 DEFAULT_MODEL_DIR = Path(__file__).with_name("models")
 ID_TRAIN_SETS = ("smsa", "nusax_ind", "indolem")
 SVM_SCALE = 3.0  # LinearSVC margins are ~3x smaller than LR logits; scaled before averaging
