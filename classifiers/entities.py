@@ -61,19 +61,24 @@ class EntityTagger:
         cs = EntityRuler(nlp, name="ruler_cs")
         ci.add_patterns([p for case, p in self._pending if not case])
         cs.add_patterns([p for case, p in self._pending if case])
+        for _, p in self._pending:
+            self._note_first(p)
         self._ci, self._cs = ci, cs
         self._pending = []
 
-    def _add(self, case_sensitive: bool, pattern: dict) -> None:
+    def _note_first(self, pattern: dict) -> None:
         from .nlp import tokens
 
         if not isinstance(pattern["pattern"], str):
             self._firsts = None
         elif self._firsts is not None:
             self._firsts.update(t.lower() for t in tokens(pattern["pattern"])[:1])
+
+    def _add(self, case_sensitive: bool, pattern: dict) -> None:
         if self._ci is None:
             self._pending.append((case_sensitive, pattern))
         else:
+            self._note_first(pattern)
             (self._cs if case_sensitive else self._ci).add_patterns([pattern])
 
     def add_terms(self, label: str, terms: Iterable[str]) -> None:

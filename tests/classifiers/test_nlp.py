@@ -45,3 +45,10 @@ def test_first_token_shortcut_changes_no_result(data_dir):
     got = fast.entities(texts)
     assert got == slow.entities(texts)
     assert sum(bool(e) for e in got) > 50  # the comparison covers many posts with entities
+
+
+def test_terms_added_after_first_use_are_found():
+    tagger = EntityTagger(gazetteer={"ORG": ["Bawaslu"]})
+    assert tagger.entities(["rapat Bawaslu hari ini"]) == [["ORG:Bawaslu"]]
+    tagger.add_terms("PROGRAM", ["Sekolah Rakyat"])  # the rulers exist now: the shortcut must learn "sekolah"
+    assert tagger.entities(["sekolah rakyat dibuka"]) == [["PROGRAM:sekolah rakyat"]]
