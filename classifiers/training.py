@@ -73,6 +73,18 @@ def _fit_temperature(logits: np.ndarray, y_idx: np.ndarray) -> float:
     return float(minimize_scalar(nll, bounds=(0.05, 20), method="bounded").x)
 
 
+def expected_calibration_error(probs: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    """ECE of the top-class probability: bin-size-weighted |accuracy - mean confidence| over equal-width bins."""
+    conf = probs.max(axis=1)
+    idx = np.minimum((conf * bins).astype(int), bins - 1)
+    err = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            err += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(err)
+
+
 def _macro(y_true, y_pred) -> tuple[float, float]:
     return float(f1_score(y_true, y_pred, average="macro")), float(accuracy_score(y_true, y_pred))
 
@@ -177,8 +189,9 @@ def hoax_group_cv(df, texts: list[str], n_splits: int = 5) -> list[dict]:
         m = np.ones(len(df), bool) if src == "all" else (df.source == src).to_numpy()
         f1, acc = _macro(y[m], oof[m] >= 0.5)
         auc = float(roc_auc_score(y[m], oof[m])) if len(set(y[m])) > 1 else float("nan")
+        ece = expected_calibration_error(np.c_[1 - oof[m], oof[m]], (oof[m] >= 0.5) == y[m])
         rows.append({"dataset": f"hoax:{src}", "split": f"groupkfold{n_splits}", "n": int(m.sum()),
-                     "macro_f1": f1, "accuracy": acc, "roc_auc": auc, "groups": int(len(set(groups[m])))})
+                     "macro_f1": f1, "accuracy": acc, "roc_auc": auc, "ece": ece, "groups": int(len(set(groups[m])))})
     return rows
 
 
@@ -245,8 +258,10 @@ def evaluate(data_dir: Path, model_dir: Path | None = None, write_card: bool = F
             else:
                 pred = np.array(classes)[probs.argmax(1)]
             f1, acc = _macro(s.labels, pred)
-            rows.append({"dataset": ds, "split": split, "n": len(s), "n_raw": len(raw), "macro_f1": f1,
-                         "accuracy": acc})
+            row = {"dataset": ds, "split": split, "n": len(s), "n_raw": len(raw), "macro_f1": f1, "accuracy": acc}
+            if ds != "indolem":  # calibration of the 3-class probabilities (IndoLEM has no neutral label)
+                row["ece"] = expected_calibration_error(probs, pred == np.asarray(s.labels))
+            rows.append(row)
     manifest = model_dir / "manifest.json"
     if include_recorded and manifest.is_file():
         for r in json.loads(manifest.read_text(encoding="utf-8")).get("metrics", []):
@@ -257,11 +272,7 @@ def evaluate(data_dir: Path, model_dir: Path | None = None, write_card: bool = F
 
 def write_model_card(out_dir: Path, manifest: dict) -> None:
     rows = manifest["metrics"]
-    table = "\n".join(
-        f"| {r['dataset']} | {r['split']} | {r['n']} | {r['macro_f1'] * 100:.1f} | {r['accuracy'] * 100:.1f} | "
-        f"{r.get('roc_auc', float('nan')) * 100:.1f} |" if "roc_auc" in r else
-        f"| {r['dataset']} | {r['split']} | {r['n']} | {r['macro_f1'] * 100:.1f} | {r['accuracy'] * 100:.1f} | |"
-        for r in rows)
+    table = "\n".join("| " + " | ".join(_cells(r)) + " |" for r in rows)
     sizes = "\n".join(f"- `{p.name}`: {p.stat().st_size / 1e6:.2f} MB" for p in sorted(out_dir.glob("*.np*")))
     card = (Path(__file__).with_name("resources") / "MODEL_CARD.template.md").read_text(encoding="utf-8")
     card = card.replace("{{VERSION}}", manifest["version"]).replace("{{DATE}}", manifest["trained_at"])
@@ -270,11 +281,17 @@ def write_model_card(out_dir: Path, manifest: dict) -> None:
     (out_dir / "MODEL_CARD.md").write_text(card, encoding="utf-8")
 
 
+def _cells(r: dict) -> list[str]:
+    """dataset, split, n, then macro-F1 / accuracy / ROC-AUC in %, and ECE ('' where not measured)."""
+    pct = [f"{r[k] * 100:.1f}" if k in r else "" for k in ("macro_f1", "accuracy", "roc_auc")]
+    return [r["dataset"], r["split"], str(r["n"]), *pct, f"{r['ece']:.3f}" if "ece" in r else ""]
+
+
 def _print_table(rows: list[dict]) -> None:
-    print(f"{'dataset':24s} {'split':14s} {'n':>6s} {'macro_f1':>9s} {'accuracy':>9s} {'roc_auc':>8s}")
-    for r in rows:
-        auc = f"{r['roc_auc'] * 100:8.1f}" if "roc_auc" in r else ""
-        print(f"{r['dataset']:24s} {r['split']:14s} {r['n']:6d} {r['macro_f1'] * 100:9.1f} {r['accuracy'] * 100:9.1f} {auc}")
+    widths = (24, 24, 6, 9, 9, 8, 6)
+    heads = ("dataset", "split", "n", "macro_f1", "accuracy", "roc_auc", "ece")
+    for cells in [heads, *(_cells(r) for r in rows)]:
+        print(" ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))))
 
 
 def main(argv: list[str] | None = None) -> int:
