@@ -21,7 +21,8 @@ def load_default(model_dir: Path | str | None = None, claims=None, campaigns: It
     ``claims``: a ClaimIndex, or an iterable of dicts {id, text, url, verdict, title}, or None (empty index that
     the collectors can fill later via ``chain.claims.add``). Raises ``ArtifactError`` if any artifact is missing;
     there is no silent fallback. Every model (and the claim index) reads one shared ``TermSpace``, so each post is
-    normalised and analysed once per batch. spaCy is not used in the hot path.
+    normalised and analysed once per batch. Tokens come from spaCy blank("id"/"en") through a per-chunk cache
+    (``nlp.tokens``); entities from spaCy EntityRulers.
     """
     from .claims import ClaimIndex
     from .entities import EntityTagger
