@@ -5,7 +5,8 @@ The base gazetteer is ``resources/gazetteer_id.json``; campaigns add their own t
 (``{"label": ..., "pattern": "text" | [token dicts], "id": optional}``) or ``campaigns=[Campaign, ...]``.
 Short all-caps acronyms (MA, BI, PAN, NU...) match case-sensitively; everything else matches case-insensitively,
 so there are two rulers: ``ruler_ci`` (phrase matching on LOWER) first, then ``ruler_cs``, which only adds entities
-that do not overlap the first's. Docs come from ``nlp.doc`` (the blank("id") tokenizer's output, cached per chunk).
+that do not overlap the first's. Docs come from ``nlp.doc`` over ``nlp.chunks`` (the blank("id") tokenizer's
+output, cached per chunk), which the first-token shortcut below reads too.
 
 Most posts name no gazetteer term, so a post whose tokens include no pattern's first token (lower-cased) skips the
 Doc and the rulers: a phrase match must start with such a token, so the result is the same (token-dict patterns
@@ -99,19 +100,18 @@ class EntityTagger:
         self.add_terms("CAMPAIGN", [*campaign.keywords, *(f"#{h}" for h in campaign.hashtags)])
 
     def entities(self, texts: list[str]) -> list[list[str]]:
-        from .nlp import doc as make_doc
-        from .nlp import tokens
+        from .nlp import chunks, doc
 
         self._ensure()
         firsts = self._firsts
         rulers = [r for r in (self._ci, self._cs) if len(r)]  # an empty ruler only warns (spaCy W036)
         out = []
         for text in texts:
-            text = text[: self.max_chars]
-            if firsts is not None and not any(t.lower() in firsts for t in tokens(text)):
+            chunked = chunks(text[: self.max_chars])
+            if firsts is not None and not any(t.lower() in firsts for toks in chunked for t in toks):
                 out.append([])
                 continue
-            d = make_doc(text)
+            d = doc(chunked)
             for ruler in rulers:
                 d = ruler(d)
             seen: dict[str, None] = {}

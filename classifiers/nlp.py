@@ -3,7 +3,7 @@
 Building blank("id") costs ~1-1.5 s (its tokenizer has ~16k special cases), so ``warm_up`` can start it in a
 background thread; ``get_nlp`` blocks until it is ready. Thread-safe: each language is built once.
 
-``tokens``/``doc``: spaCy's tokenizer splits text at whitespace and tokenises each whitespace-free chunk on its own
+``chunks``/``tokens``/``doc``: spaCy's tokenizer splits text at whitespace and tokenises each whitespace-free chunk on its own
 (prefixes, suffixes, infixes, special cases, URL match), so caching its output per chunk gives exactly
 ``nlp.make_doc(text)`` without building a Doc per post in the hot path (tests/classifiers/test_nlp.py checks the
 equality on every labelled text).
@@ -53,31 +53,24 @@ def _chunk_tokens(chunk: str, lang: str) -> tuple[str, ...]:
     return toks
 
 
+def chunks(text: str, lang: str | None = "id") -> list[tuple[str, ...]]:
+    """spaCy blank(lang) tokens of each whitespace-free chunk of ``text``, in order (every chunk has >= 1 token)."""
+    lang = "en" if lang == "en" else "id"
+    get = _CHUNKS[lang].get
+    return [get(c) or _chunk_tokens(c, lang) for c in text.split()]
+
+
 def tokens(text: str, lang: str | None = "id") -> list[str]:
     """spaCy blank(lang) tokens of ``text`` without the whitespace tokens."""
-    lang = "en" if lang == "en" else "id"
-    get = _CHUNKS[lang].get
-    out: list[str] = []
-    for chunk in text.split():
-        toks = get(chunk)
-        out.extend(toks if toks is not None else _chunk_tokens(chunk, lang))
-    return out
+    return [t for toks in chunks(text, lang) for t in toks]
 
 
-def doc(text: str, lang: str | None = "id"):
-    """A spaCy Doc with the tokens of ``nlp.make_doc(text)`` (runs of whitespace kept as one space)."""
+def doc(chunked: list[tuple[str, ...]], lang: str | None = "id"):
+    """A spaCy Doc from ``chunks(text)``: the tokens of ``nlp.make_doc(text)``, runs of whitespace kept as one space."""
     from spacy.tokens import Doc
 
-    lang = "en" if lang == "en" else "id"
-    get = _CHUNKS[lang].get
-    words: list[str] = []
-    spaces: list[bool] = []
-    for chunk in text.split():
-        toks = get(chunk)
-        toks = toks if toks is not None else _chunk_tokens(chunk, lang)
-        words.extend(toks)
-        spaces.extend([False] * (len(toks) - 1))
-        spaces.append(True)
+    words = [t for toks in chunked for t in toks]
+    spaces = [i == len(toks) - 1 for toks in chunked for i in range(len(toks))]
     if spaces:
         spaces[-1] = False
     return Doc(get_nlp(lang).vocab, words=words, spaces=spaces)

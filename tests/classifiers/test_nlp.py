@@ -19,7 +19,7 @@ EDGE = ["kata-kata anak2 e-ktp 10.000,00 ma'ruf jokowi-pdip", "a\nb  c\t d", "  
 def test_edge_cases_equal_spacy(lang):
     for text in EDGE:
         assert nlp.tokens(text, lang) == spacy_tokens(text, lang), text
-        assert [t.text for t in nlp.doc(text, lang)] == spacy_tokens(text, lang), text
+        assert [t.text for t in nlp.doc(nlp.chunks(text, lang), lang)] == spacy_tokens(text, lang), text
 
 
 def test_every_labelled_text_equals_spacy(data_dir):
