@@ -175,6 +175,21 @@ class DocFeatures:
         return np.concatenate([rows, nrows]), np.concatenate([self.base, self.neg])
 
 
+class IdTable:
+    """A dense array mapping shared term ids to one block's values (``fill`` for ids the block does not know),
+    rebuilt when the space has grown since (other models registered terms after this block)."""
+
+    def __init__(self, space: TermSpace, gids: np.ndarray, values: np.ndarray, fill: int):
+        self.space, self.gids, self.values, self.fill = space, gids, values, fill
+        self._table = np.zeros(0, dtype=np.int64)
+
+    def get(self) -> np.ndarray:
+        if len(self._table) < self.space.n:
+            self._table = np.full(self.space.n, self.fill, dtype=np.int64)
+            self._table[self.gids] = self.values
+        return self._table
+
+
 class TfidfBlock:
     """One fitted TfidfVectorizer (word ``\\S+`` n-grams or char_wb), applied through a shared TermSpace."""
 
@@ -184,19 +199,13 @@ class TfidfBlock:
         self.kind = kind
         self.n_features = len(terms)
         gids = space.register(kind, terms, tuple(ngram_range))
-        self._gids = gids
-        self._g2l = np.full(space.n, -1, dtype=np.int64)
-        self._g2l[gids] = np.arange(len(terms))
+        self._cols = IdTable(space, gids, np.arange(len(terms)), -1)  # shared id -> column, -1: not a feature
         self.idf = None if idf is None else np.asarray(idf, dtype=np.float64)
         self.sublinear = sublinear
         self.norm = norm
 
     def _map(self) -> np.ndarray:
-        if len(self._g2l) < self.space.n:  # the space grew after this block was registered
-            g2l = np.full(self.space.n, -1, dtype=np.int64)
-            g2l[self._gids] = np.arange(self.n_features)
-            self._g2l = g2l
-        return self._g2l
+        return self._cols.get()
 
     def transform(self, feats: DocFeatures, negation: bool = True) -> sp.csr_matrix:
         rows, gids = feats.ids(negation)

@@ -17,6 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .features import IdTable
+
 RESOURCES = Path(__file__).with_name("resources")
 VALENCES = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)
 FEATURE_NAMES = ["log_pos_sum", "log_neg_sum", "pos_rate", "neg_rate", "net", "no_hit"] + \
@@ -101,18 +103,11 @@ class LexiconBlock:
         self.space = space
         words = list(entries)
         vals = np.array([entries[w] for w in words], dtype=np.int64)
-        self._gids = space.register("word", words + [NEG_PREFIX + w for w in words], (1, 1))
-        self._vals = np.concatenate([vals, -vals])
-        self._g2v = np.zeros(0, dtype=np.int64)
-
-    def _map(self) -> np.ndarray:
-        if len(self._g2v) < self.space.n:  # the space grew since: rebuild the id -> valence table
-            self._g2v = np.zeros(self.space.n, dtype=np.int64)
-            self._g2v[self._gids] = self._vals
-        return self._g2v
+        gids = space.register("word", words + [NEG_PREFIX + w for w in words], (1, 1))
+        self._valence = IdTable(space, gids, np.concatenate([vals, -vals]), 0)  # shared id -> valence, 0: none
 
     def transform(self, feats, negation: bool = True) -> sp.csr_matrix:
         rows, gids = feats.ids(negation)
-        values = self._map()[gids]
+        values = self._valence.get()[gids]
         hit = values != 0
         return sp.csr_matrix(_columns(rows[hit], values[hit], feats.token_counts(negation)))
