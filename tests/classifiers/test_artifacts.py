@@ -41,15 +41,19 @@ def test_load_without_pickle(monkeypatch):
     assert list(np.array(m.classes)[p.argmax(1)]) == ["positive", "negative"]
 
 
-def test_save_load_round_trip(tmp_path: Path):
+@pytest.mark.parametrize("second", ["char_wb", "lexicon"])
+def test_save_load_round_trip(tmp_path: Path, second: str):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
 
+    from classifiers.lexicon import LexiconFeatures
+
     texts = ["bagus sekali", "jelek sekali", "biasa saja", "sangat bagus", "sangat jelek", "ya biasa"] * 3
     y = ["pos", "neg", "neu"] * 6
-    pipe = Pipeline([("features", FeatureUnion([("w", TfidfVectorizer()),
-                                                ("c", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)))])),
+    part = (("c", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))) if second == "char_wb" else
+            ("lex", LexiconFeatures({"bagus": 3, "jelek": -3})))  # the lexicon travels inside the artifact
+    pipe = Pipeline([("features", FeatureUnion([("w", TfidfVectorizer()), part])),
                      ("clf", LogisticRegression())]).fit(texts, y)
     LinearTextModel(pipe).save(tmp_path, "m")
     back = LinearTextModel.load(tmp_path, "m")

@@ -1,5 +1,5 @@
 """Lexicon columns: exact values on hand-made strings, the fast path equal to the transformer, and the artifact
-carrying its lexicon."""
+carrying its lexicon (save/load round trip: tests/classifiers/test_artifacts.py)."""
 import numpy as np
 import pytest
 
@@ -54,16 +54,3 @@ def test_shipped_lexicon_and_artifact():
     assert parts["lex"].entries == lex  # the model carries the lexicon it was trained with
     assert sum(n.startswith("lex:") for n in m.feature_names()) == len(FEATURE_NAMES)
 
-
-def test_round_trip_with_lexicon(tmp_path):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import FeatureUnion, Pipeline
-
-    texts = ["bagus sekali", "jelek sekali", "biasa saja", "sangat bagus", "sangat jelek", "ya biasa"] * 3
-    y = ["pos", "neg", "neu"] * 6
-    pipe = Pipeline([("features", FeatureUnion([("w", TfidfVectorizer()), ("lex", LexiconFeatures(LEX))])),
-                     ("clf", LogisticRegression())]).fit(texts, y)
-    LinearTextModel(pipe).save(tmp_path, "m")
-    back = LinearTextModel.load(tmp_path, "m")
-    assert np.allclose(back.predict_proba(texts), pipe.predict_proba(texts), atol=1e-5)
