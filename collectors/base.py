@@ -54,6 +54,11 @@ class Parsed:
     claims: list[dict] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
+    def reject(self, exc: Exception, payload: Any) -> None:
+        """One bad item: a ValueError says what is wrong with it; anything else is an unexpected parse error."""
+        reason = str(exc) if isinstance(exc, ValueError) else f"parse error: {type(exc).__name__}: {exc}"
+        self.rejects.append(Reject(reason, payload))
+
     def unparseable(self, reason: str, payload: Any) -> "Parsed":
         """The whole page/response is unusable: one reject, and a flag the collector turns into a source error."""
         self.rejects.append(Reject(reason, payload))

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from collectors.base import (Batch, Parsed, Reject, build_post, decode_json, html_to_text, id_key, nonneg_int,
+from collectors.base import (Batch, Parsed, build_post, decode_json, html_to_text, id_key, nonneg_int,
                              parse_dt)
 from collectors.http import HttpClient, rate_limit_wait
 from service.domain import Campaign, Engagement
@@ -76,11 +76,8 @@ def parse_statuses(payload: Any, *, source: str, campaigns: Sequence[Campaign]) 
                      "created_at": status.get("created_at"), "language": lang,
                      "in_reply_to_id": status.get("in_reply_to_id"), "content": content},
             )
-        except ValueError as exc:
-            out.rejects.append(Reject(str(exc), status))
-            continue
-        except Exception as exc:
-            out.rejects.append(Reject(f"parse error: {type(exc).__name__}: {exc}", status))
+        except Exception as exc:  # one bad item must not cost the others
+            out.reject(exc, status)
             continue
         out.posts.append(post)
     out.extra["ids"] = ids

@@ -125,11 +125,8 @@ def parse_channel_page(html: str, *, source: str, campaigns: Sequence[Campaign],
                               created_at=created, url=f"{BASE}/{chan}/{msg_id}", author=handle,
                               engagement=Engagement(views=views), hashtags=extract_hashtags(text),
                               links=list(dict.fromkeys(links)), raw=raw)
-        except ValueError as exc:
-            out.rejects.append(Reject(str(exc), (msg.html or "")[:4000]))
-            continue
         except Exception as exc:  # a single odd node must not cost the other messages
-            out.rejects.append(Reject(f"parse error: {type(exc).__name__}: {exc}", (msg.html or "")[:4000]))
+            out.reject(exc, (msg.html or "")[:4000])
             continue
         out.posts.append(post)
     out.extra["ids"] = ids

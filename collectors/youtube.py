@@ -52,11 +52,8 @@ def parse_comment_threads(payload: Any, *, source: str, campaigns: Sequence[Camp
                 raw={"id": tid, "videoId": video, "publishedAt": cs.get("publishedAt"), "updatedAt": cs.get("updatedAt"),
                      "authorChannelUrl": cs.get("authorChannelUrl"), "textDisplay": cs.get("textDisplay")},
             )
-        except ValueError as exc:
-            out.rejects.append(Reject(str(exc), item))
-            continue
-        except Exception as exc:
-            out.rejects.append(Reject(f"parse error: {type(exc).__name__}: {exc}", item))
+        except Exception as exc:  # one bad item must not cost the others
+            out.reject(exc, item)
             continue
         out.posts.append(post)
     return out
