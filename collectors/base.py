@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import ValidationError
 
 from service.domain import Campaign, Engagement, Post
+from service.quarantine import truncate as _truncate
 
 RAW_LIMIT = 2000  # characters kept per string in Post.raw / quarantine payloads
 
@@ -115,21 +116,9 @@ def match_campaigns(campaigns: Iterable[Campaign], text: str, author: str | None
     return [c.id for c in campaigns if c.matches(text, author=author, hashtags=hashtags)]
 
 
-def truncate(payload: Any, limit: int = RAW_LIMIT, depth: int = 0) -> Any:
-    """Keep provenance payloads small: long strings cut, long lists cut, deep nesting flattened."""
-    if isinstance(payload, str):
-        return payload if len(payload) <= limit else payload[:limit] + "…"
-    if isinstance(payload, bytes):
-        return truncate(payload.decode("utf-8", "replace"), limit, depth)
-    if depth > 6:
-        return truncate(repr(payload), 200)
-    if isinstance(payload, dict):
-        return {str(k): truncate(v, limit, depth + 1) for k, v in list(payload.items())[:50]}
-    if isinstance(payload, (list, tuple)):
-        return [truncate(v, limit, depth + 1) for v in list(payload)[:50]]
-    if payload is None or isinstance(payload, (int, float, bool)):
-        return payload
-    return truncate(str(payload), limit, depth)
+def truncate(payload: Any, limit: int = RAW_LIMIT) -> Any:
+    """Keep provenance payloads small (Post.raw, rejects): the quarantine's own truncation, at RAW_LIMIT."""
+    return _truncate(payload, limit)
 
 
 def parse_dt(value: Any) -> datetime | None:

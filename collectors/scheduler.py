@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.base import Collector
-from collectors.quarantine import Quarantine
+from service.quarantine import Quarantine
 from collectors.state import StateStore
 from service.domain import Campaign, Post
 from service.redact import redact

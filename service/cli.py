@@ -50,7 +50,8 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
            campaign: Optional[str] = typer.Option(None, help="Tag every imported post with this campaign id"),
            config: Optional[Path] = ConfigOpt) -> None:
     """Import posts (our JSONL, snscrape JSONL, or CSV) through the pipeline. Bad rows go to quarantine."""
-    from service.ingest import Quarantine, import_file
+    from service.ingest import import_file
+    from service.quarantine import Quarantine
 
     ctx = context(config)
     totals = {"received": 0, "stored": 0, "spooled": 0, "quarantined": 0}

@@ -6,7 +6,6 @@ import hashlib
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.domain import Engagement, Post
+from service.quarantine import Quarantine
 
 csv.field_size_limit(sys.maxsize)
 
@@ -25,20 +25,6 @@ AUTHOR_KEYS = ("author", "username", "user", "screen_name", "account")
 
 class BadRecord(ValueError):
     """A row that cannot become a Post; the message says why in words a user can act on."""
-
-
-@dataclass
-class Quarantine:
-    """Keeps every rejected record with its reason, so nothing a user handed us is silently dropped."""
-    path: Path
-    count: int = 0
-
-    def put(self, file: str, line: int, reason: str, raw: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"file": file, "line": line, "reason": reason, "raw": raw[:10_000]},
-                                ensure_ascii=False) + "\n")
-        self.count += 1
 
 
 def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -169,4 +155,4 @@ def import_file(path: Path, quarantine: Quarantine, report=print) -> Iterator[Po
             except (BadRecord, ValidationError, TypeError, ValueError) as exc:
                 error = _reason(exc)
         report(f"{path}:{line}: {error}")
-        quarantine.put(str(path), line, error, raw)
+        quarantine.put(str(path), error, raw, line=line)

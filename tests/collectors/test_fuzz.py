@@ -137,7 +137,7 @@ def test_malformed_items_reach_quarantine_file(tmp_path):
     import httpx
     from collectors.http import HttpClient
     from collectors.mastodon import MastodonCollector
-    from collectors.quarantine import read_quarantine
+    from service.quarantine import read_quarantine
     from collectors.scheduler import run
 
     data = json.loads(fixture_text("mastodon_tag_newest.json"))

@@ -1,6 +1,7 @@
 import json
 
-from service.ingest import Quarantine, import_file
+from service.ingest import import_file
+from service.quarantine import Quarantine
 
 SNSCRAPE_TWEET = {  # shape of `snscrape --jsonl twitter-search` output (snscrape 0.7, Tweet dataclass)
     "_type": "snscrape.modules.twitter.Tweet", "url": "https://twitter.com/warga/status/1598000000000000001",
@@ -56,7 +57,7 @@ def test_bad_lines_reported_with_line_number_and_quarantined(tmp_path):
     assert [k["line"] for k in kept] == [2, 3, 4, 5, 6]
     assert "invalid JSON" in kept[0]["reason"] and "no text" in kept[1]["reason"]
     assert "no date" in kept[2]["reason"] and "unreadable date" in kept[3]["reason"]
-    assert kept[0]["raw"].startswith("{not json")
+    assert kept[0]["payload"].startswith("{not json")
 
 
 def test_csv_rows_with_extra_fields_are_quarantined(tmp_path):
