@@ -5,7 +5,10 @@
 - conditional GET: pass the validators from the last 200 (ETag / Last-Modified) and a 304 comes back as
   `Fetched.not_modified` (collectors keep the validators in their cursor, so they survive restarts);
 - robots.txt: fetched once per host (cached with a TTL) and fed to urllib.robotparser;
-- per-host politeness delay (minimum gap between two requests to the same host; per-host overrides).
+- per-host politeness delay (minimum gap between two requests to the same host; per-host overrides);
+- `untrusted=True` for URLs found inside fetched content (claim pages): robots.txt and the page are fetched through
+  the egress guard (service/egress.py: no private/loopback/metadata targets, every redirect hop vetted). The
+  operator's configured source URLs are fetched as configured.
 
 `sleep` and `clock` are injectable so tests run instantly.
 """
@@ -22,6 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
+
+from service.egress import EgressGuard, EgressRefused
 
 DEFAULT_USER_AGENT = "narrawatch-collector/0.1 (+https://github.com/narrawatch; public-interest narrative monitoring)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -81,13 +86,14 @@ class HttpClient:
                  backoff_max: float = 120.0, max_retry_after: float = 600.0, host_delay: float = 1.0,
                  host_delays: Mapping[str, float] | None = None, robots_ttl: float = 3600.0,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, egress: EgressGuard | None = None):
         self.user_agent = user_agent
-        self.client = client or httpx.Client(
-            headers={"User-Agent": user_agent, "Accept-Language": "id,en;q=0.8"},
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), follow_redirects=True,
-            transport=transport,
-        )
+        common = dict(headers={"User-Agent": user_agent, "Accept-Language": "id,en;q=0.8"},
+                      timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), follow_redirects=True)
+        self.client = client or httpx.Client(transport=transport, **common)
+        # links taken from content; an injected transport (tests) stands in for the network here too
+        self.untrusted_client = (httpx.Client(transport=transport, **common) if transport is not None
+                                 else (egress or EgressGuard()).client(max_redirects=5, **common))
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -118,7 +124,7 @@ class HttpClient:
             self._last_request[host] = self.clock()
 
     # --- robots.txt -----------------------------------------------------------------------------
-    def robots_allowed(self, url: str) -> bool:
+    def robots_allowed(self, url: str, untrusted: bool = False) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}".lower()
         cached = self._robots.get(origin)
@@ -127,7 +133,7 @@ class HttpClient:
             parser = urllib.robotparser.RobotFileParser()
             ttl = self.robots_ttl
             try:
-                resp = self._send("GET", origin + "/robots.txt", headers={}, params=None)
+                resp = self._send("GET", origin + "/robots.txt", headers={}, params=None, untrusted=untrusted)
                 if resp.status_code >= 500:
                     parser.disallow_all = True  # RFC 9309: server error → assume complete disallow
                     ttl = min(ttl, 300.0)
@@ -155,13 +161,14 @@ class HttpClient:
                 return min(ra, self.max_retry_after)
         return exp
 
-    def _send(self, method: str, url: str, *, headers: dict, params) -> httpx.Response:
+    def _send(self, method: str, url: str, *, headers: dict, params, untrusted: bool = False) -> httpx.Response:
         host = (urlsplit(url).hostname or "").lower()
+        client = self.untrusted_client if untrusted else self.client
 
         def once() -> httpx.Response:
             self._wait_for_host(host)
             self.requests_made += 1
-            return self.client.request(method, url, headers=headers, params=params)
+            return client.request(method, url, headers=headers, params=params)
 
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),
@@ -175,10 +182,17 @@ class HttpClient:
 
     def get(self, url: str, *, params: Mapping | None = None, headers: Mapping[str, str] | None = None,
             validators: Mapping[str, str] | None = None, respect_robots: bool = True,
-            ok_statuses: tuple[int, ...] = (200,)) -> Fetched:
-        """GET with retries; raises CollectorHttpError on a final non-OK status, RobotsDisallowed on robots."""
+            ok_statuses: tuple[int, ...] = (200,), untrusted: bool = False) -> Fetched:
+        """GET with retries; raises CollectorHttpError on a final non-OK status or a refused target,
+        RobotsDisallowed on robots. `untrusted`: the URL came from fetched content (see the module doc)."""
         full = str(httpx.URL(url, params=params)) if params else url
-        if respect_robots and not self.robots_allowed(full):
+        try:
+            return self._get(url, full, params, headers, validators, respect_robots, ok_statuses, untrusted)
+        except EgressRefused as exc:
+            raise CollectorHttpError(f"refused {full}: {exc}") from exc
+
+    def _get(self, url, full, params, headers, validators, respect_robots, ok_statuses, untrusted) -> Fetched:
+        if respect_robots and not self.robots_allowed(full, untrusted):
             raise RobotsDisallowed(f"robots.txt disallows {full}")
         hdrs = dict(headers or {})
         if validators:
@@ -187,7 +201,7 @@ class HttpClient:
             if validators.get("last_modified"):
                 hdrs["If-Modified-Since"] = validators["last_modified"]
         try:
-            resp = self._send("GET", url, headers=hdrs, params=params)
+            resp = self._send("GET", url, headers=hdrs, params=params, untrusted=untrusted)
         except httpx.HTTPError as exc:
             raise CollectorHttpError(f"{type(exc).__name__}: {exc} ({full})") from exc
         if resp.status_code == 304:
@@ -203,6 +217,7 @@ class HttpClient:
 
     def close(self) -> None:
         self.client.close()
+        self.untrusted_client.close()
 
 
 def rate_limit_wait(headers: Mapping[str, str], *, min_remaining: int = 1, now: datetime | None = None,

@@ -2,7 +2,8 @@
 
 One collector per feed URL. Cursor: {"validators": {etag, last_modified}, "seen": [entry ids, newest last]}.
 Fact-check feeds also emit known debunked claims; when `fetch_claimreview` is on, the article page is fetched
-(robots-checked, politely) and its ClaimReview JSON-LD, when present, refines claim text and verdict.
+(robots-checked, politely, through the egress guard since the link comes from feed content) and its ClaimReview
+JSON-LD, when present, refines claim text and verdict.
 """
 from __future__ import annotations
 
@@ -249,7 +250,7 @@ class RssCollector:
 
     def _refine_claim(self, claim: dict, parsed: Parsed) -> dict:
         try:
-            page = self.http.get(claim["url"], respect_robots=self.respect_robots)
+            page = self.http.get(claim["url"], respect_robots=self.respect_robots, untrusted=True)
         except Exception as exc:  # the claim from the feed is still useful without the page
             parsed.rejects.append(Reject(f"claim page fetch failed: {exc}", {"url": claim["url"]}))
             return claim

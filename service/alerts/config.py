@@ -54,7 +54,8 @@ class AlertSettings(BaseSettings):
     webhooks: list[WebhookTarget] = Field(default_factory=list)
     telegram: list[TelegramTarget] = Field(default_factory=list)
     email: list[EmailTarget] = Field(default_factory=list)
-    allow_private_targets: bool = Field(default=False, description="Allow webhook targets on private/loopback IPs")
+    allow_private_targets: bool = Field(default=False,
+                                        description="Allow webhook, Telegram and SMTP targets on private/loopback IPs")
     retry_base_seconds: float = Field(default=2.0, gt=0)
     retry_max_seconds: float = Field(default=600.0, gt=0)
     max_attempts: int = Field(default=25, ge=1, description="After this many failures an entry is marked failed")

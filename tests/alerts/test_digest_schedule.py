@@ -40,6 +40,7 @@ def store(tmp_path):
 
 def _settings(port: int, **digest) -> AlertSettings:
     return AlertSettings(
+        allow_private_targets=True,  # the SMTP stand-in listens on loopback
         email=[EmailTarget(host="127.0.0.1", port=port, sender="nw@example.go.id", to=["alerts@example.go.id"],
                            campaigns=["asean"])],
         digest=DigestSettings(enabled=True, hour=6, **digest))

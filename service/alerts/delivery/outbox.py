@@ -12,7 +12,6 @@ import random
 import threading
 import time
 
-import httpx
 
 from service.alerts.brief import render_text
 from service.alerts.config import AlertSettings
@@ -21,6 +20,7 @@ from service.alerts.delivery.email import send_email
 from service.alerts.delivery.telegram import send_telegram
 from service.alerts.delivery.webhook import send_webhook
 from service.alerts.store import AlertStore
+from service.egress import EgressGuard
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class DeliveryWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._client = httpx.Client(trust_env=False, follow_redirects=False)
+        self._client = EgressGuard(settings.allow_private_targets).client()  # webhooks and Telegram, no redirects
 
     def backoff(self, attempts: int) -> float:
         s = self.settings
@@ -61,16 +61,18 @@ class DeliveryWorker:
                                     client=self._client)
             if channel == "telegram":
                 t = s.telegram[i]
-                return send_telegram(t.base_url, t.token, t.chat_id, render_text(alert), s.send_timeout)
+                return send_telegram(t.base_url, t.token, t.chat_id, render_text(alert), s.send_timeout,
+                                     s.allow_private_targets, client=self._client)
             if channel == "email":
                 t = s.email[i]
                 return send_email(t.host, t.port, t.sender, t.to, f"[narrawatch] {alert['title']}",
                                   render_text(alert, max_examples=5), t.starttls, t.username, t.password,
-                                  s.send_timeout)
+                                  s.send_timeout, allow_private=s.allow_private_targets)
             if channel == "digest":  # a daily digest e-mail (service/alerts/digest_schedule.py); payload = message
                 t = s.email[i]
                 return send_email(t.host, t.port, t.sender, alert["to"], alert["subject"], alert["text"],
-                                  t.starttls, t.username, t.password, s.send_timeout, html=alert["html"])
+                                  t.starttls, t.username, t.password, s.send_timeout, html=alert["html"],
+                                  allow_private=s.allow_private_targets)
         except IndexError:
             return Outcome(False, None, f"{channel} target {i} is no longer configured", retry=False)
         return Outcome(False, None, f"unknown channel {channel!r}", retry=False)

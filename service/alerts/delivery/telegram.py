@@ -1,17 +1,27 @@
-"""Telegram Bot API sendMessage. The base URL is configurable so tests (and self-hosted Bot API servers) work."""
+"""Telegram Bot API sendMessage. The base URL is configurable so tests (and self-hosted Bot API servers) work; it goes
+through the egress guard like webhooks (a private/loopback base URL needs `allow_private_targets`)."""
 from __future__ import annotations
 
 import httpx
 
 from service.alerts.delivery.base import Outcome
+from service.alerts.delivery.webhook import refused
+from service.egress import EgressGuard, EgressRefused
 
 
-def send_telegram(base_url: str, token: str, chat_id: str, text: str, timeout: float = 10.0) -> Outcome:
+def send_telegram(base_url: str, token: str, chat_id: str, text: str, timeout: float = 10.0,
+                  allow_private: bool = False, client: httpx.Client | None = None) -> Outcome:
+    """`client`, when given, must come from `EgressGuard.client()` (the delivery loop reuses one)."""
     url = f"{base_url.rstrip('/')}/bot{token}/sendMessage"
     body = {"chat_id": chat_id, "text": text[:4096], "disable_web_page_preview": True}
     try:
-        with httpx.Client(timeout=timeout, trust_env=False) as c:
-            resp = c.post(url, json=body)
+        if client is not None:
+            resp = client.post(url, json=body, timeout=timeout, follow_redirects=False)
+        else:
+            with EgressGuard(allow_private).client(timeout=timeout) as c:
+                resp = c.post(url, json=body)
+    except EgressRefused as exc:
+        return refused(exc)
     except httpx.HTTPError as exc:
         return Outcome(False, None, f"{type(exc).__name__}: {str(exc).replace(token, '<token>')}", retry=True)
     try:
