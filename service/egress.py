@@ -124,5 +124,6 @@ class GuardedTransport(httpx.HTTPTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme not in ("http", "https") or not request.url.host:
-            raise EgressRefused(f"only http(s) URLs with a host may be fetched: {request.url}")
+            # the URL itself is not quoted: it may carry a secret (Telegram bot token)
+            raise EgressRefused(f"only http(s) URLs with a host may be fetched, not {request.url.scheme!r}")
         return super().handle_request(request)

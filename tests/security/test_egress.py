@@ -274,3 +274,9 @@ def test_telegram_and_email_on_loopback_need_allow_private_targets(tmp_path, all
         assert {r["status"] for r in rows.values()} == {"failed"}
         assert all("non-public" in r["last_error"] for r in rows.values())
         assert tg.hits == [] and mails.messages == []
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:9", "ftp://api.telegram.org"])
+def test_telegram_refusal_does_not_quote_the_bot_token(base_url):
+    outcome = send_telegram(base_url, "987654:AAF-secretBotToken", "-1", "hello")
+    assert not outcome.ok and outcome.retry is False and "secretBotToken" not in outcome.error

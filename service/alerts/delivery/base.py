@@ -10,3 +10,8 @@ class Outcome:
     status_code: int | None = None
     error: str | None = None
     retry: bool = True  # False: permanent refusal (bad target, 4xx), do not retry
+
+
+def refused(exc: Exception) -> Outcome:
+    """The egress guard refused the target: permanent until the configuration changes."""
+    return Outcome(False, None, f"target refused: {exc}; set alerts.allow_private_targets to allow", retry=False)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
-from service.alerts.delivery.base import Outcome
-from service.alerts.delivery.webhook import refused
+from service.alerts.delivery.base import Outcome, refused
 from service.egress import EgressGuard, EgressRefused
 
 

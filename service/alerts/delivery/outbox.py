@@ -12,7 +12,6 @@ import random
 import threading
 import time
 
-
 from service.alerts.brief import render_text
 from service.alerts.config import AlertSettings
 from service.alerts.delivery.base import Outcome

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from service.alerts.delivery.base import Outcome
-from service.alerts.delivery.webhook import refused
+from service.alerts.delivery.base import Outcome, refused
 from service.egress import EgressGuard, EgressRefused
 
 

@@ -12,7 +12,7 @@ import time
 
 import httpx
 
-from service.alerts.delivery.base import Outcome
+from service.alerts.delivery.base import Outcome, refused
 from service.egress import EgressGuard, EgressRefused
 
 SIGNATURE_HEADER = "X-Narrawatch-Signature"
@@ -24,10 +24,6 @@ def sign(secret: str, body: bytes) -> str:
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
     return bool(header) and hmac.compare_digest(sign(secret, body), header)
-
-
-def refused(exc: EgressRefused) -> Outcome:
-    return Outcome(False, None, f"target refused: {exc}; set alerts.allow_private_targets to allow", retry=False)
 
 
 def send_webhook(url: str, secret: str, body: bytes, delivery_id: str, allow_private: bool = False,
