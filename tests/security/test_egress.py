@@ -9,6 +9,7 @@ import ipaddress
 import socket
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import aiosmtpd.controller  # noqa: F401 - imported before `net` patches socket (it binds create_connection)
@@ -22,7 +23,7 @@ from service.alerts.delivery.outbox import DeliveryWorker, channels_for
 from service.alerts.delivery.telegram import send_telegram
 from service.alerts.delivery.webhook import send_webhook
 from service.alerts.store import AlertStore
-from service.domain import Alert
+from service.domain import Alert, Campaign
 from service.egress import EgressGuard, non_public
 from tests.alerts.receivers import smtp_server
 from tests.factories import T0
@@ -233,7 +234,8 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>cek fakta</tit
 </channel></rss>"""
 
 
-def test_fetch_claimreview_does_not_request_private_item_links(campaigns):
+def test_fetch_claimreview_does_not_request_private_item_links():
+    campaigns = [Campaign(id="vaksin", name="Vaksin", keywords=["vaksin"])]
     with serving() as internal:
         link = f"{internal.url}/latest/meta-data/"
         with serving(lambda h: (200, {"Content-Type": "application/rss+xml"}, FEED.format(link=link).encode())
@@ -247,12 +249,6 @@ def test_fetch_claimreview_does_not_request_private_item_links(campaigns):
     assert internal.hits == []
 
 
-@pytest.fixture
-def campaigns():
-    from service.domain import Campaign
-    return [Campaign(id="vaksin", name="Vaksin", keywords=["vaksin"])]
-
-
 # --- alert channels: loopback Telegram / SMTP only with allow_private_targets ---------------------------------
 
 @pytest.mark.parametrize("allow", [False, True])
@@ -263,7 +259,7 @@ def test_telegram_and_email_on_loopback_need_allow_private_targets(tmp_path, all
                                  email=[EmailTarget(host="127.0.0.1", port=smtp.port, to=["pr@example.org"])])
         store = AlertStore(tmp_path / "alerts.db")
         store.fire(Alert(id="a_1", campaign="asean", rule="kw", title="t", dedup_key="k"),
-                   __import__("datetime").timedelta(0), T0, channels_for(settings, "asean"))
+                   timedelta(0), T0, channels_for(settings, "asean"))
         DeliveryWorker(store, settings).run_once()
         rows = {r["channel"]: r for r in store.outbox()}
         store.close()
@@ -280,3 +276,11 @@ def test_telegram_and_email_on_loopback_need_allow_private_targets(tmp_path, all
 def test_telegram_refusal_does_not_quote_the_bot_token(base_url):
     outcome = send_telegram(base_url, "987654:AAF-secretBotToken", "-1", "hello")
     assert not outcome.ok and outcome.retry is False and "secretBotToken" not in outcome.error
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1", "localhost"])
+def test_odd_spellings_of_loopback_are_judged_by_resolved_address(net, host):
+    with serving() as server:
+        with pytest.raises(CollectorHttpError, match="non-public"):
+            HttpClient(host_delay=0.0).get(f"http://{host}:{server.port}/x", untrusted=True)
+    assert server.hits == [] and net.connects == []
