@@ -38,11 +38,8 @@ def as_utc(value: datetime) -> datetime:
 
 def in_range(value: datetime, what: str = "date") -> datetime:
     """`value` in UTC, or ValueError naming it and the accepted range (checked before converting, see above)."""
-    if value.tzinfo is not None and value.utcoffset() is None:
-        value = value.replace(tzinfo=timezone.utc)
-    offset = value.utcoffset() or timedelta(0)
-    since = value.replace(tzinfo=None) - datetime(1970, 1, 1)  # a timedelta: no overflow possible
-    since -= offset
+    # wall time minus offset as timedeltas, which cannot overflow (naive = UTC)
+    since = value.replace(tzinfo=None) - EARLIEST.replace(tzinfo=None) - (value.utcoffset() or timedelta(0))
     if not timedelta(0) <= since < LATEST - EARLIEST:
         raise ValueError(f"{what} {value.isoformat()} is out of range ({RANGE})")
     return EARLIEST + since
