@@ -12,11 +12,12 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
+from service.dates import parse_datetime
 from service.domain import Campaign, Engagement, Post
 from service.quarantine import truncate as _truncate
 
@@ -122,26 +123,14 @@ def truncate(payload: Any, limit: int = RAW_LIMIT) -> Any:
 
 
 def parse_dt(value: Any) -> datetime | None:
-    """ISO-8601 (with 'Z'), epoch seconds, or a datetime; None when unparseable."""
+    """service.dates.parse_datetime (the one date parser: ISO 8601, epoch seconds or milliseconds, range-checked),
+    or None when missing, unreadable or out of range, which build_post then rejects as an unusable date."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(float(value), tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str):
-        return None
-    s = value.strip()
-    if s.endswith("Z") or s.endswith("z"):
-        s = s[:-1] + "+00:00"
     try:
-        dt = datetime.fromisoformat(s)
+        return parse_datetime(value)
     except ValueError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def build_post(campaigns: Iterable[Campaign], *, source: str, native_id: Any, platform: str, text: str,

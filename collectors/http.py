@@ -230,12 +230,13 @@ def rate_limit_wait(headers: Mapping[str, str], *, min_remaining: int = 1, now: 
             return 0.0
     except ValueError:
         return 0.0
+    try:  # a number is seconds until the reset (checked first: the date parser would read it as an epoch)
+        return min(cap, max(0.0, float(reset)))
+    except ValueError:
+        pass
     from collectors.base import parse_dt
     reset_dt = parse_dt(reset)
     if reset_dt is None:
-        try:
-            return min(cap, max(0.0, float(reset)))
-        except ValueError:
-            return 0.0
+        return 0.0
     now = now or datetime.now(timezone.utc)
     return min(cap, max(0.0, (reset_dt - now).total_seconds()))

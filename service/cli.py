@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -57,7 +58,9 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
     totals = {"received": 0, "stored": 0, "spooled": 0, "quarantined": 0}
     for path in files:
         quarantine = Quarantine(ctx.settings.quarantine_dir / f"{path.stem}.jsonl")
-        posts = import_file(path, quarantine, report=lambda msg: err.print(f"[yellow]skipped[/] {msg}"))
+        # the reason quotes user data: printed as plain text (never as rich markup) on one unwrapped line
+        posts = import_file(path, quarantine, report=lambda msg: err.print(f"[yellow]skipped[/] {escape(msg)}",
+                                                                           soft_wrap=True))
         if campaign:
             posts = (p.model_copy(update={"campaigns": sorted({*p.campaigns, campaign})}) for p in posts)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -5,7 +5,9 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from service.dates import as_utc, parse_datetime  # noqa: F401 - as_utc re-exported for the stores
 
 Sentiment = Literal["positive", "neutral", "negative"]
 Platform = Literal[
@@ -15,11 +17,6 @@ Platform = Literal[
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime) -> datetime:
-    """Naive datetimes are taken as UTC: every store compares instants, never wall-clock strings."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def post_id(source: str, native_id: str) -> str:
@@ -77,10 +74,12 @@ class Post(BaseModel):
     classification: Classification = Field(default_factory=Classification)
     raw: dict[str, Any] | None = Field(default=None, description="Original payload, kept for provenance")
 
-    @field_validator("created_at", "collected_at", "first_seen_at")
+    @field_validator("created_at", "collected_at", "first_seen_at", mode="before")
     @classmethod
-    def _utc(cls, v: datetime | None) -> datetime | None:
-        return as_utc(v) if v is not None else None
+    def _date(cls, v: Any, info: ValidationInfo) -> datetime | None:
+        """The one date parser (service/dates.py): same epoch rule as collectors and imports, and a date outside
+        the representable range is a validation error naming the field, never an OverflowError (500)."""
+        return parse_datetime(v, info.field_name) if v is not None else None
 
     @field_validator("hashtags")
     @classmethod

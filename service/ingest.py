@@ -1,17 +1,21 @@
 """File imports (JSONL, CSV, snscrape JSONL) → Posts. Bad rows are reported with file:line and quarantined."""
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
 import json
+import math
 import sys
+from collections import deque
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from service.dates import parse_datetime
 from service.domain import Engagement, Post
 from service.quarantine import Quarantine
 
@@ -35,21 +39,6 @@ def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def parse_datetime(value: Any) -> datetime:
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
-        seconds = float(value)
-        return datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, tz=timezone.utc)
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00")
-        for parse in (datetime.fromisoformat, lambda s: datetime.strptime(s, "%a %b %d %H:%M:%S %z %Y")):
-            try:
-                parsed = parse(text)
-                return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-            except ValueError:
-                continue
-    raise BadRecord(f"unreadable date {value!r}")
-
-
 def _author(value: Any) -> str | None:
     if isinstance(value, dict):  # snscrape nests the user object
         return value.get("username") or value.get("displayname")
@@ -59,7 +48,7 @@ def _author(value: Any) -> str | None:
 def _int(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         raise BadRecord(f"engagement count {value!r} is not a whole number") from None
 
 
@@ -100,7 +89,7 @@ def to_post(record: dict[str, Any], default_source: str) -> Post:
         text=text,
         title=record.get("title"),
         lang=record.get("lang") or None,
-        created_at=parse_datetime(date),
+        created_at=parse_datetime(date),  # ValueError with the reason (unreadable, out of range)
         engagement=Engagement(
             likes=_int(_first(record, ("likeCount", "likes", "favourites_count"))),
             reposts=_int(_first(record, ("retweetCount", "reposts", "reblogs_count", "forwards"))),
@@ -115,44 +104,208 @@ def to_post(record: dict[str, Any], default_source: str) -> Post:
     )
 
 
-def read_records(path: Path) -> Iterator[tuple[int, str, dict[str, Any] | None, str | None]]:
-    """Yield (line number, raw text, record or None, error or None) for JSONL/NDJSON or CSV files."""
-    if path.suffix.lower() in (".csv", ".tsv"):
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-            reader = csv.DictReader(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
-            for row in reader:
-                line = reader.line_num
-                if None in row:  # more fields than the header names
-                    yield line, json.dumps(row, default=str), None, f"{len(row[None]) + len(reader.fieldnames)} fields, header has {len(reader.fieldnames)}"
-                else:
-                    yield line, json.dumps(row, ensure_ascii=False), row, None
-        return
-    with open(path, "rb") as fh:  # JSONL records end at "\n" only; a stray "\r" stays inside its record
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+NESTING_LIMIT = 100  # deeper records are refused: no post needs it, and deep values break encoders downstream
+
+
+def _too_deep(value: Any, limit: int = NESTING_LIMIT) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON for one record: NaN/Infinity and numbers beyond float range are errors, not inf values."""
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except json.JSONDecodeError as exc:
+        raise BadRecord(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise BadRecord("invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # from the hooks above, or an integer with more than 4300 digits
+        raise BadRecord(f"invalid JSON: {exc}") from None
+    if (text.count("[") + text.count("{") > NESTING_LIMIT) and _too_deep(value):  # count() first: C speed
+        raise BadRecord(f"nested deeper than {NESTING_LIMIT} levels")
+    return value
+
+
+def _bad_utf8(raw: bytes, offset: int) -> str | None:
+    """None when `raw` is valid UTF-8, else the reason, naming the file offset (0-based) of the first bad byte."""
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        return f"invalid UTF-8 at byte {offset + exc.start} (0x{raw[exc.start]:02x})"
+
+
+Record = tuple[int, Any, "dict[str, Any] | None", "str | None"]  # line, payload to quarantine, record, error
+
+
+def _physical_lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
+    """(line number, file offset, bytes) per line ending in "\n"; a UTF-8 BOM at the start is dropped."""
+    with open(path, "rb") as fh:
+        offset = 0
         for number, raw in enumerate(fh, 1):
-            line = raw.decode("utf-8", "replace")
-            if not line.strip():
-                continue
+            start, offset = offset, offset + len(raw)
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw, start = raw[len(codecs.BOM_UTF8):], start + len(codecs.BOM_UTF8)
+            yield number, start, raw
+
+
+def _jsonl_records(path: Path) -> Iterator[Record]:
+    for number, offset, raw in _physical_lines(path):  # records end at "\n" only: a stray "\r" stays inside
+        bad = _bad_utf8(raw, offset)
+        if bad:
+            yield number, raw, None, bad
+            continue
+        line = raw.decode("utf-8")
+        if not line.strip():
+            continue
+        try:
+            yield number, line, parse_json(line), None
+        except BadRecord as exc:
+            yield number, line, None, str(exc)
+
+
+MAX_RECORD_LINES = 200  # a quoted CSV field running over more physical lines than this is taken as unbalanced
+
+
+def _strict_csv(record: bytes, delimiter: str) -> bool:
+    """A real multi-line field is well formed (quotes doubled inside, the closing one followed by a delimiter or the
+    end of the line); a field opened by a stray quote usually ends on someone else's quote: strict parsing says so."""
+    try:
+        list(csv.reader(io.StringIO(record.decode("utf-8", "surrogateescape"), newline=""), delimiter=delimiter,
+                        strict=True))
+        return True
+    except csv.Error:
+        return False
+
+
+def _quote_problem(row: list[str] | None, span: list[tuple[int, int, bytes]], stop: list[str], width: int | None,
+                   delimiter: str) -> str | None:
+    """None for a sound row; else why its quoting is broken, naming the physical lines the row swallowed."""
+    if stop and stop[0].startswith("CSV error"):
+        return stop[0]
+    first, last = span[0][0], span[-1][0]
+    if not stop and (first == last or len(row) == (width or len(row))
+                     and _strict_csv(b"".join(raw for _, _, raw in span), delimiter)):
+        return None
+    where = f"unbalanced quote: the quoted field opened on line {first} runs to line {last}"
+    if stop == ["eof"]:
+        return f"{where} (end of file)"
+    if stop == ["cap"]:
+        return f"{where} (more than {MAX_RECORD_LINES} lines)"
+    if len(row) != width:
+        return f"{where} and leaves {len(row)} fields, header has {width}"
+    return f"{where} where a quote inside it is not followed by a delimiter"
+
+
+def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[int, int, bytes, list[str] | None, str | None]]:
+    """(first line, file offset, bytes, fields, quote problem) per CSV row; the first non-blank row is the header.
+
+    A row whose quote is unbalanced (its field runs to the end of the file or past MAX_RECORD_LINES, or the
+    multi-line row it makes has the wrong field count or a malformed closing quote) is reported on the line that
+    opened it alone, and parsing starts again on the next line: the rows it had swallowed are still read."""
+    lines = _physical_lines(path)
+    replay: deque[tuple[int, int, bytes]] = deque()  # lines to read again after an unbalanced quote
+    width: int | None = None
+    while True:  # one csv.reader per run of sound rows
+        span: list[tuple[int, int, bytes]] = []  # physical lines of the row being read
+        stop: list[str] = []  # why the feed ended inside a row: "eof", "cap" or a CSV error
+
+        def feed() -> Iterator[str]:
+            while (item := replay.popleft() if replay else next(lines, None)) is not None:
+                if len(span) >= MAX_RECORD_LINES:
+                    replay.appendleft(item)
+                    stop.append("cap")
+                    return
+                span.append(item)
+                yield item[2].decode("utf-8", "surrogateescape")  # the strict UTF-8 check is per row, by the caller
+            stop.append("eof")
+
+        reader = csv.reader(feed(), delimiter=delimiter)
+        while True:
             try:
-                yield number, line, json.loads(line), None
-            except json.JSONDecodeError as exc:
-                yield number, line, None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a NUL byte on some Python versions
+                row, stop[:] = None, [f"CSV error: {exc}"]
+            problem = _quote_problem(row, span, stop, width, delimiter)
+            if problem is None:
+                width = width or len(row) or None
+                yield span[0][0], span[0][1], b"".join(raw for _, _, raw in span), row, None
+                span.clear()
+                continue
+            yield *span[0], None, problem
+            replay.extendleft(reversed(span[1:]))
+            break
+
+
+def _csv_records(path: Path, delimiter: str) -> Iterator[Record]:
+    """CSV/TSV rows as dicts keyed by the header, each checked on its own: quotes, strict UTF-8, field count."""
+    header: list[str] | None = None
+    for number, offset, raw, fields, problem in _csv_rows(path, delimiter):
+        error = problem or _bad_utf8(raw, offset)
+        if header is None and error:  # without a readable header no row can be mapped
+            yield number, raw, None, f"header: {error}"
+            return
+        if error:
+            yield number, raw, None, error
+        elif not fields:  # a blank line
+            continue
+        elif header is None:
+            header = [name.strip() for name in fields]
+        elif len(fields) > len(header):
+            yield number, raw.decode("utf-8"), None, f"{len(fields)} fields, header has {len(header)}"
+        else:  # missing trailing fields are empty, as csv.DictReader does
+            yield number, raw.decode("utf-8"), dict(zip(header, fields + [None] * (len(header) - len(fields)))), None
+
+
+def read_records(path: Path) -> Iterator[Record]:
+    """Yield (line number, payload, record or None, error or None) for JSONL/NDJSON or CSV/TSV files. Bytes are
+    decoded strictly per record: invalid UTF-8 is an error naming the byte, never silently replaced."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return _csv_records(path, "\t" if suffix == ".tsv" else ",")
+    return _jsonl_records(path)
 
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors())
-    return str(exc)
+    if isinstance(exc, ValueError):  # BadRecord and the date parser: the message is the reason
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
 
 
 def import_file(path: Path, quarantine: Quarantine, report=print) -> Iterator[Post]:
-    """Posts from a file; each bad record is reported as 'file:line: reason' and quarantined, never fatal."""
+    """Posts from a file; each bad record is reported as 'file:line: reason' and quarantined, whatever the
+    exception, and the import goes on."""
     default_source = f"import:{path.name}"
-    for line, raw, record, error in read_records(path):
+    for line, payload, record, error in read_records(path):
         if error is None:
             try:
-                yield to_post(record, default_source)
-                continue
-            except (BadRecord, ValidationError, TypeError, ValueError) as exc:
+                post = to_post(record, default_source)
+            except Exception as exc:  # noqa: BLE001 - one record must never abort the file
                 error = _reason(exc)
+            else:
+                yield post
+                continue
         report(f"{path}:{line}: {error}")
-        quarantine.put(str(path), error, raw, line=line)
+        quarantine.put(str(path), error, payload, line=line)

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.domain import Campaign, Post, Sentiment, as_utc
+from service.dates import clamp
+from service.domain import Campaign, Post, Sentiment
 
 TermField = Literal["platform", "lang", "sentiment", "campaigns", "author", "hashtags", "source"]
 Interval = Literal["hour", "day"]
@@ -40,7 +41,7 @@ class PostQuery(BaseModel):
     @field_validator("since", "until")
     @classmethod
     def _utc(cls, v: datetime | None) -> datetime | None:
-        return as_utc(v) if v is not None else None
+        return clamp(v) if v is not None else None  # 0001-01-01T00:00:00+01:00 filters from 1970, no overflow
 
     @field_validator("text")
     @classmethod

@@ -144,11 +144,16 @@ def test_utc_instants_are_compared_not_wall_clock(store):
 
 
 def test_extreme_but_valid_dates_sort_filter_and_bucket(store):
-    far = [datetime(1, 1, 1, tzinfo=timezone.utc), datetime(999, 12, 31, 23, tzinfo=timezone.utc),
-           datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, tzinfo=timezone.utc)]
-    store.upsert([make_post(i, created_at=d) for i, d in enumerate(far)])
+    """The ends of the date range (service/dates.py: 1970-01-01 .. 2099-12-31 UTC) sort, filter and bucket, and far
+    query bounds (years 1 and 9999, where schemathesis once found a 500) are clamped to them."""
+    edges = [datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1999, 12, 31, 23, tzinfo=timezone.utc),
+             datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)]
+    store.upsert([make_post(i, created_at=d) for i, d in enumerate(edges)])
     assert [p.native_id for p in store.search(PostQuery(), Page(sort="oldest")).posts] == ["0", "1", "2", "3"]
     assert store.count(PostQuery(until=datetime(2000, 1, 1, tzinfo=timezone.utc))) == 2
-    assert [d for d, _ in store.histogram(PostQuery(), "day")] == [
-        datetime(1, 1, 1, tzinfo=timezone.utc), datetime(999, 12, 31, tzinfo=timezone.utc),
-        datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, tzinfo=timezone.utc)]
+    far = PostQuery(since=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+                    until=datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-1))))
+    assert store.count(far) == 4
+    assert [d for d, _ in store.histogram(far, "day")] == [
+        datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1999, 12, 31, tzinfo=timezone.utc),
+        datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2099, 12, 31, tzinfo=timezone.utc)]

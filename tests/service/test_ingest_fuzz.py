@@ -35,6 +35,8 @@ def mutated_line(draw) -> str:
 
 
 @example(lines=['{\r"_type": 1}', '{"text": "a\x0bb", "date": "2024-01-01"}'])  # \r and \x0b stay inside a record
+@example(lines=['{"text": "a", "date": Infinity, "likes": 1e400}', "[" * 100_000, '{"text": "a", "date": 1e20}',
+                '{"text": "a", "date": "0001-01-01T00:00:00+01:00"}'])  # used to abort the whole import
 @settings(max_examples=150, deadline=None, derandomize=True,  # the same examples every CI run
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(mutated_line(), min_size=1, max_size=8))

@@ -55,5 +55,7 @@ class IngestResult(BaseModel):
 
 @router.post("", response_model=IngestResult, status_code=202, summary="Submit posts through the pipeline")
 def ingest_posts(posts: list[Post] = Body(..., max_length=5000), ctx: AppContext = Depends(get_ctx)) -> IngestResult:
+    """The batch is validated whole: any invalid item (e.g. a `created_at` outside 1970..2099 UTC) is a 422 naming
+    each bad item (`1.created_at: ...`) and nothing of the batch is stored; resend it without the items named."""
     stats = ctx.pipeline.process(posts)
     return IngestResult(received=stats.received, stored=stats.stored, spooled=stats.spooled)
