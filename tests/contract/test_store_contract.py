@@ -152,3 +152,8 @@ def test_extreme_but_valid_dates_sort_filter_and_bucket(store):
     assert [d for d, _ in store.histogram(PostQuery(), "day")] == [
         datetime(1, 1, 1, tzinfo=timezone.utc), datetime(999, 12, 31, tzinfo=timezone.utc),
         datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, tzinfo=timezone.utc)]
+
+
+def test_empty_ids_are_absent(store):
+    """`?campaign=` reaches get_campaign(""): absent on both backends (the ES client raised ValueError, a 500)."""
+    assert store.get("") is None and store.get_campaign("") is None and store.remove_campaign("") is False
