@@ -3,14 +3,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi.staticfiles import StaticFiles
+
 STATIC = Path(__file__).parent / "static"
+
+
+class Static(StaticFiles):
+    """The vendored assets. A path no file can have (a NUL byte, on which os.stat raises ValueError) is a 404."""
+
+    def lookup_path(self, path: str):
+        if "\x00" in path:
+            return "", None
+        return super().lookup_path(path)
 
 
 def install(app) -> None:
     """Mount the pages and their static files on a narrawatch FastAPI app."""
-    from fastapi.staticfiles import StaticFiles
-
     from dashboards.web import router
 
     app.include_router(router)
-    app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+    app.mount("/ui/static", Static(directory=STATIC), name="ui-static")

@@ -46,17 +46,30 @@ def digest_data(store: Store, campaign: Campaign, day: date, engine=None) -> dic
     }
 
 
+def digest_day(day: date | datetime | str) -> date:
+    """The UTC calendar day a digest covers; ValueError with a readable message when there is no such digest.
+
+    A digest counts its day up to the next midnight and compares with the day before, so both must exist in the
+    calendar: 0001-01-01 and 9999-12-31 are refused instead of overflowing."""
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            raise ValueError(f"day: expected YYYY-MM-DD, got {day!r}") from None
+    elif isinstance(day, datetime):
+        day = day.astimezone(timezone.utc).date()
+    if not date.min < day < date.max:
+        raise ValueError(f"day: must be between {date.min + timedelta(days=1)} and {date.max - timedelta(days=1)}")
+    return day
+
+
 def _resolve(store: Store, campaign: Campaign | str, day: date | datetime | str) -> tuple[Campaign, date]:
     if isinstance(campaign, str):
         found = store.get_campaign(campaign)
         if found is None:
             raise KeyError(f"campaign {campaign!r} not found")
         campaign = found
-    if isinstance(day, str):
-        day = date.fromisoformat(day)
-    elif isinstance(day, datetime):
-        day = day.astimezone(timezone.utc).date()
-    return campaign, day
+    return campaign, digest_day(day)
 
 
 def render_digest(store: Store, campaign: Campaign | str, day: date | datetime | str, lang: str = DEFAULT,

@@ -1,19 +1,19 @@
 """The /ui pages. A page needs the `ui:<page>` permission (admin has all); the log-in sets the HttpOnly cookie."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from dashboards.digest import TEMPLATES, http_url, render_digest
+from dashboards.digest import TEMPLATES, digest_day, http_url, render_digest
 from dashboards.i18n import LANGS, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_campaign, principal_from_request,
                               scope_query, visible_campaign_ids)
 from service.api.routes import summary
-from service.store.base import Page, PostQuery
+from service.store.base import MAX_OFFSET, Page, PostQuery
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -86,13 +86,20 @@ def _campaigns(request: Request, principal: Principal):
     return [c for c in store.list_campaigns() if visible is None or c.id in visible]
 
 
-def _day(value: str | None) -> datetime | None:
+def _day(value: str | None, name: str, inclusive_end: bool = False) -> datetime | None:
+    """A form's date (YYYY-MM-DD, a UTC day) as a query bound: the day's first instant, or for an inclusive `until`
+    the next day's. ValueError naming the field otherwise (the page answers 422 with it)."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+        start = datetime.combine(date.fromisoformat(value), time(0), tzinfo=timezone.utc)
     except ValueError:
-        return None
+        raise ValueError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None
+    if not inclusive_end:
+        return start
+    if start.date() == date.max:
+        raise ValueError(f"{name}: must be before {date.max}")
+    return start + timedelta(days=1)
 
 
 # -- log-in ---------------------------------------------------------------------------------------------------------
@@ -143,9 +150,10 @@ def leadership(request: Request, campaign: list[str] = Query(None), since: str |
     store = request.app.state.ctx.store
     interval = interval if interval in ("day", "hour") else "day"
     chosen = summary._campaigns(store, principal, campaign or None)
-    s, u = _day(since), _day(until)
-    if u is not None:
-        u = u + timedelta(days=1)  # an "until" date is inclusive in the form
+    try:
+        s, u = _day(since, "since"), _day(until, "until", inclusive_end=True)
+    except ValueError as exc:
+        return render(request, "error.html", principal, status_code=422, message=str(exc))
     charts = {
         "labels": {k: translator(_lang(request))(k) for k in ("positive", "neutral", "negative", "total", "hoax")},
         "sentiment": [{"campaign": cid, "name": name,
@@ -171,11 +179,14 @@ def digest(request: Request, campaign: str, day: str | None = None) -> Response:
         return principal
     store = request.app.state.ctx.store
     check_campaign(principal, store, campaign)
+    found = store.get_campaign(campaign)  # workspace `*` passes the check for any id, existing or not
+    if found is None:
+        raise HTTPException(404, f"campaign {campaign!r} not found")
     try:
-        the_day = date.fromisoformat(day) if day else datetime.now(timezone.utc).date()
-    except ValueError:
-        raise HTTPException(422, "day: expected YYYY-MM-DD") from None
-    html = render_digest(store, campaign, the_day, lang=_lang(request),
+        the_day = digest_day(day or datetime.now(timezone.utc).date())
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    html = render_digest(store, found, the_day, lang=_lang(request),
                          engine=getattr(request.app.state.ctx, "alerts", None))
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP.replace("style-src 'self'",
                                                                               "style-src 'self' 'unsafe-inline'")})
@@ -189,17 +200,17 @@ FILTERS = ("q", "campaign", "platform", "lang_filter", "sentiment", "hoax", "sin
 @router.get("/analyst")
 def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "", lang_filter: str = "",
             sentiment: str = "", hoax: str = "", since: str = "", until: str = "", sort: str = "newest",
-            offset: int = Query(0, ge=0, le=10_000)) -> Response:
+            offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Response:
     principal = page(request, "analyst")
     if isinstance(principal, Response):
         return principal
     store = request.app.state.ctx.store
-    error = None
+    error, result, paging, until_at = None, None, Page(limit=25), None
     try:
+        until_at = _day(until, "until", inclusive_end=True)
         query = PostQuery(text=q or None, campaign=campaign or None, platform=platform or None,
                           lang=lang_filter or None, sentiment=sentiment or None,
-                          hoax={"1": True, "0": False}.get(hoax), since=_day(since),
-                          until=(_day(until) + timedelta(days=1)) if _day(until) else None)
+                          hoax={"1": True, "0": False}.get(hoax), since=_day(since, "since"), until=until_at)
         paging = Page(offset=offset, limit=25, sort=sort if sort in ("relevance", "newest", "oldest", "engagement")
                       else "newest")
         result = store.search(scope_query(principal, store, query), paging)
@@ -211,15 +222,16 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
                                 ("sentiment", sentiment), ("since", since)) if v}
     if hoax in ("0", "1"):
         params["hoax"] = "true" if hoax == "1" else "false"
-    if until and _day(until):
-        params["until"] = (_day(until) + timedelta(days=1)).date().isoformat()
+    if until_at is not None:
+        params["until"] = until_at.date().isoformat()
     form = {"q": q, "campaign": campaign, "platform": platform, "lang_filter": lang_filter, "sentiment": sentiment,
             "hoax": hoax, "since": since, "until": until, "sort": sort}
 
     def page_url(new_offset: int) -> str:
         return "/ui/analyst?" + urlencode({**{k: v for k, v in form.items() if v}, "offset": new_offset})
 
-    return render(request, "analyst.html", principal, campaigns=_campaigns(request, principal), form=form,
+    return render(request, "analyst.html", principal, status_code=422 if error else 200,
+                  campaigns=_campaigns(request, principal), form=form,
                   result=result, paging=paging, error=error, can_export=principal.can("export:read"),
                   export_csv="/export/posts?" + urlencode({**params, "format": "csv"}),
                   export_ndjson="/export/posts?" + urlencode({**params, "format": "ndjson"}),

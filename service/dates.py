@@ -45,15 +45,6 @@ def in_range(value: datetime, what: str = "date") -> datetime:
     return EARLIEST + since
 
 
-def clamp(value: datetime) -> datetime:
-    """A query bound in UTC, moved into the range: no post lies outside it, so `since=0001-01-01T00:00:00+01:00` means
-    the same as since 1970 (instead of overflowing when converted to UTC)."""
-    try:
-        return in_range(value)
-    except ValueError:
-        return EARLIEST if value.replace(tzinfo=None) < datetime(2000, 1, 1) else LATEST
-
-
 def from_epoch(value: float, what: str = "date") -> datetime:
     """Epoch seconds, or milliseconds from 1e11 on (see module docstring)."""
     if not math.isfinite(value):

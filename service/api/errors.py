@@ -31,6 +31,13 @@ def install(app: FastAPI) -> None:
             "error": "invalid request", "message": exc.detail,
             "detail": [{"loc": ["request"], "msg": exc.detail, "type": "value_error"}]})
 
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Reached only by a bug: Starlette re-raises after this answer, so the server log keeps the traceback;
+        # the client gets no internals (bad input is refused with a 4xx before it gets this far).
+        return JSONResponse(status_code=500, content={"error": "internal error",
+                                                      "message": "unexpected server error (logged)"})
+
     @app.exception_handler(StoreUnavailable)
     async def unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
         return JSONResponse(status_code=503, content={"error": "store unavailable", "message": str(exc)},

@@ -7,11 +7,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from service.dates import clamp
+from service.dates import as_utc
 from service.domain import Campaign, Post, Sentiment
 
 TermField = Literal["platform", "lang", "sentiment", "campaigns", "author", "hashtags", "source"]
@@ -20,6 +20,17 @@ Interval = Literal["hour", "day"]
 
 class StoreUnavailable(RuntimeError):
     """The backend cannot be reached; callers spool and retry instead of losing data."""
+
+
+def utc_instant(value: datetime) -> datetime:
+    """The UTC instant of a query bound; ValueError (a 422 at the API edge) when it has none.
+
+    `0001-01-01T00:00:00+01:00` is year 0 in UTC and `9999-12-31T23:59:59-01:00` is year 10000: Python cannot
+    represent either, so they are refused here with a readable message instead of overflowing in a store."""
+    return as_utc(value)  # the one date module raises ValueError for those
+
+
+Instant = Annotated[datetime, AfterValidator(utc_instant)]  # a date-time query parameter, always UTC
 
 
 class PostQuery(BaseModel):
@@ -35,13 +46,8 @@ class PostQuery(BaseModel):
     sentiment: Sentiment | None = None
     hoax: bool | None = None
     author: str | None = None
-    since: datetime | None = Field(default=None, description="created_at >= since")
-    until: datetime | None = Field(default=None, description="created_at < until")
-
-    @field_validator("since", "until")
-    @classmethod
-    def _utc(cls, v: datetime | None) -> datetime | None:
-        return clamp(v) if v is not None else None  # 0001-01-01T00:00:00+01:00 filters from 1970, no overflow
+    since: Instant | None = Field(default=None, description="created_at >= since")
+    until: Instant | None = Field(default=None, description="created_at < until")
 
     @field_validator("text")
     @classmethod
@@ -49,9 +55,12 @@ class PostQuery(BaseModel):
         return v if v and v.strip() else None
 
 
+MAX_OFFSET, MAX_LIMIT = 10_000, 500  # the same on every backend (Elasticsearch pages past its window with search_after)
+
+
 class Page(BaseModel):
-    offset: int = Field(default=0, ge=0, le=10_000)
-    limit: int = Field(default=20, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
     sort: Literal["relevance", "newest", "oldest", "engagement"] = "newest"
 
 

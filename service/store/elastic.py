@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
@@ -59,6 +61,10 @@ MAPPINGS = {
         "raw": {"type": "object", "enabled": False},  # kept for provenance, never indexed
     },
 }
+
+
+PIT_KEEP_ALIVE = "2m"  # between two requests of one walk; a walk's own duration is unbounded
+SCAN_SORT = [{"created_at": "asc"}, {"id": "asc"}]
 
 
 def _unavailable(exc: Exception) -> StoreUnavailable:
@@ -180,12 +186,65 @@ class ElasticStore(Store):
             "relevance": ["_score", {"created_at": "desc"}, {"id": "asc"}] if query.text
             else [{"created_at": "desc"}, {"id": "asc"}],
         }[page.sort]
+        if page.offset + page.limit > self.result_window:
+            return self._deep_page(query, sort, page)
         resp = self._call(self.es.search, index=self.index, query=self._query(query), sort=sort,
                           from_=page.offset, size=page.limit, track_total_hits=True)
         return SearchResult(total=resp["hits"]["total"]["value"],
                             posts=[_post(h["_source"]) for h in resp["hits"]["hits"]])
 
+    @cached_property
+    def result_window(self) -> int:
+        """The index's max_result_window: the deepest hit from/size may reach (10,000 unless configured)."""
+        resp = self._call(self.es.indices.get_settings, index=self.index, name="index.max_result_window",
+                          include_defaults=True, flat_settings=True)
+        found = next(iter(resp.values()), {})
+        value = (found.get("settings", {}).get("index.max_result_window")
+                 or found.get("defaults", {}).get("index.max_result_window") or 10_000)
+        return int(value)
+
+    def _deep_page(self, query: PostQuery, sort: list, page: Page) -> SearchResult:
+        """A page past the result window (from/size is refused there): walk the same sort with search_after in one
+        point in time, skipping `offset` hits by their sort values only, then reading `limit` hits with sources.
+        Same posts as from/size would give, so paging limits are the same on both backends."""
+        want, seen, total, after, posts = page.offset + page.limit, 0, None, None, []
+        with self._pit() as pit:
+            while seen < want:
+                reading = seen >= page.offset
+                size = min((want if reading else page.offset) - seen, self.result_window)
+                resp = self._after(pit, query, sort, size, after, source=reading, track_total_hits=total is None)
+                if total is None:
+                    total = resp["hits"]["total"]["value"]
+                hits = resp["hits"]["hits"]
+                if not hits:
+                    break
+                if reading:
+                    posts += [_post(h["_source"]) for h in hits]
+                seen, after = seen + len(hits), hits[-1]["sort"]
+        return SearchResult(total=total or 0, posts=posts)
+
+    @contextmanager
+    def _pit(self) -> Iterator[dict]:
+        """A point in time: every request of a walk reads the same snapshot, whatever is written meanwhile."""
+        opened = self._call(self.es.open_point_in_time, index=self.index, keep_alive=PIT_KEEP_ALIVE)
+        pit = {"id": opened["id"], "keep_alive": PIT_KEEP_ALIVE}
+        try:
+            yield pit
+        finally:
+            try:
+                self.es.close_point_in_time(id=pit["id"])
+            except (TransportError, ApiError) as exc:  # it expires by itself after PIT_KEEP_ALIVE
+                log.warning("could not close a point in time: %s", exc)
+
+    def _after(self, pit: dict, query: PostQuery, sort: list, size: int, after: list | None, **kwargs) -> dict:
+        resp = self._call(self.es.search, pit=pit, query=self._query(query), sort=sort, size=size,
+                          search_after=after, **kwargs)
+        pit["id"] = resp.get("pit_id", pit["id"])  # Elasticsearch may hand back a new id for the same snapshot
+        return resp
+
     def get(self, post_id: str) -> Post | None:
+        if not post_id:  # no document has an empty id (the client refuses to send one): absent, like on SQLite
+            return None
         try:
             return _post(self.es.get(index=self.index, id=post_id)["_source"])
         except NotFoundError:
@@ -208,23 +267,23 @@ class ElasticStore(Store):
         return [(b["key"], b["doc_count"]) for b in resp["aggregations"]["t"]["buckets"]]
 
     def scan(self, query: PostQuery) -> Iterator[Post]:
-        after = None
-        while True:
-            resp = self._call(self.es.search, index=self.index, query=self._query(query), size=500,
-                              sort=[{"created_at": "asc"}, {"id": "asc"}], search_after=after)
-            hits = resp["hits"]["hits"]
-            if not hits:
-                return
-            yield from (_post(h["_source"]) for h in hits)
-            after = hits[-1]["sort"]
+        with self._pit() as pit:  # an export is one snapshot: posts written meanwhile neither shift nor repeat it
+            after = None
+            while hits := self._after(pit, query, SCAN_SORT, 500, after)["hits"]["hits"]:
+                yield from (_post(h["_source"]) for h in hits)
+                after = hits[-1]["sort"]
 
     def _call(self, fn, **kwargs):
+        """Unreachable, overloaded or failing node: StoreUnavailable (503, retry). A 4xx refusal is a query this
+        code should not have built: it propagates as a bug instead of passing for an outage."""
         try:
             return fn(**kwargs)
-        except NotFoundError:
-            raise
-        except (TransportError, ApiError) as exc:
+        except TransportError as exc:
             raise _unavailable(exc) from exc
+        except ApiError as exc:
+            if exc.meta.status >= 500 or exc.meta.status == 429:
+                raise _unavailable(exc) from exc
+            raise
 
     # -- campaigns --
     def put_campaign(self, campaign: Campaign) -> None:
@@ -232,6 +291,8 @@ class ElasticStore(Store):
                       refresh="wait_for")
 
     def get_campaign(self, campaign_id: str) -> Campaign | None:
+        if not campaign_id:  # e.g. `?campaign=`: absent, like on SQLite (the client refuses an empty id)
+            return None
         try:
             return Campaign.model_validate(self.es.get(index=self.campaign_index, id=campaign_id)["_source"])
         except NotFoundError:
@@ -243,6 +304,8 @@ class ElasticStore(Store):
         return [Campaign.model_validate(h["_source"]) for h in resp["hits"]["hits"]]
 
     def remove_campaign(self, campaign_id: str) -> bool:
+        if not campaign_id:
+            return False
         try:
             self.es.delete(index=self.campaign_index, id=campaign_id, refresh="wait_for")
             return True

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from service.domain import Campaign, Engagement
 from service.store.base import Page, PostQuery
 from tests.factories import T0, classified, engaged, make_post
@@ -145,15 +147,24 @@ def test_utc_instants_are_compared_not_wall_clock(store):
 
 def test_extreme_but_valid_dates_sort_filter_and_bucket(store):
     """The ends of the date range (service/dates.py: 1970-01-01 .. 2099-12-31 UTC) sort, filter and bucket, and far
-    query bounds (years 1 and 9999, where schemathesis once found a 500) are clamped to them."""
+    query bounds (years 1 and 9999, where schemathesis once found a 500) still work; bounds that are not
+    representable once converted to UTC are a ValueError (a 422 at the API edge)."""
     edges = [datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1999, 12, 31, 23, tzinfo=timezone.utc),
              datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)]
     store.upsert([make_post(i, created_at=d) for i, d in enumerate(edges)])
     assert [p.native_id for p in store.search(PostQuery(), Page(sort="oldest")).posts] == ["0", "1", "2", "3"]
     assert store.count(PostQuery(until=datetime(2000, 1, 1, tzinfo=timezone.utc))) == 2
-    far = PostQuery(since=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
-                    until=datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-1))))
+    far = PostQuery(since=datetime(1, 1, 1, tzinfo=timezone.utc), until=datetime(9999, 12, 31, tzinfo=timezone.utc))
     assert store.count(far) == 4
     assert [d for d, _ in store.histogram(far, "day")] == [
         datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1999, 12, 31, tzinfo=timezone.utc),
         datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2099, 12, 31, tzinfo=timezone.utc)]
+    for unrepresentable in (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),  # year 0 in UTC
+                            datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-1)))):  # year 10000
+        with pytest.raises(ValueError, match="range"):
+            PostQuery(since=unrepresentable)
+
+
+def test_empty_ids_are_absent(store):
+    """`?campaign=` reaches get_campaign(""): absent on both backends (the ES client raised ValueError, a 500)."""
+    assert store.get("") is None and store.get_campaign("") is None and store.remove_campaign("") is False

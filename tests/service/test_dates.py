@@ -80,11 +80,3 @@ def test_a_numeric_rate_limit_reset_stays_seconds_to_wait_not_an_epoch():
     assert rate_limit_wait({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "60"}) == 60.0
     now = datetime(2022, 12, 1, 20, 59, tzinfo=UTC)
     assert rate_limit_wait({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2022-12-01T21:00:00Z"}, now=now) == 60.0
-
-
-def test_query_bounds_are_clamped_into_the_range_not_rejected():
-    from service.dates import EARLIEST, LATEST, clamp
-
-    assert clamp(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))) == EARLIEST
-    assert clamp(datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-1)))) == LATEST
-    assert clamp(datetime(2024, 1, 1, 7, tzinfo=timezone(timedelta(hours=7)))) == datetime(2024, 1, 1, tzinfo=UTC)

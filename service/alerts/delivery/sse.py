@@ -10,6 +10,23 @@ import asyncio
 import json
 import threading
 
+SEQ_MAX = 2**63 - 1  # alert sequence numbers are SQLite INTEGERs: a larger one overflows the replay query
+
+
+def last_event_id(value: str | None) -> int | None:
+    """The alert sequence number a reconnecting client sent as Last-Event-ID (None: a fresh stream).
+
+    Checked before the stream starts: once the 200 and the first event are sent, an error can only cut the stream."""
+    if not value:
+        return None
+    try:
+        seq = int(value)
+    except ValueError:
+        seq = -1
+    if not 0 <= seq <= SEQ_MAX:
+        raise ValueError(f"Last-Event-ID must be an alert sequence number between 0 and {SEQ_MAX}")
+    return seq
+
 
 class Broker:
     def __init__(self, queue_size: int = 1000):

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, s
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.alerts.delivery.sse import format_event
+from service.alerts.delivery.sse import format_event, last_event_id as parse_last_event_id
 from service.alerts.rules import Rule, RuleIn
 from service.api.auth import Principal, authenticate, can_see_campaign, check_campaign, visible_campaign_ids
 from service.api.context import AppContext
@@ -121,9 +121,9 @@ async def stream(request: Request, campaign: str | None = None,
     """Events (`alert`, `alert.updated`) of the caller's workspace only; `campaign` narrows further (foreign: 404)."""
     engine = ctx.alerts
     try:
-        after = int(last_event_id) if last_event_id else None
-    except ValueError:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "Last-Event-ID must be an alert sequence number") from None
+        after = parse_last_event_id(last_event_id)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     if campaign is not None:
         await asyncio.to_thread(check_campaign, principal, ctx.store, campaign)
     scope = CampaignFilter(principal, ctx.store, campaign)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
@@ -10,7 +9,7 @@ from service.api.auth import Principal, authenticate, can_see_post, scope_query
 from service.api.context import AppContext
 from service.api.deps import get_ctx
 from service.domain import Post, Sentiment
-from service.store.base import Page, PostQuery, SearchResult
+from service.store.base import MAX_LIMIT, MAX_OFFSET, Instant, Page, PostQuery, SearchResult
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 
@@ -20,14 +19,14 @@ def post_query(
                           examples=["vaksin halal"]),
     campaign: str | None = None, platform: str | None = None, lang: str | None = None,
     sentiment: Sentiment | None = None, hoax: bool | None = None, author: str | None = None,
-    since: datetime | None = Query(None, description="ISO 8601; created_at >= since"),
-    until: datetime | None = Query(None, description="ISO 8601; created_at < until"),
+    since: Instant | None = Query(None, description="ISO 8601; created_at >= since"),
+    until: Instant | None = Query(None, description="ISO 8601; created_at < until"),
 ) -> PostQuery:
     return PostQuery(text=q, campaign=campaign, platform=platform, lang=lang, sentiment=sentiment, hoax=hoax,
                      author=author, since=since, until=until)
 
 
-def page(offset: int = Query(0, ge=0, le=10_000), limit: int = Query(20, ge=1, le=500),
+def page(offset: int = Query(0, ge=0, le=MAX_OFFSET), limit: int = Query(20, ge=1, le=MAX_LIMIT),
          sort: Literal["relevance", "newest", "oldest", "engagement"] = "newest") -> Page:
     return Page(offset=offset, limit=limit, sort=sort)
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from service.api.auth import Principal, authenticate, check_campaign, visible_campaign_ids
 from service.api.context import AppContext
 from service.api.deps import get_ctx
-from service.store.base import Interval, PostQuery, Store
+from service.store.base import Instant, Interval, PostQuery, Store
 
 router = APIRouter(prefix="/summary", tags=["summary"])
 
@@ -163,38 +163,34 @@ UntilParam = Query(None, description="ISO 8601; created_at < until")
 
 
 @router.get("/sentiment", response_model=SentimentSummary, summary="Sentiment over time per campaign")
-def get_sentiment(campaign: list[str] | None = CampaignParam, since: datetime | None = SinceParam,
-                  until: datetime | None = UntilParam, interval: Interval = "day",
+def get_sentiment(campaign: list[str] | None = CampaignParam, since: Instant | None = SinceParam,
+                  until: Instant | None = UntilParam, interval: Interval = "day",
                   ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)):
-    q = PostQuery(since=since, until=until)
     return SentimentSummary(interval=interval, campaigns=[
-        CampaignSeries(campaign=cid, name=name, series=sentiment_series(ctx.store, cid, q.since, q.until, interval))
+        CampaignSeries(campaign=cid, name=name, series=sentiment_series(ctx.store, cid, since, until, interval))
         for cid, name in _campaigns(ctx.store, principal, campaign)])
 
 
 @router.get("/share-of-voice", response_model=ShareOfVoice, summary="Share of voice between campaigns")
-def get_share_of_voice(campaign: list[str] | None = CampaignParam, since: datetime | None = SinceParam,
-                       until: datetime | None = UntilParam, ctx: AppContext = Depends(get_ctx),
+def get_share_of_voice(campaign: list[str] | None = CampaignParam, since: Instant | None = SinceParam,
+                       until: Instant | None = UntilParam, ctx: AppContext = Depends(get_ctx),
                        principal: Principal = Depends(authenticate)):
-    q = PostQuery(since=since, until=until)
-    return share_of_voice(ctx.store, _campaigns(ctx.store, principal, campaign), q.since, q.until)
+    return share_of_voice(ctx.store, _campaigns(ctx.store, principal, campaign), since, until)
 
 
 @router.get("/hoax-trend", response_model=HoaxTrend, summary="Posts flagged as suspected hoaxes over time")
-def get_hoax_trend(campaign: list[str] | None = CampaignParam, since: datetime | None = SinceParam,
-                   until: datetime | None = UntilParam, interval: Interval = "day",
+def get_hoax_trend(campaign: list[str] | None = CampaignParam, since: Instant | None = SinceParam,
+                   until: Instant | None = UntilParam, interval: Interval = "day",
                    ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)):
-    q = PostQuery(since=since, until=until)
     return HoaxTrend(interval=interval, campaigns=[
-        HoaxSeries(campaign=cid, name=name, series=hoax_series(ctx.store, cid, q.since, q.until, interval))
+        HoaxSeries(campaign=cid, name=name, series=hoax_series(ctx.store, cid, since, until, interval))
         for cid, name in _campaigns(ctx.store, principal, campaign)])
 
 
 @router.get("/narratives", response_model=list[TopNarratives],
             summary="Top narratives per campaign (top hashtags while narrative clustering is unavailable)")
-def get_top_narratives(campaign: list[str] | None = CampaignParam, since: datetime | None = SinceParam,
-                       until: datetime | None = UntilParam, limit: int = Query(10, ge=1, le=50),
+def get_top_narratives(campaign: list[str] | None = CampaignParam, since: Instant | None = SinceParam,
+                       until: Instant | None = UntilParam, limit: int = Query(10, ge=1, le=50),
                        ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)):
-    q = PostQuery(since=since, until=until)
-    return [top_narratives(ctx.store, cid, q.since, q.until, limit, engine=ctx.alerts)
+    return [top_narratives(ctx.store, cid, since, until, limit, engine=ctx.alerts)
             for cid, _ in _campaigns(ctx.store, principal, campaign)]
