@@ -2,7 +2,7 @@
 
 Semantics (RuleQuery): a phrase is a sequence of `text.tokens`, found when its tokens are adjacent in the title or
 in the text. Both sides are analysed by that one function, so `kompas.com` is the phrase "kompas com", `#Vaksin`
-is "vaksin" and case follows Unicode case folding.
+is "vaksin", and case and Unicode compatibility forms are folded (NFKC + casefold).
 
 How: a field is laid out as " t1 t2 ... tn " and a phrase as " p1 ... pk ". Tokens never contain a space, so the
 phrase is a substring of the field exactly when its tokens are adjacent there. One Aho-Corasick automaton
@@ -125,8 +125,6 @@ class _Index:
 
 
 class RuleMatcher:
-    name = "automaton"
-
     def __init__(self, rules: Iterable[Rule] = ()):
         self._index = _Index(rules)
 

@@ -43,8 +43,6 @@ def rule_matches(rule: Rule, post: Post, fields: list[list[str]]) -> bool:
 
 
 class ReferenceMatcher:
-    name = "reference"
-
     def __init__(self, rules: Iterable[Rule] = ()):
         self.load(rules)
 
