@@ -2,11 +2,12 @@
 
 Posts are real texts (bench/corpus.py) with generated platform, campaign, language, sentiment and hoax flags.
 Rules (default 1,000) are built from those texts the way a PR team writes them: 1-3 word phrases (content words,
-as they appear in the posts; no one-word phrase among the 300 most frequent words), 1-4 `any` phrases, some `all` and `none` phrases, some campaign / platform / language
-/ sentiment / hoax filters. Both matchers are warmed, then timed in interleaved repeats (indexed, reference,
-indexed, ...) so load from other processes on a shared machine hits both alike; the per-repeat ratio is reported
-with the rates. Rates are per core: the matcher is single-threaded, and both wall-clock and process CPU time are
-reported (CPU time is what one core spends, whatever else the machine runs). Their outputs are compared.
+as they appear in the posts; no one-word phrase among the 300 most frequent words), 1-4 `any` phrases, some `all`
+and `none` phrases, some campaign / platform / language / sentiment / hoax filters. Both matchers are warmed, then
+timed in interleaved repeats (indexed, reference, indexed, ...) so load from other processes on a shared machine
+hits both alike; the per-repeat ratio is reported with the rates. Rates are per core: the matcher is
+single-threaded, and both wall-clock and process CPU time are reported (CPU time is what one core spends,
+whatever else the machine runs). Their outputs are compared.
 
     .venv/bin/python -m bench.bench_matcher [--rules 1000] [--posts 20000] [--reference-posts 1000] [--repeats 5]
                                             [--publish]   # also write bench/published/matcher.json (README figure)
@@ -116,7 +117,8 @@ def main() -> None:
         rw, rc, _ = timed(reference, sub)
         runs.append({"indexed_wall_pps": len(posts) / iw, "indexed_cpu_pps": len(posts) / ic,
                      "reference_wall_pps": len(sub) / rw, "reference_cpu_pps": len(sub) / rc,
-                     "ratio_wall": (len(posts) / iw) / (len(sub) / rw), "ratio_cpu": (len(posts) / ic) / (len(sub) / rc),
+                     "ratio_wall": (len(posts) / iw) / (len(sub) / rw),
+                     "ratio_cpu": (len(posts) / ic) / (len(sub) / rc),
                      "indexed_matches": ihits})
 
     def med(key: str) -> float:

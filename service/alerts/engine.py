@@ -145,7 +145,8 @@ class AlertEngine:
             rule = by_id[rid]
             severity = bump(rule.severity) if any(p.classification.hoax for p in matched) else rule.severity
             out.append(Candidate(rule, campaign, f"narrative:{nid}", f"“{rule.name}” matched {len(matched)} post(s)",
-                                 {"matched_posts": len(matched), "query": rule.query.model_dump(exclude_defaults=True)}, matched, narrative_id=nid, severity=severity))
+                                 {"matched_posts": len(matched), "query": rule.query.model_dump(exclude_defaults=True)},
+                                 matched, narrative_id=nid, severity=severity))
         return out
 
     def _thresholds(self, assignments: list[Assignment]) -> list[Candidate]:
