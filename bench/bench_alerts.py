@@ -1,16 +1,12 @@
-"""Alert benchmark.
+"""Alert benchmark: latency from ingest (Pipeline.process of one post) to the signed webhook arriving at a receiver
+on 127.0.0.1, p50/p95 over N alerts (each alert is resolved before the next post so a new one fires; cooldown 0).
+Rule-matching throughput is bench/bench_matcher.py (the same in-process matcher runs whatever the store).
 
-1. Latency from ingest (Pipeline.process of one post) to the signed webhook arriving at a receiver on 127.0.0.1:
-   p50/p95 over N alerts (each alert is resolved before the next post so a new one fires; cooldown 0).
-2. Rule-matching throughput (posts/s) with R keyword rules: Python matcher; with --es-url also the matcher an
-   Elasticsearch store would use there (the percolator if the node has it, else Python; printed).
-
-    .venv/bin/python bench/bench_alerts.py [--alerts 100] [--rules 200] [--posts 5000] [--es-url http://127.0.0.1:9201]
+    .venv/bin/python bench/bench_alerts.py [--alerts 100]
 """
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import tempfile
 import time
@@ -21,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.alerts.config import AlertSettings, WebhookTarget  # noqa: E402
 from service.alerts.engine import AlertEngine  # noqa: E402
-from service.alerts.matcher import PythonMatcher, make_matcher  # noqa: E402
 from service.alerts.rules import Rule, RuleQuery  # noqa: E402
 from service.alerts.store import AlertStore  # noqa: E402
 from service.domain import Campaign, Post  # noqa: E402
@@ -30,9 +25,6 @@ from service.spool import Spool  # noqa: E402
 from service.store.sqlite import SQLiteStore  # noqa: E402
 from tests.alerts.receivers import receiver  # noqa: E402
 from tests.factories import T0  # noqa: E402
-
-WORDS = ("vaksin chip ktt asean banjir jalan tol listrik padam demo mahasiswa harga beras naik bansos "
-         "pemilu curang hoaks cek fakta delegasi bandara hotel macet polisi aman lancar").split()
 
 
 class Identity:
@@ -72,50 +64,11 @@ def bench_latency(n: int) -> dict:
             "max_ms": round(max(lat), 2)}
 
 
-def make_rules(n: int, rng: random.Random) -> list[Rule]:
-    return [Rule(id=f"r{i}", name=f"r{i}", query=RuleQuery(any=[" ".join(rng.sample(WORDS, 2)) for _ in range(3)],
-                                                           none=[rng.choice(WORDS)] if i % 4 == 0 else []))
-            for i in range(n)]
-
-
-def make_posts(n: int, rng: random.Random) -> list[Post]:
-    return [Post(source="bench", native_id=str(i), text=" ".join(rng.choices(WORDS, k=30)), campaigns=["asean"],
-                 created_at=T0) for i in range(n)]
-
-
-def bench_matcher(matcher, rules, posts, batch=500) -> dict:
-    matcher.load(rules)
-    t0 = time.perf_counter()
-    hits = 0
-    for i in range(0, len(posts), batch):
-        hits += sum(len(m) for m in matcher.match(posts[i:i + batch]))
-    dt = time.perf_counter() - t0
-    return {"matcher": matcher.name, "rules": len(rules), "posts": len(posts), "seconds": round(dt, 3),
-            "posts_per_s": round(len(posts) / dt), "matches": hits}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--alerts", type=int, default=100)
-    ap.add_argument("--rules", type=int, default=200)
-    ap.add_argument("--posts", type=int, default=5000)
-    ap.add_argument("--es-url")
     args = ap.parse_args()
-    rng = random.Random(7)
     print("latency ingest->webhook:", bench_latency(args.alerts))
-    rules, posts = make_rules(args.rules, rng), make_posts(args.posts, rng)
-    py = bench_matcher(PythonMatcher(), rules, posts)
-    print("matching (python):", py)
-    if args.es_url:
-        from service.store.elastic import ElasticStore
-
-        store = ElasticStore(args.es_url, index="nwbench")
-        matcher = make_matcher(store)
-        es = bench_matcher(matcher, rules, posts)
-        print(f"matching on Elasticsearch store ({'percolator' if matcher.name == 'percolator' else 'percolator unavailable: python matcher'}):", es)
-        if matcher.name == "percolator":
-            assert es["matches"] == py["matches"], "percolator and python matcher disagree"
-            store.es.indices.delete(index=matcher.index, ignore_unavailable=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ else
 fi
 $py -m bench.bench_classify
 $py -m bench.bench_ingest --n 20000 --es-url "$es"
-$py -m bench.bench_alerts --es-url "$es"
+$py -m bench.bench_alerts
+$py -m bench.bench_matcher
 $py -m bench.bench_api --posts "$api_posts" --seconds "$api_seconds" --connections 100
 $py -m bench.bench_search --sizes $sizes --es-url "$es"
 $py -m bench.bench_memory --n "$mem" --every "$every"

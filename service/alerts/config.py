@@ -61,7 +61,6 @@ class AlertSettings(BaseSettings):
     max_attempts: int = Field(default=25, ge=1, description="After this many failures an entry is marked failed")
     send_timeout: float = Field(default=10.0, gt=0)
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
-    use_percolator: bool = Field(default=True, description="On Elasticsearch, percolate rules when available")
     dashboard_url: str | None = None
     digest: DigestSettings = Field(default_factory=DigestSettings)
 

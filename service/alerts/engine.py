@@ -1,6 +1,6 @@
 """The alert engine: called by the pipeline after each stored batch.
 
-For each batch: assign posts to narratives (ledger), match keyword rules (percolator or Python), evaluate threshold
+For each batch: assign posts to narratives (ledger), match keyword rules (in-process automaton), evaluate threshold
 rules (volume spike, negative share, hoax match, coordinated burst) for the touched campaigns and narratives, and
 fire de-duplicated alerts (with why + counter-narrative brief) into the alert store, whose outbox the delivery
 worker drains. Time is event time (post.created_at), so replayed streams behave like live ones.
@@ -19,7 +19,7 @@ from service.alerts.brief import build_brief, post_card
 from service.alerts.config import AlertSettings
 from service.alerts.delivery.outbox import DeliveryWorker, channels_for
 from service.alerts.delivery.sse import Broker
-from service.alerts.matcher import Matcher, make_matcher
+from service.alerts.matcher import RuleMatcher
 from service.alerts.rules import Rule, bump
 from service.alerts.store import AlertStore
 from service.domain import Alert, Campaign, Post
@@ -46,11 +46,11 @@ class Candidate:
 
 class AlertEngine:
     def __init__(self, store: Store, alerts: AlertStore, settings: AlertSettings | None = None,
-                 matcher: Matcher | None = None):
+                 matcher: RuleMatcher | None = None):
         self.store = store
         self.alerts = alerts
         self.settings = settings or AlertSettings()
-        self.matcher = matcher or make_matcher(store, self.settings.use_percolator)
+        self.matcher = matcher or RuleMatcher()
         self.clusters = NarrativeClusterer(alerts)
         self.broker = Broker()
         self.worker = DeliveryWorker(alerts, self.settings)
@@ -145,8 +145,8 @@ class AlertEngine:
             rule = by_id[rid]
             severity = bump(rule.severity) if any(p.classification.hoax for p in matched) else rule.severity
             out.append(Candidate(rule, campaign, f"narrative:{nid}", f"“{rule.name}” matched {len(matched)} post(s)",
-                                 {"matched_posts": len(matched), "query": rule.query.model_dump(exclude_defaults=True),
-                                  "matcher": self.matcher.name}, matched, narrative_id=nid, severity=severity))
+                                 {"matched_posts": len(matched), "query": rule.query.model_dump(exclude_defaults=True)},
+                                 matched, narrative_id=nid, severity=severity))
         return out
 
     def _thresholds(self, assignments: list[Assignment]) -> list[Candidate]:

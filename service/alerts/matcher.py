@@ -1,180 +1,137 @@
-"""Which keyword rules a post matches. Two implementations with the same semantics (see RuleQuery):
+"""Which keyword rules a post matches: one in-process matcher, whatever the store (SQLite or Elasticsearch).
 
-* PythonMatcher: in-process, used on SQLite and on Elasticsearch nodes without the percolator module.
-* PercolatorMatcher: rules stored as percolator queries in `<index>-rules`, one percolate search per batch.
+Semantics (RuleQuery): a phrase is a sequence of `text.tokens`, found when its tokens are adjacent in the title or
+in the text. Both sides are analysed by that one function, so `kompas.com` is the phrase "kompas com", `#Vaksin`
+is "vaksin", and case and Unicode compatibility forms are folded (NFKC + casefold).
+
+How: a field is laid out as " t1 t2 ... tn " and a phrase as " p1 ... pk ". Tokens never contain a space, so the
+phrase is a substring of the field exactly when its tokens are adjacent there. One Aho-Corasick automaton
+(pyahocorasick) over every distinct phrase of the loaded rules finds all of a post's phrases in one pass over
+" title \\n text " (no phrase contains "\\n", so none spans the two fields). Only the rules a found phrase can
+trigger (one `all` phrase, else every `any` phrase) are then checked: filters, then all / any / none.
+
+Rules change through `load`, which builds a new immutable index and swaps one reference: a `match` call uses the
+index it started with, so matching concurrently with a rule change sees the old or the new rules, never a mix.
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
-from typing import Protocol
+from dataclasses import dataclass
 
-from service.alerts.rules import Rule, RuleQuery
-from service.alerts.text import contains_phrase, tokens
+import ahocorasick
+
+from service.alerts.rules import Rule
+from service.alerts.text import tokens
 from service.domain import Post
 
-log = logging.getLogger(__name__)
+FIELD_BREAK = " \n "
 
 
-class Matcher(Protocol):
-    name: str
-
-    def load(self, rules: Iterable[Rule]) -> None: ...
-
-    def match(self, posts: list[Post]) -> list[list[str]]:
-        """For each post (same order) the ids of the keyword rules it matches."""
+def field_layout(text: str | None) -> str:
+    return " ".join(tokens(text))
 
 
-def _applies(rule: Rule) -> bool:
-    return rule.enabled and rule.kind == "keyword"
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    id: str
+    campaign: str | None
+    platforms: frozenset[str]
+    langs: frozenset[str]
+    sentiment: str | None
+    hoax: bool | None
+    all: frozenset[int]
+    any: frozenset[int]   # left empty when an `any` phrase is what triggers the rule: then it holds already
+    none: frozenset[int]
+    filtered: bool
 
-
-def query_matches(q: RuleQuery, post: Post, campaign: str | None = None,
-                  fields: list[list[str]] | None = None, vocab: set[str] | None = None) -> bool:
-    if campaign is not None and campaign not in post.campaigns:
-        return False
-    if q.platforms and post.platform not in q.platforms:
-        return False
-    if q.langs and post.lang not in q.langs:
-        return False
-    if q.sentiment is not None and post.classification.sentiment != q.sentiment:
-        return False
-    if q.hoax is not None and post.classification.hoax != q.hoax:
-        return False
-    if fields is None:
-        fields = [tokens(post.title), tokens(post.text)]
-    if vocab is None:
-        vocab = set().union(*fields)
-
-    def has(phrase: str) -> bool:
-        words = phrase.split(" ")
-        if not all(w in vocab for w in words):  # cheap pre-check before the positional scan
+    def passes(self, post: Post, found: set[int]) -> bool:
+        if self.filtered and not self._filters(post):
             return False
-        return any(contains_phrase(f, words) for f in fields)
+        return (found.issuperset(self.all) and (not self.any or not found.isdisjoint(self.any))
+                and found.isdisjoint(self.none))
 
-    if not all(has(p) for p in q.all):
-        return False
-    if q.any and not any(has(p) for p in q.any):
-        return False
-    return not any(has(p) for p in q.none)
+    def _filters(self, post: Post) -> bool:
+        c = post.classification
+        return ((self.campaign is None or self.campaign in post.campaigns)
+                and (not self.platforms or post.platform in self.platforms)
+                and (not self.langs or post.lang in self.langs)
+                and (self.sentiment is None or c.sentiment == self.sentiment)
+                and (self.hoax is None or c.hoax == self.hoax))
 
 
-class PythonMatcher:
-    name = "python"
+class _Index:
+    """Immutable once built: the automaton, the compiled rules and which rules each phrase triggers."""
 
-    def __init__(self) -> None:
-        self.rules: list[Rule] = []
+    def __init__(self, rules: Iterable[Rule]):
+        phrase_ids: dict[str, int] = {}
+        phrase_of: list[str] = []
+        trigger: dict[int, list[int]] = {}
 
-    def load(self, rules: Iterable[Rule]) -> None:
-        self.rules = [r for r in rules if _applies(r)]
+        def ids(phrases: list[str]) -> tuple[int, ...]:
+            out = []
+            for p in phrases:
+                words = tokens(p)
+                if not words:  # unreachable for validated rules; a phrase without words is never found
+                    out.append(-1)
+                    continue
+                key = f" {' '.join(words)} "
+                if key not in phrase_ids:
+                    phrase_ids[key] = len(phrase_of)
+                    phrase_of.append(key)
+                out.append(phrase_ids[key])
+            return tuple(out)
 
-    def match(self, posts: list[Post]) -> list[list[str]]:
+        self.rules: list[_Compiled] = []
+        for r in rules:
+            if not (r.enabled and r.kind == "keyword"):
+                continue
+            q = r.query
+            all_, any_, none = ids(q.all), ids(q.any), ids(q.none)
+            # a match needs every `all` phrase, so one (the longest: likely the rarest) is enough to trigger the
+            # rule; without `all`, any `any` phrase may be the one present
+            trigger[len(self.rules)] = ([max(all_, key=lambda p: len(phrase_of[p]) if p >= 0 else -1)] if all_
+                                        else list(any_))
+            filtered = bool(r.campaign is not None or q.platforms or q.langs or q.sentiment is not None
+                            or q.hoax is not None)
+            self.rules.append(_Compiled(r.id, r.campaign, frozenset(q.platforms), frozenset(q.langs), q.sentiment,
+                                        q.hoax, frozenset(all_), frozenset(any_ if all_ else ()), frozenset(none),
+                                        filtered))
+        triggers: list[list[int]] = [[] for _ in phrase_ids]
+        self.always: list[int] = []  # rules without a positive phrase (validation forbids them; kept exact)
+        for i, trig in trigger.items():
+            if not trig:
+                self.always.append(i)
+            for p in dict.fromkeys(trig):
+                if p >= 0:  # a phrase without words is never found: it triggers nothing
+                    triggers[p].append(i)
+        self.automaton = None
+        if phrase_ids:
+            self.automaton = ahocorasick.Automaton()
+            for phrase, pid in phrase_ids.items():
+                self.automaton.add_word(phrase, (pid, tuple(triggers[pid])))
+            self.automaton.make_automaton()
+
+    def match(self, post: Post) -> list[str]:
+        candidates = set(self.always)
+        found: set[int] = set()
+        if self.automaton is not None:
+            hay = f" {field_layout(post.title)}{FIELD_BREAK}{field_layout(post.text)} "
+            for _, (pid, rules) in self.automaton.iter(hay):
+                if pid not in found:
+                    found.add(pid)
+                    candidates.update(rules)
         rules = self.rules
-        out = []
-        for post in posts:
-            fields = [tokens(post.title), tokens(post.text)]
-            vocab = set().union(*fields)
-            out.append([r.id for r in rules if query_matches(r.query, post, r.campaign, fields, vocab)])
-        return out
+        return [rules[i].id for i in sorted(candidates) if rules[i].passes(post, found)]
 
 
-# -- Elasticsearch percolator --------------------------------------------------------------------------------
-PERCOLATOR_MAPPINGS = {
-    "dynamic": "strict",
-    "properties": {
-        "query": {"type": "percolator"},
-        "rule_id": {"type": "keyword"},
-        # the fields a rule can look at, analysed like the Python tokenizer (standard: lowercase, no stemming)
-        "title": {"type": "text", "analyzer": "standard"},
-        "text": {"type": "text", "analyzer": "standard"},
-        "campaigns": {"type": "keyword"}, "platform": {"type": "keyword"}, "lang": {"type": "keyword"},
-        "sentiment": {"type": "keyword"}, "hoax": {"type": "boolean"},
-    },
-}
-
-
-def _phrase(p: str) -> dict:
-    return {"multi_match": {"query": p, "type": "phrase", "fields": ["title", "text"], "slop": 0}}
-
-
-def percolator_query(rule: Rule) -> dict:
-    q = rule.query
-    filters: list[dict] = []
-    if rule.campaign:
-        filters.append({"term": {"campaigns": rule.campaign}})
-    if q.platforms:
-        filters.append({"terms": {"platform": q.platforms}})
-    if q.langs:
-        filters.append({"terms": {"lang": q.langs}})
-    if q.sentiment is not None:
-        filters.append({"term": {"sentiment": q.sentiment}})
-    if q.hoax is not None:
-        filters.append({"term": {"hoax": q.hoax}})
-    must: list[dict] = [_phrase(p) for p in q.all]
-    if q.any:
-        must.append({"bool": {"should": [_phrase(p) for p in q.any], "minimum_should_match": 1}})
-    return {"bool": {"filter": filters, "must": must, "must_not": [_phrase(p) for p in q.none]}}
-
-
-def percolator_doc(post: Post) -> dict:
-    return {"title": post.title or "", "text": post.text, "campaigns": post.campaigns, "platform": post.platform,
-            "lang": post.lang, "sentiment": post.classification.sentiment, "hoax": post.classification.hoax}
-
-
-class PercolatorMatcher:
-    name = "percolator"
-
-    def __init__(self, es, index: str):
-        self.es = es
-        self.index = index
-        self.count = 0
-
-    @classmethod
-    def probe(cls, es, index: str) -> "PercolatorMatcher | None":
-        """A matcher when the node supports the percolator field type, else None (caller falls back)."""
-        try:
-            if not es.indices.exists(index=index):
-                es.indices.create(index=index, settings={"number_of_shards": 1, "number_of_replicas": 0},
-                                  mappings=PERCOLATOR_MAPPINGS)
-            return cls(es, index)
-        except Exception as exc:  # noqa: BLE001 - any refusal means "no percolator here"
-            if "percolator" not in str(exc) and "resource_already_exists" not in str(exc):
-                log.warning("percolator probe failed: %s", exc)
-            if "resource_already_exists" in str(exc):
-                return cls(es, index)
-            return None
+class RuleMatcher:
+    def __init__(self, rules: Iterable[Rule] = ()):
+        self._index = _Index(rules)
 
     def load(self, rules: Iterable[Rule]) -> None:
-        from elasticsearch import helpers
-
-        rules = [r for r in rules if _applies(r)]
-        self.es.delete_by_query(index=self.index, query={"match_all": {}}, refresh=True, conflicts="proceed")
-        actions = [{"_op_type": "index", "_index": self.index, "_id": r.id,
-                    "_source": {"rule_id": r.id, "query": percolator_query(r)}} for r in rules]
-        if actions:
-            helpers.bulk(self.es, actions, refresh="wait_for")
-        self.count = len(actions)
+        self._index = _Index(rules)  # built aside, then one reference swap
 
     def match(self, posts: list[Post]) -> list[list[str]]:
-        out: list[list[str]] = [[] for _ in posts]
-        if not posts or not self.count:
-            return out
-        resp = self.es.search(index=self.index, size=max(self.count, 10), _source=["rule_id"],
-                              query={"percolate": {"field": "query",
-                                                   "documents": [percolator_doc(p) for p in posts]}})
-        for hit in resp["hits"]["hits"]:
-            slots = hit.get("fields", {}).get("_percolator_document_slot", [0])
-            for slot in slots:
-                out[slot].append(hit["_source"]["rule_id"])
-        return out
-
-
-def make_matcher(store=None, use_percolator: bool = True) -> Matcher:
-    """The percolator on an Elasticsearch store when the node has it, else the Python matcher."""
-    es = getattr(store, "es", None)
-    if es is not None and use_percolator:
-        matcher = PercolatorMatcher.probe(es, f"{store.index}-rules")
-        if matcher is not None:
-            return matcher
-        log.info("percolator unavailable on this node: rules are matched in Python")
-    return PythonMatcher()
+        """For each post (same order) the ids of the enabled keyword rules it matches, in load order."""
+        index = self._index
+        return [index.match(p) for p in posts]

@@ -15,10 +15,10 @@ RuleKind = Literal["keyword", "spike", "negative_share", "hoax_match", "coordina
 
 
 class RuleQuery(BaseModel):
-    """Phrases are matched as whole-word sequences in the title or the text, case-insensitive.
+    """Phrases are matched as whole-token sequences (`text.tokens`) in the title or the text, case-insensitive.
 
     A post matches when it contains every phrase of `all`, at least one of `any` (if given) and none of `none`,
-    and passes the filters. The same semantics run as a percolator query on Elasticsearch.
+    and passes the filters. The same in-process matcher (service.alerts.matcher) runs whatever the store.
     """
     model_config = ConfigDict(extra="forbid")
     any: list[str] = Field(default_factory=list, examples=[["vaksin haram", "chip"]])

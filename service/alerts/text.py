@@ -1,11 +1,12 @@
-"""Tokenising shared by the Python matcher and the narrative detectors.
+"""Tokenising shared by the rule matcher (rule phrases and posts alike) and the narrative detectors.
 
-It mirrors Elasticsearch's `standard` analyzer (Unicode word boundaries, lowercase, no stemming, no stopwords),
-which is the analyzer the percolator index uses, so the Python matcher and the percolator agree.
+A token is a run of word characters, with inner apostrophes (`don't`); everything else separates tokens, so
+`kompas.com` is `kompas` `com` and `#Vaksin` is `vaksin`. No stemming, no stopwords.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
 _URL = re.compile(r"https?://\S+")
@@ -22,7 +23,10 @@ they he she i rt amp http https www com co id
 
 
 def tokens(text: str | None) -> list[str]:
-    return [t.lower() for t in _TOKEN.findall(text or "")]
+    """Unicode compatibility forms (full-width letters, decomposed accents) and case are folded BEFORE splitting:
+    folding can move word boundaries ("İ" becomes "i" + a combining dot), and this way tokens(" ".join(tokens(x)))
+    == tokens(x), so a rule phrase stored in its normalised form reloads unchanged."""
+    return _TOKEN.findall(unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text or "").casefold()))
 
 
 def content_tokens(text: str | None) -> list[str]:
@@ -35,13 +39,3 @@ def normalised(text: str | None) -> str:
     text = _URL.sub(" ", text or "")
     text = re.sub(r"@\w+", " ", text)
     return " ".join(tokens(text))
-
-
-def contains_phrase(haystack: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    if n == 0:
-        return False
-    if n == 1:
-        return phrase[0] in haystack
-    first = phrase[0]
-    return any(haystack[i:i + n] == phrase for i, t in enumerate(haystack) if t == first)
