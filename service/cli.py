@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from service.config import Settings
-from service.store.base import Page, PostQuery
+from service.store.base import Page, PostQuery, StoreUnavailable
 
 app = typer.Typer(help="Narrative and hoax monitoring: collect, classify, store, alert, serve.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -53,8 +53,9 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
     from service.ingest import import_file
     from service.quarantine import Quarantine
 
-    ctx = context(config)
+    ctx = context(config)  # a store down at start does not fail here: its batches are spooled
     totals = {"received": 0, "stored": 0, "spooled": 0, "quarantined": 0}
+    store_rejects, causes = 0, []
     for path in files:
         quarantine = Quarantine(ctx.settings.quarantine_dir / f"{path.stem}.jsonl")
         posts = import_file(path, quarantine, report=lambda msg: err.print(f"[yellow]skipped[/] {msg}"))
@@ -67,21 +68,37 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
         totals["received"] += stats.received
         totals["stored"] += stats.stored + stats.replayed
         totals["spooled"] += stats.spooled
-        totals["quarantined"] += quarantine.count
+        totals["quarantined"] += quarantine.count + stats.quarantined
+        store_rejects += stats.quarantined
+        causes += stats.errors
         if quarantine.count:
             err.print(f"{quarantine.count} bad records from {path} kept in {quarantine.path}")
     console.print(" ".join(f"{k}={v}" for k, v in totals.items()))
+    if store_rejects:
+        err.print(f"{store_rejects} posts rejected by the store kept in {ctx.pipeline.quarantine.path}")
     if totals["spooled"]:
         err.print(f"[red]store unavailable:[/] {totals['spooled']} posts spooled in {ctx.settings.spool_dir}; "
                   "they are replayed by the next ingest, the worker, or `narrawatch drain`")
+        err.print(f"  cause: {causes[-1]}")
         raise typer.Exit(code=75)  # EX_TEMPFAIL: nothing lost, try again later
 
 
 @app.command()
 def drain(config: Optional[Path] = ConfigOpt) -> None:
     """Replay spooled batches into the store (after an outage)."""
+    from service.pipeline import PipelineStats
+
     ctx = context(config)
-    console.print(f"replayed {ctx.pipeline.drain()} posts; {ctx.pipeline.spool.pending()} still spooled")
+    stats = PipelineStats()
+    try:
+        stats.replayed = ctx.pipeline.drain(stats)
+    except StoreUnavailable as exc:
+        err.print(f"[red]store unavailable:[/] {exc}; {ctx.pipeline.spool.pending()} posts stay spooled in "
+                  f"{ctx.settings.spool_dir}")
+        raise typer.Exit(code=75) from None
+    console.print(f"replayed {stats.replayed} posts; {ctx.pipeline.spool.pending()} still spooled")
+    if stats.quarantined:
+        err.print(f"{stats.quarantined} posts rejected by the store kept in {ctx.pipeline.quarantine.path}")
 
 
 @app.command()

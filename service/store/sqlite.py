@@ -10,8 +10,8 @@ from pathlib import Path
 
 from service.domain import Campaign, Post
 from service.sqlitedb import ThreadLocalDB
-from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreUnavailable, TermField,
-                                merge_existing)
+from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
+                                TermField, id_problem, merge_existing)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
@@ -84,11 +84,24 @@ class SQLiteStore(Store):
         batch = {p.id: p for p in posts}  # last version of an id in a batch wins
         if not batch:
             return 0
-        with self._transaction():
-            existing = self._existing(list(batch))
-            for post in batch.values():
-                self._write(post, existing.get(post.id))
-        return len(batch)
+        rejected = {pid: why for pid, post in batch.items() if (why := id_problem(post))}
+        with self._transaction() as db:
+            existing = self._existing([pid for pid in batch if pid not in rejected])
+            for pid, post in batch.items():
+                if pid in rejected:
+                    continue
+                db.execute("SAVEPOINT doc")  # a document SQLite refuses is undone alone, the batch goes on
+                try:
+                    self._write(post, existing.get(pid))
+                except (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, OverflowError,
+                        ValueError) as exc:
+                    db.execute("ROLLBACK TO doc")
+                    rejected[pid] = f"sqlite: {type(exc).__name__}: {exc}"
+                db.execute("RELEASE doc")
+        stored = len(batch) - len(rejected)
+        if rejected:
+            raise StoreRejected(rejected, stored)
+        return stored
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

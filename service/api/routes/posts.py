@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from service.api.auth import Principal, authenticate, can_see_post, scope_query
 from service.api.context import AppContext
@@ -51,9 +51,12 @@ class IngestResult(BaseModel):
     received: int
     stored: int
     spooled: int
+    quarantined: int = Field(0, description="Posts the store rejected (kept with the reason in "
+                                            "$NW_DATA_DIR/quarantine/store.jsonl)")
 
 
 @router.post("", response_model=IngestResult, status_code=202, summary="Submit posts through the pipeline")
 def ingest_posts(posts: list[Post] = Body(..., max_length=5000), ctx: AppContext = Depends(get_ctx)) -> IngestResult:
     stats = ctx.pipeline.process(posts)
-    return IngestResult(received=stats.received, stored=stats.stored, spooled=stats.spooled)
+    return IngestResult(received=stats.received, stored=stats.stored, spooled=stats.spooled,
+                        quarantined=stats.quarantined)
