@@ -26,15 +26,17 @@ def settings_for(config: Optional[Path]) -> Settings:
     return Settings(config_file=config) if config else Settings()
 
 
-def context(config: Optional[Path]):
+def context(config: Optional[Path], background_init: bool = True):
     from service.api.context import AppContext
 
-    return AppContext.build(settings_for(config))
+    return AppContext.build(settings_for(config), background_init=background_init)
 
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # the ES client logs a full traceback per retried request: our one-line warnings say enough
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
 
 
 @app.command()
@@ -53,7 +55,7 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
     from service.ingest import import_file
     from service.quarantine import Quarantine
 
-    ctx = context(config)  # a store down at start does not fail here: its batches are spooled
+    ctx = context(config, background_init=False)  # a store down at start does not fail here: batches spool
     totals = {"received": 0, "stored": 0, "spooled": 0, "quarantined": 0}
     store_rejects, causes = 0, []
     for path in files:
@@ -88,7 +90,7 @@ def drain(config: Optional[Path] = ConfigOpt) -> None:
     """Replay spooled batches into the store (after an outage)."""
     from service.pipeline import PipelineStats
 
-    ctx = context(config)
+    ctx = context(config, background_init=False)
     stats = PipelineStats()
     try:
         stats.replayed = ctx.pipeline.drain(stats)

@@ -28,14 +28,16 @@ class AppContext:
     startup: StoreStartup
 
     @classmethod
-    def build(cls, settings: Settings, store: Store | None = None,
-              classifier: PostClassifier | None = None) -> "AppContext":
+    def build(cls, settings: Settings, store: Store | None = None, classifier: PostClassifier | None = None,
+              background_init: bool = True) -> "AppContext":
+        """`background_init`: long-running processes (API, worker) retry an unreachable store's init with back-off;
+        a one-shot command relies on the pipeline's retry before each write."""
         store = store or open_store(settings)
         startup = StoreStartup(store, on_ready=lambda: _seed_campaigns(store, settings))
         if not startup.try_now():  # a store down at start must not stop the process: writes spool meanwhile
-            log.warning("store unreachable at start, retrying in the background; writes are spooled: %s",
-                        startup.error)
-            startup.retry_in_background()
+            log.warning("store unreachable at start; writes are spooled until it is back: %s", startup.error)
+            if background_init:
+                startup.retry_in_background()
         campaigns = _campaigns(store, settings)
         classifier = classifier or default_classifier(settings, campaigns)
         pipeline = Pipeline(store, classifier, Spool(settings.spool_dir), batch_size=settings.batch_size,
