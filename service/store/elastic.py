@@ -83,10 +83,10 @@ def _document_error(item: dict) -> bool:
 def _reason(item: dict) -> str:
     error = item.get("error") or {}
     if not isinstance(error, dict):
-        return f"elasticsearch {item.get('status')}: {error}"
+        return f"elasticsearch {item.get('status')}: {error}"[:1000]
     cause = error.get("caused_by") or {}
     detail = f" ({cause.get('type')}: {cause.get('reason')})" if cause else ""
-    return f"elasticsearch {item.get('status')} {error.get('type')}: {error.get('reason')}{detail}"
+    return f"elasticsearch {item.get('status')} {error.get('type')}: {error.get('reason')}{detail}"[:1000]
 
 
 class ElasticStore(Store):
