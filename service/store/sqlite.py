@@ -33,6 +33,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(title, text, tokenize='u
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, workspace TEXT NOT NULL, doc TEXT NOT NULL);
 """
 
+# What a single document can raise (a value SQLite cannot bind or a constraint it breaks), as opposed to the file
+# being unusable (OperationalError: locked, disk full, I/O), which fails the batch as StoreUnavailable.
+_DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, OverflowError, ValueError)
+
 # Columns a filter or a terms bucket may name; anything else never reaches SQL.
 _COLUMNS = {"platform": "platform", "lang": "lang", "sentiment": "sentiment", "author": "author", "source": "source"}
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -85,19 +89,24 @@ class SQLiteStore(Store):
         if not batch:
             return 0
         rejected = {pid: why for pid, post in batch.items() if (why := id_problem(post))}
+        todo = {pid: post for pid, post in batch.items() if pid not in rejected}
         with self._transaction() as db:
-            existing = self._existing([pid for pid in batch if pid not in rejected])
-            for pid, post in batch.items():
-                if pid in rejected:
-                    continue
-                db.execute("SAVEPOINT doc")  # a document SQLite refuses is undone alone, the batch goes on
-                try:
+            existing = self._existing(list(todo))
+            db.execute("SAVEPOINT batch")
+            try:  # fast path: the whole batch at once
+                for pid, post in todo.items():
                     self._write(post, existing.get(pid))
-                except (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, OverflowError,
-                        ValueError) as exc:
-                    db.execute("ROLLBACK TO doc")
-                    rejected[pid] = f"sqlite: {type(exc).__name__}: {exc}"
-                db.execute("RELEASE doc")
+            except _DOCUMENT_ERRORS:  # some document SQLite refuses: redo one by one, undoing only the bad ones
+                db.execute("ROLLBACK TO batch")
+                for pid, post in todo.items():
+                    db.execute("SAVEPOINT doc")
+                    try:
+                        self._write(post, existing.get(pid))
+                    except _DOCUMENT_ERRORS as exc:
+                        db.execute("ROLLBACK TO doc")
+                        rejected[pid] = f"sqlite: {type(exc).__name__}: {exc}"
+                    db.execute("RELEASE doc")
+            db.execute("RELEASE batch")
         stored = len(batch) - len(rejected)
         if rejected:
             raise StoreRejected(rejected, stored)

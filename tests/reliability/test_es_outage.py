@@ -76,6 +76,7 @@ def arrivals(outages: dict[int, Callable[[], None]], recovered: Callable[[], obj
 
 
 @pytest.mark.skipif(not os.environ.get("NW_ES_BASE"), reason="needs the node started by scripts/test.sh")
+@pytest.mark.timeout(1800)  # two outages of OUTAGE_SECONDS plus two node restarts (about a minute each on 2 cores)
 def test_es_stopped_then_killed_mid_ingest_loses_and_duplicates_nothing(es_url, tmp_path):
     # room for batches before, during and after each outage; after a restart the first request may fail on a pooled
     # connection to the old process (ConnectionError: it spools), so at least two batches follow the last restart
