@@ -3,6 +3,7 @@
 the spool (no explicit drain): 0 lost, 0 duplicated, every post stored with its own content."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -75,17 +76,24 @@ def arrivals(outages: dict[int, Callable[[], None]], recovered: Callable[[], obj
         yield make_post(i, text=text(i), campaigns=["beras"])
 
 
-@pytest.mark.skipif(not os.environ.get("NW_ES_BASE"), reason="needs the node started by scripts/test.sh")
-@pytest.mark.timeout(1800)  # two outages of OUTAGE_SECONDS plus two node restarts (about a minute each on 2 cores)
-def test_es_stopped_then_killed_mid_ingest_loses_and_duplicates_nothing(es_url, tmp_path):
-    # room for batches before, during and after each outage; after a restart the first request may fail on a pooled
-    # connection to the old process (ConnectionError: it spools), so at least two batches follow the last restart
-    assert N >= 16 * BATCH, "NW_OUTAGE_POSTS must be at least 16,000"
+@pytest.fixture()
+def store(es_url):
     store = ElasticStore(es_url, index=f"nwtest-outage-{uuid.uuid4().hex[:8]}")
     # no client retries, so the outage reaches the pipeline; connection refused/reset is immediate anyway, and a
     # cold node after a restart on a busy machine needs more than a few seconds for a 1,000-document bulk
     store.es = store.es.options(request_timeout=30, max_retries=0)
     store.init()
+    yield store
+    with contextlib.suppress(Exception):  # the node may be down if the test failed mid-outage
+        store.drop()
+
+
+@pytest.mark.skipif(not os.environ.get("NW_ES_BASE"), reason="needs the node started by scripts/test.sh")
+@pytest.mark.timeout(1800)  # two outages of OUTAGE_SECONDS plus two node restarts (about a minute each on 2 cores)
+def test_es_stopped_then_killed_mid_ingest_loses_and_duplicates_nothing(store, tmp_path):
+    # room for batches before, during and after each outage; after a restart the first request may fail on a pooled
+    # connection to the old process (ConnectionError: it spools), so at least two batches follow the last restart
+    assert N >= 16 * BATCH, "NW_OUTAGE_POSTS must be at least 16,000"
     pipe = Pipeline(store, Counting(), Spool(tmp_path / "spool"), campaigns=lambda: [], batch_size=BATCH)
     stored_ids: list[str] = []
     pipe.listeners.append(lambda posts: stored_ids.extend(p.id for p in posts))
@@ -111,4 +119,3 @@ def test_es_stopped_then_killed_mid_ingest_loses_and_duplicates_nothing(es_url, 
     print(f"outage test: {N} posts, {stats.stored} stored directly, {stats.spooled} spooled, "
           f"{stats.replayed} replayed by the next write after each restart; spool causes: "
           f"{sorted({e[:120] for e in stats.errors})}")
-    store.drop()
