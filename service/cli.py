@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from service.config import Settings
-from service.store.base import Page, PostQuery
+from service.store.base import Page, PostQuery, StoreUnavailable
 
 app = typer.Typer(help="Narrative and hoax monitoring: collect, classify, store, alert, serve.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -27,15 +27,17 @@ def settings_for(config: Optional[Path]) -> Settings:
     return Settings(config_file=config) if config else Settings()
 
 
-def context(config: Optional[Path]):
+def context(config: Optional[Path], background_init: bool = True):
     from service.api.context import AppContext
 
-    return AppContext.build(settings_for(config))
+    return AppContext.build(settings_for(config), background_init=background_init)
 
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # the ES client logs a full traceback per retried request: our one-line warnings say enough
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
 
 
 @app.command()
@@ -54,8 +56,9 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
     from service.ingest import import_file
     from service.quarantine import Quarantine
 
-    ctx = context(config)
+    ctx = context(config, background_init=False)  # a store down at start does not fail here: batches spool
     totals = {"received": 0, "stored": 0, "spooled": 0, "quarantined": 0}
+    store_rejects, causes = 0, []
     for path in files:
         quarantine = Quarantine(ctx.settings.quarantine_dir / f"{path.stem}.jsonl")
         # the reason quotes user data: printed as plain text (never as rich markup) on one unwrapped line
@@ -70,21 +73,37 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
         totals["received"] += stats.received
         totals["stored"] += stats.stored + stats.replayed
         totals["spooled"] += stats.spooled
-        totals["quarantined"] += quarantine.count
+        totals["quarantined"] += quarantine.count + stats.quarantined
+        store_rejects += stats.quarantined
+        causes += stats.errors
         if quarantine.count:
             err.print(f"{quarantine.count} bad records from {path} kept in {quarantine.path}")
     console.print(" ".join(f"{k}={v}" for k, v in totals.items()))
+    if store_rejects:
+        err.print(f"{store_rejects} posts rejected by the store kept in {ctx.pipeline.quarantine.path}")
     if totals["spooled"]:
         err.print(f"[red]store unavailable:[/] {totals['spooled']} posts spooled in {ctx.settings.spool_dir}; "
                   "they are replayed by the next ingest, the worker, or `narrawatch drain`")
+        err.print(f"  cause: {causes[-1]}")
         raise typer.Exit(code=75)  # EX_TEMPFAIL: nothing lost, try again later
 
 
 @app.command()
 def drain(config: Optional[Path] = ConfigOpt) -> None:
     """Replay spooled batches into the store (after an outage)."""
-    ctx = context(config)
-    console.print(f"replayed {ctx.pipeline.drain()} posts; {ctx.pipeline.spool.pending()} still spooled")
+    from service.pipeline import PipelineStats
+
+    ctx = context(config, background_init=False)
+    stats = PipelineStats()
+    try:
+        stats.replayed = ctx.pipeline.drain(stats)
+    except StoreUnavailable as exc:
+        err.print(f"[red]store unavailable:[/] {exc}; {ctx.pipeline.spool.pending()} posts stay spooled in "
+                  f"{ctx.settings.spool_dir}")
+        raise typer.Exit(code=75) from None
+    console.print(f"replayed {stats.replayed} posts; {ctx.pipeline.spool.pending()} still spooled")
+    if stats.quarantined:
+        err.print(f"{stats.quarantined} posts rejected by the store kept in {ctx.pipeline.quarantine.path}")
 
 
 @app.command()

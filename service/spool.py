@@ -11,7 +11,10 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from service.domain import Post
+from service.quarantine import Quarantine
 
 
 class Spool:
@@ -37,12 +40,20 @@ class Spool:
         """Posts waiting (counted by lines; cheap enough for health checks)."""
         return sum(sum(1 for _ in open(p, encoding="utf-8")) for p in self.batches())
 
-    def drain(self, write: Callable[[list[Post]], object]) -> int:
-        """Replay batches oldest first; a batch is deleted only after `write` returned. Stops at the first failure."""
+    def drain(self, write: Callable[[list[Post]], int], quarantine: Quarantine) -> int:
+        """Replay batches oldest first; a batch is deleted only after `write` returned (it quarantines the posts the
+        store rejects, so a permanently bad post never blocks the spool). Stops at the first failure (store down).
+        A line that no longer reads as a Post goes to the quarantine too. Returns what `write` reported stored."""
         done = 0
         for path in self.batches():
-            posts = [Post.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-            write(posts)
+            posts = []
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if not line:
+                    continue
+                try:
+                    posts.append(Post.model_validate_json(line))
+                except ValidationError as exc:
+                    quarantine.put(f"spool:{path.name}", f"unreadable spooled post: {exc}", line, line=n)
+            done += write(posts) if posts else 0
             path.unlink()
-            done += len(posts)
         return done

@@ -63,7 +63,7 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
                                    daemon=True, name="spool-drain")
         drainer.start()
     try:
-        return run_from_config(ctx.settings.file_config, ctx.store.list_campaigns(),
+        return run_from_config(ctx.settings.file_config, ctx.pipeline.current_campaigns(),  # store may be down
                                sink=lambda posts: ctx.pipeline.process(posts), claim_sink=keep_claims,
                                data_dir=ctx.settings.data_dir, once=once, stop_event=stop)
     finally:

@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
     async def lifespan(app: FastAPI):
         app.state.ctx = ctx or AppContext.build(settings)
         yield
+        app.state.ctx.startup.stop()  # a store still down at shutdown: stop retrying init
         app.state.ctx.alerts.close()  # stops the delivery thread; undelivered alerts stay in the outbox
         app.state.ctx.store.close()
 

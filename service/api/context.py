@@ -2,15 +2,21 @@
 process (the API and the worker each build one)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from classifiers.base import PostClassifier
 from service.alerts.engine import AlertEngine
 from service.classify import default_classifier
 from service.config import Settings
+from service.domain import Campaign
 from service.pipeline import Pipeline
+from service.quarantine import Quarantine
 from service.spool import Spool
-from service.store import Store, open_store
+from service.store import Store, StoreUnavailable, open_store
+from service.store.startup import StoreStartup
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -19,20 +25,41 @@ class AppContext:
     store: Store
     pipeline: Pipeline
     alerts: AlertEngine
+    startup: StoreStartup
 
     @classmethod
-    def build(cls, settings: Settings, store: Store | None = None,
-              classifier: PostClassifier | None = None) -> "AppContext":
+    def build(cls, settings: Settings, store: Store | None = None, classifier: PostClassifier | None = None,
+              background_init: bool = True) -> "AppContext":
+        """`background_init`: long-running processes (API, worker) retry an unreachable store's init with back-off;
+        a one-shot command relies on the pipeline's retry before each write."""
         store = store or open_store(settings)
-        store.init()
-        for campaign in settings.campaigns():  # the YAML file seeds campaigns; the API edits them afterwards
-            if store.get_campaign(campaign.id) is None:
-                store.put_campaign(campaign)
-        classifier = classifier or default_classifier(settings, store.list_campaigns())
-        pipeline = Pipeline(store, classifier, Spool(settings.spool_dir), batch_size=settings.batch_size)
+        startup = StoreStartup(store, on_ready=lambda: _seed_campaigns(store, settings))
+        if not startup.try_now():  # a store down at start must not stop the process: writes spool meanwhile
+            log.warning("store unreachable at start; writes are spooled until it is back: %s", startup.error)
+            if background_init:
+                startup.retry_in_background()
+        campaigns = _campaigns(store, settings)
+        classifier = classifier or default_classifier(settings, campaigns)
+        pipeline = Pipeline(store, classifier, Spool(settings.spool_dir), batch_size=settings.batch_size,
+                            quarantine=Quarantine(settings.quarantine_dir / "store.jsonl"), startup=startup,
+                            known_campaigns=campaigns)
         engine = AlertEngine.build(settings, store).start()
         for rule in settings.rules():  # like campaigns: the YAML seeds rules once, /rules manages them afterwards
             if engine.alerts.get_rule(rule.id) is None:
                 engine.put_rule(rule, actor="config", action="rule.seed")
         pipeline.listeners.append(engine.on_batch)  # alerts are evaluated once a batch is safely stored
-        return cls(settings=settings, store=store, pipeline=pipeline, alerts=engine)
+        return cls(settings=settings, store=store, pipeline=pipeline, alerts=engine, startup=startup)
+
+
+def _seed_campaigns(store: Store, settings: Settings) -> None:
+    for campaign in settings.campaigns():  # the YAML file seeds campaigns; the API edits them afterwards
+        if store.get_campaign(campaign.id) is None:
+            store.put_campaign(campaign)
+
+
+def _campaigns(store: Store, settings: Settings) -> list[Campaign]:
+    """The store's campaigns, or the config file's while the store is unreachable."""
+    try:
+        return store.list_campaigns()
+    except StoreUnavailable:
+        return settings.campaigns()

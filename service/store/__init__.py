@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from service.config import Settings
-from service.store.base import Page, PostQuery, SearchResult, Store, StoreUnavailable
+from service.store.base import Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable
 
-__all__ = ["Page", "PostQuery", "SearchResult", "Store", "StoreUnavailable", "open_store"]
+__all__ = ["Page", "PostQuery", "SearchResult", "Store", "StoreRejected", "StoreUnavailable", "open_store"]
 
 
 def open_store(settings: Settings) -> Store:

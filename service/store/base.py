@@ -19,7 +19,29 @@ Interval = Literal["hour", "day"]
 
 
 class StoreUnavailable(RuntimeError):
-    """The backend cannot be reached; callers spool and retry instead of losing data."""
+    """The backend cannot be reached (or asks us to slow down: 429/5xx); callers spool and retry the whole batch."""
+
+
+class StoreRejected(Exception):
+    """The backend refused some documents for what they are (mapping, parse, immense term, over-long id): retrying
+    cannot help. Raised by upsert *after* every other post of the batch was written, so callers quarantine exactly
+    `rejected` (post id -> reason) and carry on; `stored` is the number of posts written."""
+
+    def __init__(self, rejected: dict[str, str], stored: int):
+        self.rejected, self.stored = rejected, stored
+        first = next(iter(rejected.items()), ("", ""))
+        super().__init__(f"store rejected {len(rejected)} posts (stored {stored}); first {first[0]}: {first[1]}")
+
+
+# Elasticsearch's _id limit; every backend enforces it so a post is accepted or rejected the same way everywhere
+# (generated ids are 24 hex characters; only a hand-set id can exceed it).
+MAX_ID_BYTES = 512
+
+
+def id_problem(post: Post) -> str | None:
+    """Why no backend may store this post id, or None."""
+    size = len(post.id.encode("utf-8"))
+    return f"post id is {size} bytes, the limit is {MAX_ID_BYTES}" if size > MAX_ID_BYTES else None
 
 
 def utc_instant(value: datetime) -> datetime:
@@ -74,13 +96,14 @@ class Store(ABC):
 
     @abstractmethod
     def init(self) -> None:
-        """Create tables / index templates. Safe to call repeatedly."""
+        """Create tables / index templates. Safe to call repeatedly. Raises StoreUnavailable if unreachable."""
 
     @abstractmethod
     def upsert(self, posts: Iterable[Post]) -> int:
         """Insert or overwrite by id. Keeps the first first_seen_at and unions campaign ids.
 
-        Raises StoreUnavailable when the backend is down (nothing partially committed is lost: ids are stable).
+        Raises StoreUnavailable when the backend is down (nothing partially committed is lost: ids are stable), and
+        StoreRejected, once the rest of the batch is written, when some documents can never be stored.
         Returns the number of posts written.
         """
 

@@ -11,8 +11,8 @@ from typing import Any
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from service.domain import Campaign, Post
-from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreUnavailable, TermField,
-                                merge_existing)
+from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
+                                TermField, id_problem, merge_existing)
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +41,26 @@ CORE_ANALYSIS = {
     },
 }
 
-KEYWORD = {"type": "keyword"}
+# Lucene refuses a term over 32,766 UTF-8 bytes and fails the whole document ("immense term"): one 40 kB url used
+# to poison its batch. `ignore_above` (characters; x4 bytes worst case stays under the limit) keeps a longer value in
+# _source, untouched, but does not index it, so a filter or bucket on such a value finds nothing on this backend.
+KEYWORD = {"type": "keyword", "ignore_above": 1024}  # names, tags, slugs, ids, enums
+LONG_KEYWORD = {"type": "keyword", "ignore_above": 4096}  # urls and free-form reasons
 DATE = {"type": "date"}
 TEXT = {"type": "text", "analyzer": "nw_id", "fields": {"en": {"type": "text", "analyzer": "nw_en"}}}
 MAPPINGS = {
     "dynamic": "strict",
     "properties": {
-        "id": KEYWORD, "source": KEYWORD, "native_id": KEYWORD, "platform": KEYWORD, "url": KEYWORD,
+        "id": KEYWORD, "source": KEYWORD, "native_id": LONG_KEYWORD, "platform": KEYWORD, "url": LONG_KEYWORD,
         "author": KEYWORD, "lang": KEYWORD, "title": TEXT, "text": TEXT,
         "created_at": DATE, "collected_at": DATE, "first_seen_at": DATE,
-        "campaigns": KEYWORD, "hashtags": KEYWORD, "links": KEYWORD,
+        "campaigns": KEYWORD, "hashtags": KEYWORD, "links": LONG_KEYWORD,
         "engagement": {"properties": {k: {"type": "long"} for k in ("likes", "reposts", "replies", "views")}},
         "engagement_total": {"type": "long"},
         "classification": {"properties": {
             "sentiment": KEYWORD, "sentiment_score": {"type": "float"}, "hoax_score": {"type": "float"},
-            "hoax": {"type": "boolean"}, "hoax_reasons": {"type": "keyword", "index": False},
-            "matched_claim_id": KEYWORD, "matched_claim_url": KEYWORD, "entities": KEYWORD,
+            "hoax": {"type": "boolean"}, "hoax_reasons": {**LONG_KEYWORD, "index": False},
+            "matched_claim_id": KEYWORD, "matched_claim_url": LONG_KEYWORD, "entities": KEYWORD,
         }},
         "raw": {"type": "object", "enabled": False},  # kept for provenance, never indexed
     },
@@ -66,9 +70,28 @@ MAPPINGS = {
 PIT_KEEP_ALIVE = "2m"  # between two requests of one walk; a walk's own duration is unbounded
 SCAN_SORT = [{"created_at": "asc"}, {"id": "asc"}]
 
+# Per-item bulk errors that are about the index or the cluster, not the document: retrying later can succeed.
+_NOT_THE_DOCUMENT = {"index_closed_exception", "index_not_found_exception", "cluster_block_exception",
+                     "es_rejected_execution_exception", "circuit_breaking_exception"}
+
 
 def _unavailable(exc: Exception) -> StoreUnavailable:
     return StoreUnavailable(f"elasticsearch: {type(exc).__name__}: {exc}")
+
+
+def _document_error(item: dict) -> bool:
+    """A 400 about this document (mapping, parse, immense term) is permanent: quarantine it. Anything else (429,
+    5xx, a closed or read-only index) is the store's state: spool the batch and retry."""
+    return item.get("status") == 400 and (item.get("error") or {}).get("type") not in _NOT_THE_DOCUMENT
+
+
+def _reason(item: dict) -> str:
+    error = item.get("error") or {}
+    if not isinstance(error, dict):
+        return f"elasticsearch {item.get('status')}: {error}"[:1000]
+    cause = error.get("caused_by") or {}
+    detail = f" ({cause.get('type')}: {cause.get('reason')})" if cause else ""
+    return f"elasticsearch {item.get('status')} {error.get('type')}: {error.get('reason')}{detail}"[:1000]
 
 
 class ElasticStore(Store):
@@ -81,6 +104,16 @@ class ElasticStore(Store):
 
     # -- setup --
     def init(self) -> None:
+        try:
+            self._init()
+        except TransportError as exc:  # connection refused, timeout: the node is not there (yet)
+            raise _unavailable(exc) from exc
+        except ApiError as exc:
+            if isinstance(exc.status_code, int) and (exc.status_code == 429 or exc.status_code >= 500):
+                raise _unavailable(exc) from exc
+            raise
+
+    def _init(self) -> None:
         try:
             self._put_template(FULL_ANALYSIS)
         except BadRequestError as exc:
@@ -97,6 +130,17 @@ class ElasticStore(Store):
                 except BadRequestError as exc:  # created concurrently by another process
                     if "resource_already_exists" not in str(exc):
                         raise
+            elif name == self.index:
+                self._upgrade_mapping()
+
+    def _upgrade_mapping(self) -> None:
+        """An index created by an older version keeps its mapping: bring in the keyword limits (ignore_above may
+        change on a live index), so an existing deployment is protected from immense terms too."""
+        try:
+            self.es.indices.put_mapping(index=self.index, properties=MAPPINGS["properties"])
+        except BadRequestError as exc:
+            log.warning("could not update the mapping of %s (%s); long keyword values will be quarantined",
+                        self.index, exc)
 
     def _put_template(self, analysis: dict) -> None:
         # Elasticsearch validates the analysis chain here, so a node lacking a filter rejects the template.
@@ -123,16 +167,27 @@ class ElasticStore(Store):
         batch = {p.id: p for p in posts}
         if not batch:
             return 0
-        try:
-            existing = self._existing(list(batch))
-            actions = [self._action(merge_existing(p, existing[p.id]) if p.id in existing else p)
-                       for p in batch.values()]
-            ok, errors = helpers.bulk(self.es, actions, refresh=self.refresh, raise_on_error=False,
-                                      max_retries=3, initial_backoff=1)
-        except (TransportError, ApiError) as exc:
-            raise _unavailable(exc) from exc
-        if errors:
-            raise StoreUnavailable(f"elasticsearch rejected {len(errors)} documents, first: {errors[0]}")
+        # An over-long _id fails the whole bulk request (action_request_validation_exception): refuse it up front.
+        rejected = {pid: why for pid, post in batch.items() if (why := id_problem(post))}
+        todo = [post for pid, post in batch.items() if pid not in rejected]
+        ok, errors = 0, []
+        if todo:
+            try:
+                existing = self._existing([p.id for p in todo])
+                actions = [self._action(merge_existing(p, existing[p.id]) if p.id in existing else p) for p in todo]
+                # helpers.bulk retries items answered 429 itself; what still fails comes back per item.
+                ok, errors = helpers.bulk(self.es, actions, refresh=self.refresh, raise_on_error=False,
+                                          max_retries=3, initial_backoff=1)
+            except (TransportError, ApiError) as exc:
+                raise _unavailable(exc) from exc
+        items = [next(iter(e.values())) for e in errors]
+        if retry := [i for i in items if not _document_error(i)]:
+            # the documents ES did take are rewritten on replay: harmless, ids are stable
+            raise StoreUnavailable(f"elasticsearch could not take {len(retry)} documents now, "
+                                   f"first: {_reason(retry[0])}")
+        rejected.update((i.get("_id"), _reason(i)) for i in items)
+        if rejected:
+            raise StoreRejected(rejected, ok)
         return ok
 
     def _existing(self, ids: list[str]) -> dict[str, Post]:
@@ -287,27 +342,28 @@ class ElasticStore(Store):
 
     # -- campaigns --
     def put_campaign(self, campaign: Campaign) -> None:
-        self.es.index(index=self.campaign_index, id=campaign.id, document=campaign.model_dump(mode="json"),
-                      refresh="wait_for")
+        self._call(self.es.index, index=self.campaign_index, id=campaign.id,
+                   document=campaign.model_dump(mode="json"), refresh="wait_for")
 
     def get_campaign(self, campaign_id: str) -> Campaign | None:
         if not campaign_id:  # e.g. `?campaign=`: absent, like on SQLite (the client refuses an empty id)
             return None
         try:
-            return Campaign.model_validate(self.es.get(index=self.campaign_index, id=campaign_id)["_source"])
+            return Campaign.model_validate(self._call(self.es.get, index=self.campaign_index,
+                                                      id=campaign_id)["_source"])
         except NotFoundError:
             return None
 
     def list_campaigns(self, workspace: str | None = None) -> list[Campaign]:
         query = {"term": {"workspace": workspace}} if workspace is not None else {"match_all": {}}
-        resp = self.es.search(index=self.campaign_index, query=query, size=1000, sort=[{"id": "asc"}])
+        resp = self._call(self.es.search, index=self.campaign_index, query=query, size=1000, sort=[{"id": "asc"}])
         return [Campaign.model_validate(h["_source"]) for h in resp["hits"]["hits"]]
 
     def remove_campaign(self, campaign_id: str) -> bool:
         if not campaign_id:
             return False
         try:
-            self.es.delete(index=self.campaign_index, id=campaign_id, refresh="wait_for")
+            self._call(self.es.delete, index=self.campaign_index, id=campaign_id, refresh="wait_for")
             return True
         except NotFoundError:
             return False

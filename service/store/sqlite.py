@@ -10,8 +10,8 @@ from pathlib import Path
 
 from service.domain import Campaign, Post
 from service.sqlitedb import ThreadLocalDB
-from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreUnavailable, TermField,
-                                merge_existing)
+from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
+                                TermField, id_problem, merge_existing)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
@@ -32,6 +32,10 @@ CREATE INDEX IF NOT EXISTS post_hashtags_post ON post_hashtags(post_rowid);
 CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(title, text, tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, workspace TEXT NOT NULL, doc TEXT NOT NULL);
 """
+
+# What a single document can raise (a value SQLite cannot bind or a constraint it breaks), as opposed to the file
+# being unusable (OperationalError: locked, disk full, I/O), which fails the batch as StoreUnavailable.
+_DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, OverflowError, ValueError)
 
 # Columns a filter or a terms bucket may name; anything else never reaches SQL.
 _COLUMNS = {"platform": "platform", "lang": "lang", "sentiment": "sentiment", "author": "author", "source": "source"}
@@ -84,11 +88,29 @@ class SQLiteStore(Store):
         batch = {p.id: p for p in posts}  # last version of an id in a batch wins
         if not batch:
             return 0
-        with self._transaction():
-            existing = self._existing(list(batch))
-            for post in batch.values():
-                self._write(post, existing.get(post.id))
-        return len(batch)
+        rejected = {pid: why for pid, post in batch.items() if (why := id_problem(post))}
+        todo = {pid: post for pid, post in batch.items() if pid not in rejected}
+        with self._transaction() as db:
+            existing = self._existing(list(todo))
+            db.execute("SAVEPOINT batch")
+            try:  # fast path: the whole batch at once
+                for pid, post in todo.items():
+                    self._write(post, existing.get(pid))
+            except _DOCUMENT_ERRORS:  # some document SQLite refuses: redo one by one, undoing only the bad ones
+                db.execute("ROLLBACK TO batch")
+                for pid, post in todo.items():
+                    db.execute("SAVEPOINT doc")
+                    try:
+                        self._write(post, existing.get(pid))
+                    except _DOCUMENT_ERRORS as exc:
+                        db.execute("ROLLBACK TO doc")
+                        rejected[pid] = f"sqlite: {type(exc).__name__}: {exc}"
+                    db.execute("RELEASE doc")
+            db.execute("RELEASE batch")
+        stored = len(batch) - len(rejected)
+        if rejected:
+            raise StoreRejected(rejected, stored)
+        return stored
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

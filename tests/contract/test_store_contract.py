@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from service.domain import Campaign, Engagement
-from service.store.base import Page, PostQuery
+from service.store.base import Page, PostQuery, StoreRejected
 from tests.factories import T0, classified, engaged, make_post
 
 
@@ -168,3 +168,28 @@ def test_extreme_but_valid_dates_sort_filter_and_bucket(store):
 def test_empty_ids_are_absent(store):
     """`?campaign=` reaches get_campaign(""): absent on both backends (the ES client raised ValueError, a 500)."""
     assert store.get("") is None and store.get_campaign("") is None and store.remove_campaign("") is False
+
+
+def test_a_post_the_backend_cannot_take_is_rejected_alone_and_the_rest_is_stored(store):
+    bad = make_post(3)
+    bad.id = "x" * 600  # a hand-set id over MAX_ID_BYTES: Elasticsearch would fail the whole bulk request with it
+    batch = [make_post(1), make_post(2), bad, make_post(4)]
+    with pytest.raises(StoreRejected) as info:
+        store.upsert(batch)
+    assert list(info.value.rejected) == [bad.id] and "600 bytes" in info.value.rejected[bad.id]
+    assert info.value.stored == 3
+    assert sorted(p.native_id for p in store.scan(PostQuery())) == ["1", "2", "4"]
+    assert store.get(bad.id) is None
+
+
+def test_long_keyword_values_are_stored_not_rejected(store):
+    """A 40 kB url, author or link (over Lucene's 32 kB term limit) used to fail its whole Elasticsearch batch."""
+    long = "https://example.org/" + "a" * 40_000
+    posts = [make_post(i) for i in range(10)]
+    posts[3].url, posts[4].author, posts[5].links, posts[6].hashtags = long, "b" * 40_000, [long], ["c" * 40_000]
+    posts[7].native_id = long
+    assert store.upsert(posts) == 10
+    assert store.count() == 10
+    assert store.get(posts[3].id).url == long and store.get(posts[4].id).author == "b" * 40_000
+    assert store.get(posts[5].id).links == [long] and store.get(posts[7].id).native_id == long
+    assert store.count(PostQuery(author=posts[0].author)) >= 1  # short values are still indexed as terms

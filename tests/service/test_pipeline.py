@@ -1,4 +1,5 @@
 from service.pipeline import Pipeline
+from service.quarantine import read_quarantine
 from service.spool import Spool
 from service.store.base import PostQuery, StoreUnavailable
 from service.store.sqlite import SQLiteStore
@@ -67,3 +68,18 @@ def test_posts_are_tagged_with_matching_campaigns(tmp_path):
                   make_post(3, "jadwal tahapan", campaigns=[], author="KPU_RI"),
                   make_post(4, "tidak terkait", campaigns=[])])
     assert [store.get(make_post(i).id).campaigns for i in (1, 2, 3, 4)] == [["bbm"], ["bbm"], ["pemilu"], []]
+
+
+def test_an_unreadable_spooled_line_is_quarantined_and_the_rest_replayed(tmp_path):
+    """A spool file written by an older version (or damaged) must not block the spool forever."""
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    pipe = _pipeline(tmp_path, store)
+    path = pipe.spool.put([make_post(1), make_post(2)])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0], '{"source": "test", "text": "no native id"}', lines[1]]) + "\n",
+                    encoding="utf-8")
+    pipe.spool.put([make_post(3)])
+    assert pipe.drain() == 3 and pipe.spool.batches() == []
+    assert sorted(p.native_id for p in store.scan(PostQuery())) == ["1", "2", "3"]
+    [record] = read_quarantine(tmp_path / "quarantine" / "store.jsonl")
+    assert record["source"] == f"spool:{path.name}" and record["line"] == 2 and "native_id" in record["reason"]

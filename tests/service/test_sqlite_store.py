@@ -1,35 +1,59 @@
 """SQLite-specific guarantees beyond the shared contract."""
+import sqlite3
 import threading
 
 import pytest
 
-from service.store.base import PostQuery
+from service.store.base import PostQuery, StoreRejected, StoreUnavailable
 from service.store.sqlite import SQLiteStore
 from tests.factories import make_post
+
+
+def _fail_second_write(store, monkeypatch, exc):
+    """Writing make_post(2) raises `exc`, every time (a document is refused for what it is)."""
+    real_write = store._write
+
+    def failing(post, old):
+        if post.id == make_post(2).id:
+            raise exc
+        real_write(post, old)
+
+    monkeypatch.setattr(store, "_write", failing)
+    return real_write
+
+
+def _not_locked(tmp_path, n: int) -> None:
+    other = SQLiteStore(tmp_path / "db.sqlite")  # another connection, as another request thread would have
+    other.db.execute("PRAGMA busy_timeout=1000")
+    done = []
+    t = threading.Thread(target=lambda: done.append(other.upsert([make_post(n)])))
+    t.start()
+    t.join(5)
+    assert done == [1], "a second writer was blocked by the failed transaction"
 
 
 def test_a_failed_write_rolls_back_and_never_leaves_the_file_locked(tmp_path, monkeypatch):
     store = SQLiteStore(tmp_path / "db.sqlite")
     store.init()
-    real_write = store._write
-    calls = []
-
-    def failing(post, old):
-        calls.append(post.id)
-        if len(calls) == 2:
-            raise OverflowError("Python int too large to convert to SQLite INTEGER")
-        real_write(post, old)
-
-    monkeypatch.setattr(store, "_write", failing)
-    with pytest.raises(OverflowError):
+    real_write = _fail_second_write(store, monkeypatch, sqlite3.OperationalError("disk I/O error"))
+    with pytest.raises(StoreUnavailable):  # the file, not a document: the whole batch is retried later
         store.upsert([make_post(1), make_post(2), make_post(3)])
     monkeypatch.setattr(store, "_write", real_write)
-
-    other = SQLiteStore(tmp_path / "db.sqlite")  # another connection, as another request thread would have
-    other.db.execute("PRAGMA busy_timeout=1000")
-    done = []
-    t = threading.Thread(target=lambda: done.append(other.upsert([make_post(4)])))
-    t.start()
-    t.join(5)
-    assert done == [1], "a second writer was blocked by the failed transaction"
+    _not_locked(tmp_path, 4)
     assert store.count(PostQuery()) == 1  # nothing of the failed batch was kept
+
+
+def test_a_document_sqlite_cannot_take_is_rejected_alone(tmp_path, monkeypatch):
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    store.init()
+    real_write = _fail_second_write(store, monkeypatch,
+                                    OverflowError("Python int too large to convert to SQLite INTEGER"))
+    with pytest.raises(StoreRejected) as info:
+        store.upsert([make_post(1), make_post(2), make_post(3)])
+    assert info.value.rejected.keys() == {make_post(2).id} and info.value.stored == 2
+    assert "OverflowError" in info.value.rejected[make_post(2).id]
+    monkeypatch.setattr(store, "_write", real_write)
+    _not_locked(tmp_path, 4)
+    # the rejected post left nothing behind (no orphan index rows), the others are complete
+    assert sorted(p.native_id for p in store.scan(PostQuery())) == ["1", "3", "4"]
+    assert store.db.execute("SELECT count(*) FROM posts_fts").fetchone()[0] == 3

@@ -9,9 +9,16 @@ from service.api.deps import get_ctx
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Liveness and store reachability")
+@router.get("/health", summary="Liveness and store reachability",
+            description="200 when the store is reachable and initialised. 503 otherwise, with "
+                        "`status: degraded`, `store_reachable: false` (or `store_initialised: false`) and "
+                        "`store_error`: the process keeps running, retries the store with back-off and spools "
+                        "writes meanwhile (`spooled_posts`).")
 def health(ctx: AppContext = Depends(get_ctx)) -> JSONResponse:
-    ok = ctx.store.ping()
-    body = {"status": "ok" if ok else "degraded", "store": ctx.settings.store, "store_reachable": ok,
-            "spooled_posts": ctx.pipeline.spool.pending()}
-    return JSONResponse(status_code=200 if ok else 503, content=body)
+    reachable = ctx.store.ping()
+    ready = reachable and ctx.startup.try_now()  # reachable again: initialise now rather than at the next back-off
+    body = {"status": "ok" if ready else "degraded", "store": ctx.settings.store, "store_reachable": reachable,
+            "store_initialised": ctx.startup.ready.is_set(), "spooled_posts": ctx.pipeline.spool.pending()}
+    if not ready:
+        body["store_error"] = ctx.startup.error or "store did not answer a ping"
+    return JSONResponse(status_code=200 if ready else 503, content=body)

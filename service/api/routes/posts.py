@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from service.api.auth import Principal, authenticate, can_see_post, scope_query
 from service.api.context import AppContext
@@ -50,6 +50,8 @@ class IngestResult(BaseModel):
     received: int
     stored: int
     spooled: int
+    quarantined: int = Field(0, description="Posts the store rejected (kept with the reason in "
+                                            "$NW_DATA_DIR/quarantine/store.jsonl)")
 
 
 @router.post("", response_model=IngestResult, status_code=202, summary="Submit posts through the pipeline")
@@ -57,4 +59,5 @@ def ingest_posts(posts: list[Post] = Body(..., max_length=5000), ctx: AppContext
     """The batch is validated whole: any invalid item (e.g. a `created_at` outside 1970..2099 UTC) is a 422 naming
     each bad item (`1.created_at: ...`) and nothing of the batch is stored; resend it without the items named."""
     stats = ctx.pipeline.process(posts)
-    return IngestResult(received=stats.received, stored=stats.stored, spooled=stats.spooled)
+    return IngestResult(received=stats.received, stored=stats.stored, spooled=stats.spooled,
+                        quarantined=stats.quarantined)
