@@ -26,7 +26,7 @@ class AppContext:
         store = store or open_store(settings)
         store.init()
         for campaign in settings.campaigns():  # the YAML file seeds campaigns; the API edits them afterwards
-            if store.get_campaign(campaign.id) is None:
+            if store.get_campaign(campaign.id) is None and store.campaign_tombstone(campaign.id) is None:
                 store.put_campaign(campaign)
         classifier = classifier or default_classifier(settings, store.list_campaigns())
         pipeline = Pipeline(store, classifier, Spool(settings.spool_dir), batch_size=settings.batch_size)

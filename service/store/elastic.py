@@ -46,7 +46,7 @@ MAPPINGS = {
     "dynamic": "strict",
     "properties": {
         "id": KEYWORD, "source": KEYWORD, "native_id": KEYWORD, "platform": KEYWORD, "url": KEYWORD,
-        "author": KEYWORD, "lang": KEYWORD, "title": TEXT, "text": TEXT,
+        "author": KEYWORD, "lang": KEYWORD, "title": TEXT, "text": TEXT, "truncated": {"type": "boolean"},
         "created_at": DATE, "collected_at": DATE, "first_seen_at": DATE,
         "campaigns": KEYWORD, "hashtags": KEYWORD, "links": KEYWORD,
         "engagement": {"properties": {k: {"type": "long"} for k in ("likes", "reposts", "replies", "views")}},
@@ -70,6 +70,7 @@ class ElasticStore(Store):
         self.es = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True, max_retries=2)
         self.index = index
         self.campaign_index = f"{index}-campaigns"
+        self.tombstone_index = f"{index}-campaign-tombstones"
         self.refresh: Any = "wait_for" if refresh else False  # tests read their own writes
         self.analysis = "full"
 
@@ -83,7 +84,7 @@ class ElasticStore(Store):
             log.warning("analysis-common module missing on this node; using core analyzers (no stemming)")
             self.analysis = "core"
             self._put_template(CORE_ANALYSIS)
-        for name in (self.index, self.campaign_index):
+        for name in (self.index, self.campaign_index, self.tombstone_index):
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, **({} if name == self.index else {"mappings": {
@@ -91,6 +92,8 @@ class ElasticStore(Store):
                 except BadRequestError as exc:  # created concurrently by another process
                     if "resource_already_exists" not in str(exc):
                         raise
+        # an index created by an older version lacks fields added since (the mapping is strict); adding is idempotent
+        self.es.indices.put_mapping(index=self.index, properties={"truncated": MAPPINGS["properties"]["truncated"]})
 
     def _put_template(self, analysis: dict) -> None:
         # Elasticsearch validates the analysis chain here, so a node lacking a filter rejects the template.
@@ -100,7 +103,7 @@ class ElasticStore(Store):
                       "mappings": MAPPINGS})
 
     def drop(self) -> None:
-        self.es.indices.delete(index=[self.index, self.campaign_index], ignore_unavailable=True)
+        self.es.indices.delete(index=[self.index, self.campaign_index, self.tombstone_index], ignore_unavailable=True)
         self.es.options(ignore_status=404).indices.delete_index_template(name=self.index)
 
     def ping(self) -> bool:
@@ -193,6 +196,13 @@ class ElasticStore(Store):
         except TransportError as exc:
             raise _unavailable(exc) from exc
 
+    def get_many(self, post_ids: Iterable[str]) -> dict[str, Post]:
+        ids = list(dict.fromkeys(post_ids))
+        if not ids:
+            return {}
+        docs = self._call(self.es.mget, index=self.index, ids=ids)["docs"]
+        return {d["_id"]: _post(d["_source"]) for d in docs if d.get("found")}
+
     def count(self, query: PostQuery = PostQuery()) -> int:
         return self._call(self.es.count, index=self.index, query=self._query(query))["count"]
 
@@ -243,11 +253,22 @@ class ElasticStore(Store):
         return [Campaign.model_validate(h["_source"]) for h in resp["hits"]["hits"]]
 
     def remove_campaign(self, campaign_id: str) -> bool:
+        campaign = self.get_campaign(campaign_id)
+        if campaign is None:
+            return False
+        self.es.index(index=self.tombstone_index, id=campaign_id, refresh="wait_for",
+                      document={"id": campaign_id, "workspace": campaign.workspace})  # before the delete: never lost
         try:
             self.es.delete(index=self.campaign_index, id=campaign_id, refresh="wait_for")
             return True
         except NotFoundError:
             return False
+
+    def campaign_tombstone(self, campaign_id: str) -> str | None:
+        try:
+            return self.es.get(index=self.tombstone_index, id=campaign_id)["_source"]["workspace"]
+        except NotFoundError:
+            return None
 
 
 def _dt(value: str | None) -> datetime | None:
