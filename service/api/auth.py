@@ -527,8 +527,9 @@ class AuditMiddleware:
         finally:
             state = scope.get("app").state if scope.get("app") is not None else None
             auth: AuthState | None = getattr(state, "auth", None) if state is not None else None
-            if auth is not None and not scope["path"].startswith("/ui/static"):
-                principal = (scope.get("state") or {}).get("principal")
+            principal = (scope.get("state") or {}).get("principal")
+            flood = principal is None and seen["status"] == 429  # an address over its budget: its 401s are logged
+            if auth is not None and not scope["path"].startswith("/ui/static") and not flood:
                 detail = (scope.get("state") or {}).get("audit_detail")
                 touched = (scope.get("state") or {}).get("audit_touched") or ()
                 client = scope.get("client")

@@ -139,6 +139,9 @@ def test_requests_without_a_valid_key_are_rate_limited_per_address(tmp_path):
         # failed log-ins spend the same budget: the form is refused before the key is even checked
         assert anon.post("/ui/login", data={"key": make_key(settings, "admin", "*")}).status_code == 429
         assert anon.get("/health").status_code == 200  # never limited
+    # a flood of refused attempts does not flood the audit log: the 429s are not written
+    db = sqlite3.connect(settings.data_dir / "auth.db")
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE status = 429").fetchone()[0] == 0
 
 
 def test_failed_logins_are_rate_limited(tmp_path):

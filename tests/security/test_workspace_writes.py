@@ -133,3 +133,12 @@ def test_store_keeps_a_tombstone_per_deleted_campaign(store):
     store.put_campaign(Campaign(id="pemilu", name="Pemilu", workspace="kpu"))  # the owner re-creates it
     assert [c.id for c in store.list_campaigns()] == ["pemilu"]
     assert store.campaign_tombstone("nope") is None
+
+
+def test_store_get_many_answers_the_stored_posts_by_id(store):
+    """What POST /posts uses to find posts already held by another workspace, on both backends."""
+    posts = [make_post(i) for i in range(3)]
+    store.upsert(posts)
+    found = store.get_many([posts[0].id, "missing", posts[2].id, posts[0].id])
+    assert sorted(found) == sorted([posts[0].id, posts[2].id]) and found[posts[2].id].text == posts[2].text
+    assert store.get_many([]) == {}
