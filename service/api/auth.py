@@ -250,7 +250,7 @@ class KeyStore:
         p = principal
         if len(path) > AUDIT_PATH_MAX:
             path = path[:AUDIT_PATH_MAX - 1] + "\u2026"
-        # ",a,b," so that one LIKE finds a workspace among those touched
+        # ",a,b," so that one instr() finds a workspace among those touched
         marks = "," + ",".join(sorted(set(touched))) + "," if touched else None
         with self._lock:
             self.db.execute(
@@ -266,8 +266,8 @@ class KeyStore:
         if key_id:
             clauses, args = ["key_id=?"], [key_id]
         if workspace is not None:
-            clauses.append("(workspace=? OR touched LIKE ?)")
-            args += [workspace, f"%,{workspace},%"]
+            clauses.append("(workspace=? OR instr(touched, ?) > 0)")  # not LIKE: '_' is a wildcard there
+            args += [workspace, f",{workspace},"]
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         rows = self.db.execute(f"SELECT * FROM audit_log{where} ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
         return [AuditEntry(**{k: r[k] for k in AuditEntry.model_fields if k != "touched"},

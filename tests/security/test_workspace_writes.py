@@ -81,6 +81,7 @@ def test_writes_are_audited_in_every_workspace_they_touch(api):
     assert [(e["method"], e["path"], e["workspace"]) for e in kemlu_log] == [("POST", "/posts", "*")]
     assert kemlu_log[0]["touched"] == ["kemlu"]
     assert api.as_("admin", "kemkes").get("/auth/audit").json() == []
+    assert api.as_("admin", "kem_u").get("/auth/audit").json() == []  # '_' is no wildcard here
     api.admin.post("/campaigns", json={"id": "gizi", "name": "Gizi", "workspace": "kemkes"})
     assert [e["path"] for e in api.as_("admin", "kemkes").get("/auth/audit").json()] == ["/campaigns"]
 
