@@ -88,9 +88,11 @@ def test_writes_are_audited_in_every_workspace_they_touch(api):
 
 def test_a_deleted_campaign_id_is_not_inherited_by_another_workspace(api):
     kemkes = api.as_("admin", "kemkes")
-    assert kemkes.post("/campaigns", json={"id": "gizi", "name": "Gizi", "workspace": "kemkes",
-                                          "keywords": ["gizi"], "key_messages": ["Pesan rahasia kemkes"]}).status_code == 201
-    assert kemkes.post("/posts", json=_json(make_post(9, text="Program gizi buruk gagal", campaigns=[]))).status_code == 202
+    gizi = {"id": "gizi", "name": "Gizi", "workspace": "kemkes", "keywords": ["gizi"],
+            "key_messages": ["Pesan rahasia kemkes"]}
+    assert kemkes.post("/campaigns", json=gizi).status_code == 201
+    post = make_post(9, text="Program gizi buruk gagal", campaigns=[])
+    assert kemkes.post("/posts", json=_json(post)).status_code == 202
     rule = {"name": "Gizi", "kind": "keyword", "campaign": "gizi", "query": {"any": ["gagal"]}}
     assert kemkes.post("/rules", json=rule).status_code == 201
     assert kemkes.delete("/campaigns/gizi").status_code == 204

@@ -76,12 +76,13 @@ def ingest_posts(request: Request, posts: list[Post] = Body(..., max_length=5000
         if foreign := sorted({c for p in posts for c in p.campaigns} - own):
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
                                 f"campaigns unknown in workspace {workspace!r}: {', '.join(foreign[:20])}")
-        stored = store.get_many(p.id for p in posts)
+        stored = store.get_many(p.id for p in posts)  # store down: 503, nothing accepted (ownership is unknown)
         for i, post in enumerate(posts):
             old = stored.get(post.id)
             if old is not None and set(old.campaigns) - own:
                 # the store unions the stored campaign ids back: the pipeline (and the alerts) only see ours
-                posts[i] = old.model_copy(update={"campaigns": sorted((set(old.campaigns) & own) | set(post.campaigns))})
+                mine = sorted((set(old.campaigns) & own) | set(post.campaigns))
+                posts[i] = old.model_copy(update={"campaigns": mine})
                 touched.update(old.campaigns)
                 kept += 1
     stats = ctx.pipeline.process(posts, workspace=workspace)
