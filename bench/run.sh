@@ -25,3 +25,4 @@ $py -m bench.bench_matcher
 $py -m bench.bench_api --posts "$api_posts" --seconds "$api_seconds" --connections 100
 $py -m bench.bench_search --sizes $sizes --es-url "$es"
 $py -m bench.bench_memory --n "$mem" --every "$every"
+$py -m bench.bench_body_limit --mb 52 --parallel 8

@@ -10,8 +10,8 @@ from fastapi.templating import Jinja2Templates
 
 from dashboards.digest import TEMPLATES, digest_day, http_url, render_digest
 from dashboards.i18n import LANGS, pick_lang, translator
-from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_campaign, principal_from_request,
-                              scope_query, visible_campaign_ids)
+from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
+                              principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
 from service.api.routes import summary
 from service.store.base import MAX_OFFSET, Page, PostQuery
 
@@ -117,23 +117,30 @@ def login_form(request: Request, next: str = "") -> Response:
 
 
 @router.post("/login")
-def login(request: Request, key: str = Form(...), next: str = Form("")) -> Response:
-    principal = auth_state(request).keys.verify(key.strip())
+def login(request: Request, key: str = Form(..., max_length=200), next: str = Form("", max_length=2000)) -> Response:
+    """The key is exchanged for an opaque session id: the cookie never holds the key, and log-out revokes it."""
+    check_anonymous_budget(request)  # failed log-ins spend the address's budget; 429 once it is empty
+    state = auth_state(request)
+    principal = state.keys.verify(key.strip())
     if principal is None:
+        spend_anonymous(request)
         request.state.audit_detail = "login failed"
         return render(request, "login.html", None, status_code=401, error="invalid_key", next=next)
     request.state.principal = principal
     request.state.audit_detail = "login"
     target = next if next.startswith("/ui/") and not next.startswith("//") else HOME[principal.role]
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                        max_age=12 * 3600, path="/")
+    response.set_cookie(COOKIE, state.keys.open_session(principal.key_id, state.session_hours), httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https",
+                        max_age=int(state.session_hours * 3600), path="/")
     return response
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    request.state.principal = _principal(request)
+    keys, session = auth_state(request).keys, request.cookies.get(COOKIE)
+    request.state.principal = keys.verify_session(session)  # who logged out, for the audit row
+    keys.close_session(session)  # the id is dead on the server, even if a copy of the cookie survives
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

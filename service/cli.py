@@ -194,10 +194,12 @@ def serve(host: Optional[str] = None, port: Optional[int] = None, config: Option
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.proxies import SERVER_OPTIONS
 
     settings = settings_for(config)
     console.print(f"serving on http://{host or settings.host}:{port or settings.port}/docs")
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info",
+                **SERVER_OPTIONS)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """Runtime configuration: environment variables (prefix NW_) plus one YAML file for campaigns and sources."""
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.domain import Campaign
@@ -26,6 +27,23 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     host: str = "127.0.0.1"
     port: int = 8000
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description=(
+        "Largest request body accepted (413 beyond, answered before the body is read or the key checked); "
+        "16 MiB holds a full POST /posts batch of 5000 ordinary posts"))
+    trusted_proxies: str = Field(default="", description=(
+        "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed; empty = none"))
+    session_hours: float = Field(default=12, gt=0, le=24 * 30, description="Dashboard log-in session lifetime")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: str) -> str:
+        for part in filter(None, (p.strip() for p in v.split(","))):
+            ipaddress.ip_network(part, strict=False)  # a typo fails at start-up, not silently at run time
+        return v
+
+    @property
+    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def sqlite_path(self) -> Path:

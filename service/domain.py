@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from service.dates import as_utc, parse_datetime  # noqa: F401 - as_utc re-exported for the stores
 
@@ -25,6 +25,15 @@ def post_id(source: str, native_id: str) -> str:
 
 
 COUNT_MAX = 2**53  # counts beyond this are garbage (and overflow SQLite/ES integers and JS numbers)
+
+# Size caps (README "Limits"). Post text longer than TEXT_MAX is kept truncated, with `truncated: true`, rather than
+# rejected: the post still counts. Every other string and list has a cap that answers 422 (or quarantines the record).
+TEXT_MAX = 100_000
+NAME_MAX = 200  # names, keywords, hashtags, accounts, authors
+URL_MAX = 4096
+LIST_MAX = 500  # items in any list field
+Name = Annotated[str, StringConstraints(max_length=NAME_MAX)]
+Url = Annotated[str, StringConstraints(max_length=URL_MAX)]
 
 
 class Engagement(BaseModel):
@@ -55,24 +64,34 @@ class Classification(BaseModel):
 class Post(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = ""
-    source: str = Field(min_length=1, description="Collector instance, e.g. 'rss:antaranews.com' or 'import'")
-    native_id: str = Field(min_length=1, description="The platform's own id (URL, status id, message id)")
+    id: str = Field(default="", max_length=NAME_MAX)
+    source: str = Field(min_length=1, max_length=NAME_MAX,
+                        description="Collector instance, e.g. 'rss:antaranews.com' or 'import'")
+    native_id: str = Field(min_length=1, max_length=URL_MAX,
+                           description="The platform's own id (URL, status id, message id)")
     platform: Platform = "other"
-    url: str | None = None
-    author: str | None = None
-    text: str = Field(min_length=1)
-    title: str | None = None
-    lang: str | None = None
+    url: str | None = Field(default=None, max_length=URL_MAX)
+    author: str | None = Field(default=None, max_length=NAME_MAX)
+    text: str = Field(min_length=1, description=f"Longer than {TEXT_MAX} characters: truncated, `truncated` set")
+    truncated: bool = Field(default=False, description=f"The text was cut at {TEXT_MAX} characters")
+    title: str | None = Field(default=None, max_length=URL_MAX)
+    lang: str | None = Field(default=None, max_length=16)
     created_at: datetime
     collected_at: datetime = Field(default_factory=utcnow)
     first_seen_at: datetime | None = None
     engagement: Engagement = Field(default_factory=Engagement)
-    campaigns: list[str] = Field(default_factory=list)
-    hashtags: list[str] = Field(default_factory=list)
-    links: list[str] = Field(default_factory=list)
+    campaigns: list[Name] = Field(default_factory=list, max_length=LIST_MAX)
+    hashtags: list[Name] = Field(default_factory=list, max_length=LIST_MAX)
+    links: list[Url] = Field(default_factory=list, max_length=LIST_MAX)
     classification: Classification = Field(default_factory=Classification)
     raw: dict[str, Any] | None = Field(default=None, description="Original payload, kept for provenance")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _truncate(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("text"), str) and len(data["text"]) > TEXT_MAX:
+            data = {**data, "text": data["text"][:TEXT_MAX], "truncated": True}
+        return data
 
     @field_validator("created_at", "collected_at", "first_seen_at", mode="before")
     @classmethod
@@ -99,13 +118,15 @@ class Post(BaseModel):
 class Campaign(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="Slug used in filters and URLs")
-    name: str = Field(min_length=1)
-    workspace: str = Field(default="default", description="Agency that owns the campaign")
-    keywords: list[str] = Field(default_factory=list)
-    hashtags: list[str] = Field(default_factory=list)
-    accounts: list[str] = Field(default_factory=list)
-    key_messages: list[str] = Field(default_factory=list)
-    language: str = "id"
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    workspace: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+                           description="Agency that owns the campaign (the workspace of its keys)")
+    keywords: list[Name] = Field(default_factory=list, max_length=LIST_MAX)
+    hashtags: list[Name] = Field(default_factory=list, max_length=LIST_MAX)
+    accounts: list[Name] = Field(default_factory=list, max_length=LIST_MAX)
+    key_messages: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(default_factory=list,
+                                                                                     max_length=50)
+    language: str = Field(default="id", max_length=16)
 
     @field_validator("hashtags")
     @classmethod

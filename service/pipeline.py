@@ -59,15 +59,18 @@ class Pipeline:
             log.warning("campaigns unreadable (%s); tagging with the %d last known", exc, len(self.known_campaigns))
         return self.known_campaigns
 
-    def tag(self, posts: list[Post]) -> list[Post]:
-        campaigns = self.current_campaigns()
+    def tag(self, posts: list[Post], workspace: str | None = None) -> list[Post]:
+        """Add every matching campaign; with `workspace`, only that workspace's campaigns (posts sent by one
+        agency's key never land in, or raise alerts for, another agency's campaigns)."""
+        campaigns = [c for c in self.current_campaigns() if workspace is None or c.workspace == workspace]
         for post in posts:
             matched = [c.id for c in campaigns if c.matches(f"{post.title or ''} {post.text}", post.author,
                                                             post.hashtags)]
             post.campaigns = sorted(set(post.campaigns) | set(matched))
         return posts
 
-    def process(self, posts: Iterable[Post], progress: Callable[[int], None] | None = None) -> PipelineStats:
+    def process(self, posts: Iterable[Post], progress: Callable[[int], None] | None = None,
+                workspace: str | None = None) -> PipelineStats:
         """Classify batch n+1 while batch n is being written: one writer thread keeps batches in order and at
         most one in flight, so a slow store and the CPU-bound classifiers overlap instead of adding up."""
         stats = PipelineStats()
@@ -75,7 +78,7 @@ class Pipeline:
             in_flight: Future | None = None
             for batch in batched(posts, self.batch_size):
                 stats.received += len(batch)
-                batch = self.classifier.classify(self.tag(batch))
+                batch = self.classifier.classify(self.tag(batch, workspace))
                 if in_flight is not None:
                     in_flight.result()  # surfaces an unexpected write error before going further
                 in_flight = writer.submit(self._store, batch, stats, progress)

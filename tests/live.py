@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from service.api.proxies import SERVER_OPTIONS  # served as `narrawatch serve` serves
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -18,7 +20,8 @@ def free_port() -> int:
 @contextmanager
 def serve(app, port: int | None = None):
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           **SERVER_OPTIONS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -8,6 +8,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 
 from service.api import auth, errors
 from service.api.context import AppContext
+from service.api.limits import BodyLimitMiddleware
+from service.api.proxies import ClientAddressMiddleware
 from service.api.routes import alerts, campaigns, export, health, metrics, narratives, posts, sources, summary, trending
 from service.config import Settings
 
@@ -17,6 +19,7 @@ Search what the public says about a campaign, see counts over time, manage campa
 
 
 PUBLIC = (health,)  # every other router needs an API key (see service/api/auth.py)
+OPERATOR = (metrics, sources)  # whole-deployment views: a key of workspace '*' only
 SWAGGER = "/ui/static/vendor/swagger-ui"  # vendored swagger-ui-dist (dashboards/fetch_vendor.sh): no CDN at run time
 
 
@@ -45,12 +48,18 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
     errors.install(app)
     app.state.auth = auth.AuthState.build(settings, auth_config)
     for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives):
-        app.include_router(module.router,
-                           dependencies=[] if module in PUBLIC else [Depends(auth.require())])
+        needs = [] if module in PUBLIC else [Depends(auth.require())]
+        if module in OPERATOR:
+            needs.append(Depends(auth.require_all_workspaces))
+        app.include_router(module.router, dependencies=needs)
     app.include_router(auth.router, dependencies=[Depends(auth.require())])
     from dashboards import install as install_dashboards
 
     install_dashboards(app)
     metrics.install(app)
     app.add_middleware(auth.AuditMiddleware)
+    # Outermost (added last): the body limit answers before anything reads the body or checks the key; the client
+    # address is settled before the audit log and the per-address rate limit read it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ClientAddressMiddleware, proxies=settings.proxy_networks)
     return app

@@ -6,14 +6,18 @@
   ``Campaign.workspace``; ``"*"`` = every workspace). A key only sees the campaigns of its workspace, and posts
   only through those campaigns.
 * Every request but ``/health`` presents a key: ``X-API-Key: <key>``, ``Authorization: Bearer <key>``, or the
-  HttpOnly cookie ``nw_key`` that the dashboards set at log-in (a cookie-authenticated write must also carry
-  ``X-Requested-With``, which a cross-site form cannot send).
+  HttpOnly cookie ``nw_session`` that the dashboards set at log-in: an opaque session id (``nws_<random>``, stored
+  hashed with its expiry, revoked by log-out or by revoking the key), never the key itself (a cookie-authenticated
+  write must also carry ``X-Requested-With``, which a cross-site form cannot send).
 * Authorisation is decided from the route: its first path segment names the resource (``/alerts/...`` ->
   ``alerts``; any ``rules`` segment -> ``rules``), safe methods need ``<resource>:read``, the others
   ``<resource>:write``. So a router added later is protected as soon as app.py includes it with
   ``dependencies=[Depends(require())]``, and an unknown resource is admin-only.
-* Mutating requests (and their refusals) are written to the audit log by :class:`AuditMiddleware`.
-* A token bucket per key limits the request rate; an empty bucket answers 429 with ``Retry-After``.
+* Mutating requests (and their refusals) are written to the audit log by :class:`AuditMiddleware`, listed for the
+  caller's workspace and for every workspace the write touched (``touch``).
+* A token bucket per key limits the request rate; an empty bucket answers 429 with ``Retry-After``. Requests without a
+  valid key (and failed log-ins) spend from a bucket per client address; while it is empty they get 429 before the
+  key is even looked at.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,8 +49,9 @@ from service.sqlitedb import ThreadLocalDB
 Role = Literal["analyst", "pr", "leadership", "admin"]
 ROLES: tuple[str, ...] = ("analyst", "pr", "leadership", "admin")
 ALL_WORKSPACES = "*"
-COOKIE = "nw_key"
+COOKIE = "nw_session"
 TOKEN_PREFIX = "nwk"
+SESSION_PREFIX = "nws"
 
 # The permission matrix. A permission is "<resource>:<read|write>"; "*" grants everything.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -65,6 +71,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _KEY_RE = re.compile(rf"^{TOKEN_PREFIX}_([0-9a-f]{{12}})_[A-Za-z0-9_-]{{20,}}$")
 _WORKSPACE_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9_-]{0,62})$")
+_SESSION_RE = re.compile(rf"^{SESSION_PREFIX}_[A-Za-z0-9_-]{{40,64}}$")
+KEY_NAME_MAX = 200
+AUDIT_PATH_MAX = 1024  # audit rows keep at most this much of path + query (a request line can be megabytes)
 
 
 def allowed(role: str, permission: str) -> bool:
@@ -119,6 +128,7 @@ class AuditEntry(BaseModel):
     status: int
     client: str | None = None
     detail: str | None = None
+    touched: list[str] = Field(default_factory=list, description="Workspaces whose data the request changed")
 
 
 SCHEMA = """
@@ -131,6 +141,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
     method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, client TEXT, detail TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_ts ON audit_log(ts);
+CREATE TABLE IF NOT EXISTS sessions (
+    session_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at REAL NOT NULL,
+    revoked_at TEXT
+);
 """
 
 
@@ -143,6 +157,10 @@ class KeyStore:
         self._lock = self._sqlite.lock
         self._touched: dict[str, float] = {}
         self.db.executescript(SCHEMA)
+        columns = {r["name"] for r in self.db.execute("PRAGMA table_info(audit_log)")}
+        if "touched" not in columns:  # auth.db written by an older version
+            with self._lock:
+                self.db.execute("ALTER TABLE audit_log ADD COLUMN touched TEXT")
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -155,6 +173,8 @@ class KeyStore:
             raise ValueError(f"bad workspace {workspace!r}: a campaign workspace slug or '*'")
         if not name or not name.strip():
             raise ValueError("a key needs a name (who or what uses it)")
+        if len(name.strip()) > KEY_NAME_MAX:
+            raise ValueError(f"a key name has at most {KEY_NAME_MAX} characters")
         key_id = secrets.token_hex(6)
         token = f"{TOKEN_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         info = KeyInfo(key_id=key_id, name=name.strip(), role=role, workspace=workspace, created_at=_now())
@@ -186,6 +206,35 @@ class KeyStore:
         with self._lock:
             self.db.execute("UPDATE api_keys SET last_used_at=? WHERE key_id=?", (_now(), key_id))
 
+    def open_session(self, key_id: str, hours: float) -> str:
+        """A new dashboard session for this key; returns the opaque id (only its hash is kept)."""
+        token = f"{SESSION_PREFIX}_{secrets.token_urlsafe(32)}"
+        with self._lock:
+            self.db.execute("DELETE FROM sessions WHERE expires_at < ?", (time.time(),))
+            self.db.execute("INSERT INTO sessions (session_hash, key_id, created_at, expires_at) VALUES (?,?,?,?)",
+                            (hash_key(token), key_id, _now(), time.time() + hours * 3600))
+        return token
+
+    def verify_session(self, token: str | None) -> Principal | None:
+        """The principal of a live session: unknown, expired, logged-out sessions and revoked keys give None."""
+        if not _SESSION_RE.match(token or ""):
+            return None
+        row = self.db.execute(
+            "SELECT k.* FROM sessions s JOIN api_keys k ON k.key_id = s.key_id WHERE s.session_hash=? "
+            "AND s.revoked_at IS NULL AND s.expires_at > ? AND k.revoked_at IS NULL",
+            (hash_key(token), time.time())).fetchone()
+        if row is None:
+            return None
+        self._touch(row["key_id"])
+        return Principal(key_id=row["key_id"], name=row["name"], role=row["role"], workspace=row["workspace"])
+
+    def close_session(self, token: str | None) -> bool:
+        if not token:
+            return False
+        with self._lock:
+            return self.db.execute("UPDATE sessions SET revoked_at=? WHERE session_hash=? AND revoked_at IS NULL",
+                                   (_now(), hash_key(token))).rowcount > 0
+
     def list(self) -> list[KeyInfo]:
         rows = self.db.execute("SELECT key_id, name, role, workspace, created_at, revoked_at, last_used_at "
                                "FROM api_keys ORDER BY created_at").fetchall()
@@ -197,21 +246,32 @@ class KeyStore:
                                    (_now(), key_id)).rowcount > 0
 
     def audit(self, principal: Principal | None, method: str, path: str, status_code: int,
-              client: str | None = None, detail: str | None = None) -> None:
+              client: str | None = None, detail: str | None = None, touched: Iterable[str] = ()) -> None:
         p = principal
+        if len(path) > AUDIT_PATH_MAX:
+            path = path[:AUDIT_PATH_MAX - 1] + "\u2026"
+        # ",a,b," so that one instr() finds a workspace among those touched
+        marks = "," + ",".join(sorted(set(touched))) + "," if touched else None
         with self._lock:
             self.db.execute(
-                "INSERT INTO audit_log (ts, key_id, name, role, workspace, method, path, status, client, detail) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO audit_log (ts, key_id, name, role, workspace, method, path, status, client, detail, "
+                "touched) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (_now(), p and p.key_id, p and p.name, p and p.role, p and p.workspace, method, path,
-                 status_code, client, detail))
+                 status_code, client, detail, marks))
 
-    def audit_log(self, limit: int = 100, key_id: str | None = None) -> list[AuditEntry]:
-        sql, args = "SELECT * FROM audit_log", []
+    def audit_log(self, limit: int = 100, key_id: str | None = None,
+                  workspace: str | None = None) -> list[AuditEntry]:
+        """Newest first; with `workspace`, the rows of its keys and the rows of writes that touched it."""
+        clauses, args = [], []
         if key_id:
-            sql, args = sql + " WHERE key_id=?", [key_id]
-        rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
-        return [AuditEntry(**{k: r[k] for k in AuditEntry.model_fields}) for r in rows]
+            clauses, args = ["key_id=?"], [key_id]
+        if workspace is not None:
+            clauses.append("(workspace=? OR instr(touched, ?) > 0)")  # not LIKE: '_' is a wildcard there
+            args += [workspace, f",{workspace},"]
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = self.db.execute(f"SELECT * FROM audit_log{where} ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
+        return [AuditEntry(**{k: r[k] for k in AuditEntry.model_fields if k != "touched"},
+                           touched=[w for w in (r["touched"] or "").split(",") if w]) for r in rows]
 
 
 def auth_db_path(settings: Settings) -> Path:
@@ -229,40 +289,65 @@ def create_key(settings: Settings, name: str, role: str, workspace: str) -> str:
 class TokenBucket:
     """Per-key token buckets: `burst` requests at once, refilled at `rate` per second."""
 
+    MAX_KEYS = 100_000  # beyond this, full (idle) buckets are forgotten: many client addresses cannot grow memory
+
     def __init__(self, rate: float, burst: int):
         self.rate, self.burst = float(rate), float(burst)
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - last) * self.rate)
+
+    def _wait(self, tokens: float) -> float:
+        return (1 - tokens) / self.rate if self.rate > 0 else float("inf")
+
     def take(self, key: str, now: float | None = None) -> float:
         """Spend one token; 0.0 when allowed, else the seconds to wait for the next token."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if len(self._buckets) >= self.MAX_KEYS:
+                self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self.burst}
+            tokens = self._tokens(key, now)
             if tokens >= 1:
                 self._buckets[key] = (tokens - 1, now)
                 return 0.0
             self._buckets[key] = (tokens, now)
-            return (1 - tokens) / self.rate if self.rate > 0 else float("inf")
+            return self._wait(tokens)
+
+    def wait(self, key: str, now: float | None = None) -> float:
+        """Seconds until `key` has a token again (0.0 = now), without spending one."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens = self._tokens(key, now)
+        return 0.0 if tokens >= 1 else self._wait(tokens)
 
 
 @dataclass
 class AuthConfig:
-    """Rate limit per key; defaults from NW_RATE_LIMIT_RPS / NW_RATE_LIMIT_BURST."""
+    """Rate limit per key (NW_RATE_LIMIT_RPS / NW_RATE_LIMIT_BURST) and per client address for requests without a
+    valid key and failed log-ins (NW_ANON_RATE_LIMIT_RPS / NW_ANON_RATE_LIMIT_BURST)."""
     rate_per_second: float = field(default_factory=lambda: float(os.environ.get("NW_RATE_LIMIT_RPS", "20")))
     burst: int = field(default_factory=lambda: int(os.environ.get("NW_RATE_LIMIT_BURST", "120")))
+    anon_rate_per_second: float = field(
+        default_factory=lambda: float(os.environ.get("NW_ANON_RATE_LIMIT_RPS", "1")))
+    anon_burst: int = field(default_factory=lambda: int(os.environ.get("NW_ANON_RATE_LIMIT_BURST", "30")))
 
 
 @dataclass
 class AuthState:
     keys: KeyStore
     limiter: TokenBucket
+    anon_limiter: TokenBucket
+    session_hours: float = 12
 
     @classmethod
     def build(cls, settings: Settings, config: AuthConfig | None = None) -> "AuthState":
         config = config or AuthConfig()
-        return cls(keys=KeyStore(auth_db_path(settings)), limiter=TokenBucket(config.rate_per_second, config.burst))
+        return cls(keys=KeyStore(auth_db_path(settings)), limiter=TokenBucket(config.rate_per_second, config.burst),
+                   anon_limiter=TokenBucket(config.anon_rate_per_second, config.anon_burst),
+                   session_hours=settings.session_hours)
 
 
 def auth_state(request: Request) -> AuthState:
@@ -280,6 +365,27 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+def _too_many(wait: float, message: str = "rate limit exceeded; slow down") -> HTTPException:
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, message,
+                         headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+
+def client_of(request: Request) -> str:
+    """The client address (see service/api/proxies.py for X-Forwarded-For)."""
+    return request.client.host if request.client else "unknown"
+
+
+def check_anonymous_budget(request: Request) -> None:
+    """429 while this address has spent its budget of failed attempts (nothing else is looked at)."""
+    wait = auth_state(request).anon_limiter.wait(client_of(request))
+    if wait > 0:
+        raise _too_many(wait, "too many requests without a valid key from this address; slow down")
+
+
+def spend_anonymous(request: Request) -> None:
+    auth_state(request).anon_limiter.take(client_of(request))
+
+
 def principal_from_request(request: Request, header: str | None = None, bearer: str | None = None,
                            cookie: str | None = None) -> Principal:
     """Authenticate and rate-limit one request (raises 401/403/429). Cached on request.state."""
@@ -287,20 +393,22 @@ def principal_from_request(request: Request, header: str | None = None, bearer: 
     if cached is not None:
         return cached
     state = auth_state(request)
-    token = header or bearer or cookie
-    if not token:
+    check_anonymous_budget(request)
+    token = header or bearer
+    if not (token or cookie):
+        spend_anonymous(request)
         raise _unauthorized("an API key is required: X-API-Key header or Authorization: Bearer <key>")
-    principal = state.keys.verify(token)
+    principal = state.keys.verify(token) if token else state.keys.verify_session(cookie)
     if principal is None:
-        raise _unauthorized("invalid or revoked API key")
+        spend_anonymous(request)
+        raise _unauthorized("invalid or revoked API key" if token else "session expired or logged out; log in again")
     request.state.principal = principal
     if not (header or bearer) and request.method not in SAFE_METHODS and not request.headers.get("x-requested-with"):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "cookie-authenticated writes must send the X-Requested-With header")
     wait = state.limiter.take(principal.key_id)
     if wait > 0:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "rate limit exceeded; slow down",
-                            headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        raise _too_many(wait)
     return principal
 
 
@@ -345,6 +453,15 @@ def require(resource: str | None = None):
     return check
 
 
+def require_all_workspaces(principal: Principal = Depends(authenticate)) -> Principal:
+    """Router dependency for operator views (process metrics, collector health): they describe every workspace at
+    once, so only a key of workspace '*' reads them."""
+    if not principal.sees_all:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "a key of one workspace may not read this operator view (needs workspace '*')")
+    return principal
+
+
 # -- workspace scoping --------------------------------------------------------------------------------------------
 
 def visible_campaign_ids(principal: Principal, store) -> list[str] | None:
@@ -372,6 +489,13 @@ def can_see_post(principal: Principal, store, post) -> bool:
         return True
     visible = set(visible_campaign_ids(principal, store) or [])
     return bool(visible & set(post.campaigns))
+
+
+def shown_post(principal: Principal, visible: list[str] | None, post):
+    """The post as this caller may see it: only the campaign ids of its own workspace (`visible`)."""
+    if principal.sees_all or visible is None:
+        return post
+    return post.model_copy(update={"campaigns": [c for c in post.campaigns if c in visible]})
 
 
 def scope_query(principal: Principal, store, query):
@@ -403,15 +527,24 @@ class AuditMiddleware:
         finally:
             state = scope.get("app").state if scope.get("app") is not None else None
             auth: AuthState | None = getattr(state, "auth", None) if state is not None else None
-            if auth is not None and not scope["path"].startswith("/ui/static"):
-                principal = (scope.get("state") or {}).get("principal")
+            principal = (scope.get("state") or {}).get("principal")
+            flood = principal is None and seen["status"] == 429  # an address over its budget: its 401s are logged
+            if auth is not None and not scope["path"].startswith("/ui/static") and not flood:
                 detail = (scope.get("state") or {}).get("audit_detail")
+                touched = (scope.get("state") or {}).get("audit_touched") or ()
                 client = scope.get("client")
-                path = scope["path"] + (("?" + scope["query_string"].decode("latin-1"))
-                                        if scope.get("query_string") else "")
+                query = scope.get("query_string") or b""
+                path = scope["path"][:AUDIT_PATH_MAX] + ("?" + query[:AUDIT_PATH_MAX].decode("latin-1")
+                                                         if query else "")
                 await anyio.to_thread.run_sync(
                     auth.keys.audit, principal, scope["method"], path, seen["status"],
-                    client[0] if client else None, detail)
+                    client[0] if client else None, detail, touched)
+
+
+def touch(request: Request, workspaces: Iterable[str]) -> None:
+    """Record that this request changed data of these workspaces: the audit row is listed for each of them."""
+    current = set(getattr(request.state, "audit_touched", ()) or ())
+    request.state.audit_touched = sorted(current | {w for w in workspaces if w and w != ALL_WORKSPACES})
 
 
 # -- admin API: keys and audit ------------------------------------------------------------------------------------
@@ -420,7 +553,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class KeyRequest(BaseModel):
-    name: str = Field(min_length=1, examples=["Tim humas Kemkes"])
+    name: str = Field(min_length=1, max_length=KEY_NAME_MAX, examples=["Tim humas Kemkes"])
     role: Role = Field(examples=["pr"])
     workspace: str = Field(pattern=_WORKSPACE_RE.pattern, examples=["kemkes"])
 
@@ -455,6 +588,7 @@ def post_key(body: KeyRequest, request: Request, principal: Principal = Depends(
     if not principal.sees_all and body.workspace != principal.workspace:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "an admin of one workspace creates keys for that workspace only")
     info, token = auth_state(request).keys.create(body.name, body.role, body.workspace)
+    touch(request, [info.workspace])
     request.state.audit_detail = json.dumps({"created_key": info.key_id, "role": info.role,
                                              "workspace": info.workspace})
     return CreatedKey(**info.model_dump(), key=token)
@@ -468,10 +602,10 @@ def delete_key(key_id: str, request: Request, principal: Principal = Depends(aut
     if target is None or (not principal.sees_all and target.workspace != principal.workspace) \
             or not keys.revoke(key_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no active key {key_id!r}")
+    touch(request, [target.workspace])
 
 
 @router.get("/audit", response_model=list[AuditEntry], summary="Audit log of mutating requests, newest first (admin)")
 def get_audit(request: Request, limit: int = Query(100, ge=1, le=1000), key_id: str | None = None,
               principal: Principal = Depends(authenticate)) -> list[AuditEntry]:
-    entries = auth_state(request).keys.audit_log(limit, key_id)
-    return entries if principal.sees_all else [e for e in entries if e.workspace == principal.workspace]
+    return auth_state(request).keys.audit_log(limit, key_id, None if principal.sees_all else principal.workspace)

@@ -53,8 +53,8 @@ class AppContext:
 
 def _seed_campaigns(store: Store, settings: Settings) -> None:
     for campaign in settings.campaigns():  # the YAML file seeds campaigns; the API edits them afterwards
-        if store.get_campaign(campaign.id) is None:
-            store.put_campaign(campaign)
+        if store.get_campaign(campaign.id) is None and store.campaign_tombstone(campaign.id) is None:
+            store.put_campaign(campaign)  # a retired id is never re-seeded (another workspace could inherit it)
 
 
 def _campaigns(store: Store, settings: Settings) -> list[Campaign]:

@@ -110,6 +110,10 @@ class Store(ABC):
     @abstractmethod
     def get(self, post_id: str) -> Post | None: ...
 
+    def get_many(self, post_ids: Iterable[str]) -> dict[str, Post]:
+        """The stored posts among these ids, by id (a backend may fetch them in one round trip)."""
+        return {p.id: p for p in (self.get(i) for i in dict.fromkeys(post_ids)) if p is not None}
+
     @abstractmethod
     def search(self, query: PostQuery, page: Page = Page()) -> SearchResult: ...
 
@@ -143,7 +147,13 @@ class Store(ABC):
     def list_campaigns(self, workspace: str | None = None) -> list[Campaign]: ...
 
     @abstractmethod
-    def remove_campaign(self, campaign_id: str) -> bool: ...
+    def remove_campaign(self, campaign_id: str) -> bool:
+        """Delete the definition and leave a tombstone naming its workspace (see `campaign_tombstone`)."""
+
+    @abstractmethod
+    def campaign_tombstone(self, campaign_id: str) -> str | None:
+        """The workspace that deleted this campaign id, or None. Posts, alerts, narratives and rules stay keyed by
+        the id, so only that workspace may create the id again: another one would inherit them."""
 
     @abstractmethod
     def ping(self) -> bool: ...

@@ -52,7 +52,7 @@ MAPPINGS = {
     "dynamic": "strict",
     "properties": {
         "id": KEYWORD, "source": KEYWORD, "native_id": LONG_KEYWORD, "platform": KEYWORD, "url": LONG_KEYWORD,
-        "author": KEYWORD, "lang": KEYWORD, "title": TEXT, "text": TEXT,
+        "author": KEYWORD, "lang": KEYWORD, "title": TEXT, "text": TEXT, "truncated": {"type": "boolean"},
         "created_at": DATE, "collected_at": DATE, "first_seen_at": DATE,
         "campaigns": KEYWORD, "hashtags": KEYWORD, "links": LONG_KEYWORD,
         "engagement": {"properties": {k: {"type": "long"} for k in ("likes", "reposts", "replies", "views")}},
@@ -99,6 +99,7 @@ class ElasticStore(Store):
         self.es = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True, max_retries=2)
         self.index = index
         self.campaign_index = f"{index}-campaigns"
+        self.tombstone_index = f"{index}-campaign-tombstones"
         self.refresh: Any = "wait_for" if refresh else False  # tests read their own writes
         self.analysis = "full"
 
@@ -122,7 +123,7 @@ class ElasticStore(Store):
             log.warning("analysis-common module missing on this node; using core analyzers (no stemming)")
             self.analysis = "core"
             self._put_template(CORE_ANALYSIS)
-        for name in (self.index, self.campaign_index):
+        for name in (self.index, self.campaign_index, self.tombstone_index):
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, **({} if name == self.index else {"mappings": {
@@ -150,7 +151,7 @@ class ElasticStore(Store):
                       "mappings": MAPPINGS})
 
     def drop(self) -> None:
-        self.es.indices.delete(index=[self.index, self.campaign_index], ignore_unavailable=True)
+        self.es.indices.delete(index=[self.index, self.campaign_index, self.tombstone_index], ignore_unavailable=True)
         self.es.options(ignore_status=404).indices.delete_index_template(name=self.index)
 
     def ping(self) -> bool:
@@ -307,6 +308,13 @@ class ElasticStore(Store):
         except TransportError as exc:
             raise _unavailable(exc) from exc
 
+    def get_many(self, post_ids: Iterable[str]) -> dict[str, Post]:
+        ids = list(dict.fromkeys(post_ids))
+        if not ids:
+            return {}
+        docs = self._call(self.es.mget, index=self.index, ids=ids)["docs"]
+        return {d["_id"]: _post(d["_source"]) for d in docs if d.get("found")}
+
     def count(self, query: PostQuery = PostQuery()) -> int:
         return self._call(self.es.count, index=self.index, query=self._query(query))["count"]
 
@@ -362,11 +370,22 @@ class ElasticStore(Store):
     def remove_campaign(self, campaign_id: str) -> bool:
         if not campaign_id:
             return False
+        campaign = self.get_campaign(campaign_id)
+        if campaign is None:
+            return False
+        self.es.index(index=self.tombstone_index, id=campaign_id, refresh="wait_for",
+                      document={"id": campaign_id, "workspace": campaign.workspace})  # before the delete: never lost
         try:
             self._call(self.es.delete, index=self.campaign_index, id=campaign_id, refresh="wait_for")
             return True
         except NotFoundError:
             return False
+
+    def campaign_tombstone(self, campaign_id: str) -> str | None:
+        try:
+            return self.es.get(index=self.tombstone_index, id=campaign_id)["_source"]["workspace"]
+        except NotFoundError:
+            return None
 
 
 def _dt(value: str | None) -> datetime | None:

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS post_hashtags (post_rowid INTEGER NOT NULL, hashtag T
 CREATE INDEX IF NOT EXISTS post_hashtags_post ON post_hashtags(post_rowid);
 CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(title, text, tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, workspace TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS campaign_tombstones (id TEXT PRIMARY KEY, workspace TEXT NOT NULL);
 """
 
 # What a single document can raise (a value SQLite cannot bind or a constraint it breaks), as opposed to the file
@@ -287,6 +288,12 @@ class SQLiteStore(Store):
         return [Campaign.model_validate_json(d) for (d,) in self.db.execute(sql + " ORDER BY id", args)]
 
     def remove_campaign(self, campaign_id: str) -> bool:
-        with self._sqlite.lock:
+        with self._sqlite.lock, self.db:
+            self.db.execute("INSERT OR REPLACE INTO campaign_tombstones SELECT id, workspace FROM campaigns WHERE id=?",
+                            (campaign_id,))
             return self.db.execute("DELETE FROM campaigns WHERE id=?", (campaign_id,)).rowcount > 0
+
+    def campaign_tombstone(self, campaign_id: str) -> str | None:
+        row = self.db.execute("SELECT workspace FROM campaign_tombstones WHERE id=?", (campaign_id,)).fetchone()
+        return row[0] if row else None
 

@@ -45,7 +45,7 @@ def api_settings(tmp_path) -> Settings:
 
 @pytest.fixture()
 def auth_config() -> AuthConfig:
-    return AuthConfig(rate_per_second=1000, burst=1000)
+    return AuthConfig(rate_per_second=1000, burst=1000, anon_rate_per_second=1000, anon_burst=1000)
 
 
 @pytest.fixture()

@@ -41,4 +41,4 @@ def keyed_client(url: str, key: str | None, scheme: str = "header") -> httpx.Cli
         headers["X-API-Key"] = key
     elif key:
         headers["Authorization"] = f"Bearer {key}"
-    return httpx.Client(base_url=url, headers=headers, timeout=10)
+    return httpx.Client(base_url=url, headers=headers, timeout=60)  # first classify loads models: slow on a busy box

@@ -67,7 +67,7 @@ def test_login_required_and_wrong_key(page, site):
     assert page.locator(".error").is_visible()
     shot(page, "login")
     cookies = page.context.cookies()
-    assert not any(c["name"] == "nw_key" for c in cookies)
+    assert not any(c["name"] == "nw_session" for c in cookies)
 
 
 def test_analyst_search_escapes_hostile_text_and_exports(page, site):
@@ -75,9 +75,9 @@ def test_analyst_search_escapes_hostile_text_and_exports(page, site):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     login(page, site["url"], site["keys"]["analyst"])
     assert page.url.endswith("/ui/analyst")
-    cookie = next(c for c in page.context.cookies() if c["name"] == "nw_key")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "nw_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-    assert page.evaluate("document.cookie").find("nw_key") == -1
+    assert page.evaluate("document.cookie").find("nw_session") == -1
 
     page.fill("#q", "vaksin")
     page.click("#search")

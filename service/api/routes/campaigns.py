@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 
-from service.api.auth import Principal, authenticate, can_see_campaign
+from service.api.auth import Principal, authenticate, can_see_campaign, touch
 from service.api.context import AppContext
 from service.api.deps import get_ctx
 from service.domain import Campaign
@@ -26,6 +26,14 @@ def _writable(principal: Principal, campaign: Campaign) -> None:
                             f"this key manages workspace {principal.workspace!r} only, not {campaign.workspace!r}")
 
 
+def _not_retired(store, campaign: Campaign) -> None:
+    """A deleted id keeps its posts, alerts, narratives and rules: only the workspace that deleted it may reuse it."""
+    owner = store.campaign_tombstone(campaign.id)
+    if owner is not None and owner != campaign.workspace:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"campaign id {campaign.id!r} was used before and is retired; choose another id")
+
+
 @router.get("/{campaign_id}", response_model=Campaign, responses={404: {"description": "No such campaign"}})
 def get_campaign(campaign_id: str, ctx: AppContext = Depends(get_ctx),
                  principal: Principal = Depends(authenticate)) -> Campaign:
@@ -36,17 +44,19 @@ def get_campaign(campaign_id: str, ctx: AppContext = Depends(get_ctx),
 
 
 @router.post("", response_model=Campaign, status_code=201, responses={409: {"description": "Id already used"}})
-def create_campaign(campaign: Campaign, ctx: AppContext = Depends(get_ctx),
+def create_campaign(campaign: Campaign, request: Request, ctx: AppContext = Depends(get_ctx),
                     principal: Principal = Depends(authenticate)) -> Campaign:
     _writable(principal, campaign)
     if ctx.store.get_campaign(campaign.id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"campaign {campaign.id!r} already exists; use PUT to change it")
+    _not_retired(ctx.store, campaign)
+    touch(request, [campaign.workspace])
     ctx.store.put_campaign(campaign)
     return campaign
 
 
 @router.put("/{campaign_id}", response_model=Campaign, responses={400: {"description": "Id mismatch"}})
-def put_campaign(campaign_id: str, campaign: Campaign, ctx: AppContext = Depends(get_ctx),
+def put_campaign(campaign_id: str, campaign: Campaign, request: Request, ctx: AppContext = Depends(get_ctx),
                  principal: Principal = Depends(authenticate)) -> Campaign:
     if campaign.id != campaign_id:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "the id in the body must match the id in the path")
@@ -54,14 +64,22 @@ def put_campaign(campaign_id: str, campaign: Campaign, ctx: AppContext = Depends
     existing = ctx.store.get_campaign(campaign_id)
     if existing is not None and not principal.sees_all and existing.workspace != principal.workspace:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"campaign {campaign_id!r} not found")
+    if existing is None:
+        _not_retired(ctx.store, campaign)
+    touch(request, [campaign.workspace] + ([existing.workspace] if existing else []))
     ctx.store.put_campaign(campaign)
     return campaign
 
 
 @router.delete("/{campaign_id}", status_code=204, responses={404: {"description": "No such campaign"}})
-def delete_campaign(campaign_id: str, purge_posts: bool = False, ctx: AppContext = Depends(get_ctx),
+def delete_campaign(campaign_id: str, request: Request, purge_posts: bool = False, ctx: AppContext = Depends(get_ctx),
                     principal: Principal = Depends(authenticate)) -> None:
-    if not can_see_campaign(principal, ctx.store, campaign_id) or not ctx.store.remove_campaign(campaign_id):
+    """The id is retired for every other workspace (409 on re-creation), with or without `purge_posts`: alerts,
+    narratives and rules stay keyed by it. The same workspace may create it again and finds its old data."""
+    campaign = ctx.store.get_campaign(campaign_id)
+    if campaign is None or not can_see_campaign(principal, ctx.store, campaign_id) \
+            or not ctx.store.remove_campaign(campaign_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"campaign {campaign_id!r} not found")
+    touch(request, [campaign.workspace])
     if purge_posts:
         ctx.store.delete_by_campaign(campaign_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Literal
@@ -11,7 +12,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from service.api.auth import Principal, authenticate, scope_query
+from service.api.auth import Principal, authenticate, scope_query, shown_post, visible_campaign_ids
 from service.api.context import AppContext
 from service.api.deps import get_ctx
 from service.api.routes.posts import post_query
@@ -23,7 +24,10 @@ router = APIRouter(prefix="/export", tags=["export"])
 CSV_COLUMNS = ["id", "created_at", "platform", "source", "author", "url", "lang", "sentiment", "sentiment_score",
                "hoax", "hoax_score", "matched_claim_url", "campaigns", "hashtags", "likes", "reposts", "replies",
                "views", "title", "text"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets start a formula at these (after NFKC folding, so fullwidth ＝＋－＠ count too); a leading
+# whitespace or control character (space, NBSP, newline, tab) is skipped by some of them before they look, and `;`
+# or `|` can start a DDE/field-separator payload. Any of these as the first character gets a leading quote.
+_FORMULA_START = frozenset("=+-@;|")
 
 
 def _cell(value) -> str:
@@ -33,7 +37,9 @@ def _cell(value) -> str:
     if isinstance(value, list):
         value = ";".join(value)
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    first = unicodedata.normalize("NFKC", text[:1])
+    risky = first and (first[0] in _FORMULA_START or first[0].isspace() or unicodedata.category(text[0])[0] in "CZ")
+    return "'" + text if risky else text
 
 
 def csv_row(p: Post) -> list[str]:
@@ -72,7 +78,8 @@ def export_posts(format: Literal["csv", "ndjson"] = Query("csv", description="cs
                  query: PostQuery = Depends(post_query), ctx: AppContext = Depends(get_ctx),
                  principal: Principal = Depends(authenticate)) -> StreamingResponse:
     """Same filters as `GET /posts`, restricted to the caller's workspace; no page limit."""
-    posts = ctx.store.scan(scope_query(principal, ctx.store, query))
+    visible = visible_campaign_ids(principal, ctx.store)
+    posts = (shown_post(principal, visible, p) for p in ctx.store.scan(scope_query(principal, ctx.store, query)))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     if format == "csv":
         body, media = csv_lines(posts), "text/csv; charset=utf-8"
