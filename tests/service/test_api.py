@@ -28,7 +28,7 @@ def test_ingest_then_search_over_http(api):
     posts = [make_post(i, campaigns=[]).model_dump(mode="json") for i in range(5)]
     posts[0]["text"] = "Hoaks vaksin chip beredar di grup keluarga"
     r = api.post("/posts", json=posts)
-    assert r.status_code == 202 and r.json() == {"received": 5, "stored": 5, "spooled": 0, "kept": 0, "truncated": 0}
+    assert r.status_code == 202 and r.json() == {"received": 5, "stored": 5, "spooled": 0, "quarantined": 0, "kept": 0, "truncated": 0}
     assert api.post("/posts", json=posts).json()["stored"] == 5
     found = api.get("/posts", params={"q": "vaksin"}).json()
     assert found["total"] == 1 and found["posts"][0]["lang"] == "id"
