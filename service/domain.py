@@ -8,10 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from service.dates import as_utc, parse_datetime  # noqa: F401 - as_utc re-exported for the stores
+from service.langcodes import normalize_lang
 
 Sentiment = Literal["positive", "neutral", "negative"]
 Platform = Literal[
-    "rss", "news", "factcheck", "telegram", "mastodon", "bluesky", "youtube", "gdelt", "twitter", "import", "other"
+    "rss", "news", "factcheck", "telegram", "mastodon", "bluesky", "youtube", "gdelt", "twitter", "facebook",
+    "instagram", "tiktok", "import", "other"
 ]
 
 
@@ -80,6 +82,12 @@ class Post(BaseModel):
         """The one date parser (service/dates.py): same epoch rule as collectors and imports, and a date outside
         the representable range is a validation error naming the field, never an OverflowError (500)."""
         return parse_datetime(v, info.field_name) if v is not None else None
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, v: Any) -> str | None:
+        """One language-code convention for every source and import path ('in' → 'id', 'und' → None)."""
+        return normalize_lang(v)
 
     @field_validator("hashtags")
     @classmethod
