@@ -215,7 +215,8 @@ _STATUS_ID = re.compile(r"/status(?:es)?/(\d+)")
 
 def preset_post(preset: Preset, record: dict[str, Any], default_source: str) -> Post:
     """One row/record of the preset's format → Post; ValueError naming the column when a value is unusable."""
-    row = {_key(k): v for k, v in flatten(record).items()}
+    flat = flatten(record)
+    row = {_key(k): v for k, v in flat.items()}
     used: set[str] = set()
     get = {f: _pick(row, preset.columns.get(f, ()), used) for f in FIELDS}
     text = get["text"]
@@ -244,7 +245,7 @@ def preset_post(preset: Preset, record: dict[str, Any], default_source: str) -> 
         lang=get["lang"], created_at=created,
         engagement=Engagement(**{f: _count(get[f], f) for f in ("likes", "reposts", "replies", "views")}),
         hashtags=_items(get["hashtags"]) or extract_hashtags(text), links=[l for l in links if l.startswith("http")],
-        raw={"format": preset.name, **{k: v for k, v in row.items() if k not in used and v not in (None, "", [])}},
+        raw={"format": preset.name, **{k: v for k, v in flat.items() if _key(k) not in used and v not in (None, "", [])}},
     )
 
 
