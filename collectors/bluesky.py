@@ -4,6 +4,10 @@ The collector reads frames from an injectable async iterator factory `connect(ur
 (default: `websocket_frames`, using `websockets.connect`). Each round reads for at most `max_seconds` /
 `max_frames`, emitting a batch every `batch_size` posts; the cursor is the time_us of the last frame seen
 in that batch, so a restart resumes from it (Jetstream replays from a cursor in microseconds).
+
+Posts with no text (image, link card, quote only) keep the card/alt text/quoted post as text; posts without `langs`
+go through language ID before the language filter. Authors are DIDs on the wire: identity events and the campaigns'
+watched handles (resolved once via com.atproto.identity.resolveHandle) give the collector a DID → handle cache.
 """
 from __future__ import annotations
 

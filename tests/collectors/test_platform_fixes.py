@@ -146,3 +146,11 @@ def test_every_gdelt_language_name_maps_to_a_code(campaigns):
     assert [n for n in names if got[n] is None] == []
     assert (got["Indonesian"], got["Arabic"], got["Chinese"], got["Sinhalese"], got["Tibetan"], got["Hebrew"],
             got["Filipino"]) == ("id", "ar", "zh", "si", "bo", "he", "tl")
+
+
+def test_an_empty_feed_served_with_a_wrong_content_type_is_still_a_feed(campaigns):
+    """Servers that send text/html (or nothing) for a valid feed: feedparser's NonXMLContentType bozo is harmless."""
+    for content_type in ("text/html; charset=UTF-8", None):
+        parsed = parse_feed(fixture_text("rss_empty_factcheck.xml"), source="s", campaigns=campaigns,
+                            base_url="https://cekfakta.example/category/hoaks/feed/", content_type=content_type)
+        assert not parsed.extra.get("unparseable") and parsed.rejects == [] and parsed.posts == []
