@@ -380,6 +380,10 @@ def _json_preset(record: Any) -> Preset | None:
     return detect_preset(flatten(record)) if isinstance(record, dict) and not _own(record) else None
 
 
+def _chosen(path: Path, preset: Preset | None, how: str) -> str:
+    return f"{path}: format {preset.name + ' (' + preset.label + ')' if preset else 'generic'}, {how}"
+
+
 def import_file(path: Path, quarantine: Quarantine, report=print, fmt: str = "auto",
                 announce: Callable[[str], Any] | None = None) -> Iterator[Post]:
     """Posts from a file; each bad record is reported as 'file:line: reason' and quarantined, whatever the
@@ -389,25 +393,29 @@ def import_file(path: Path, quarantine: Quarantine, report=print, fmt: str = "au
         raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     default_source = f"import:{path.name}"
     preset = PRESETS.get(fmt)
-    records: Iterator[Record] = read_records(path)
+    decided = fmt != "auto"
     if path.suffix.lower() in (".csv", ".tsv"):
         delimiter, start, header = sniff_csv(path)
         records = read_records(path, delimiter, start)
-        if fmt == "auto":
-            preset = detect_preset(header)
+        if not decided:
+            preset, decided = detect_preset(header), True
             if announce:
-                skipped = f", header on line {start}" if start > 1 else ""
-                announce(f"{path}: format {preset.name if preset else 'generic'} "
-                         f"({preset.label + ', ' if preset else ''}detected from the header; "
-                         f"delimiter {delimiter!r}{skipped})")
-    decided = fmt != "auto" or path.suffix.lower() in (".csv", ".tsv")
+                announce(_chosen(path, preset, f"detected from the header; delimiter {delimiter!r}"
+                                               + (f", header on line {start}" if start > 1 else "")))
+    else:
+        records = read_records(path)
     for line, payload, record, error in records:
-        for item in explode(record) if error is None else [None]:
+        items: list[Any] = [None]
+        if error is None:
+            try:
+                items = explode(record)
+            except Exception as exc:  # noqa: BLE001 - a malformed response page is one bad line
+                error = _reason(exc)
+        for item in items:
             if error is None and not decided:  # JSON: the first record decides, as a header would
                 preset, decided = _json_preset(item), True
                 if announce:
-                    announce(f"{path}: format {preset.name if preset else 'generic'} "
-                             f"({preset.label + ', ' if preset else ''}detected from the first record)")
+                    announce(_chosen(path, preset, "detected from the first record"))
             problem = error
             if problem is None:
                 try:

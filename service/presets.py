@@ -215,6 +215,8 @@ _STATUS_ID = re.compile(r"/status(?:es)?/(\d+)")
 
 def preset_post(preset: Preset, record: dict[str, Any], default_source: str) -> Post:
     """One row/record of the preset's format → Post; ValueError naming the column when a value is unusable."""
+    if not isinstance(record, dict):
+        raise ValueError(f"expected an object, got {type(record).__name__}")
     flat = flatten(record)
     row = {_key(k): v for k, v in flat.items()}
     used: set[str] = set()
@@ -254,7 +256,8 @@ def explode(record: Any) -> list[Any]:
     author object (as twarc2's flattened output has it); any other record → itself."""
     if not (isinstance(record, dict) and isinstance(record.get("data"), list)):
         return [record]
-    users = {u.get("id"): u for u in (record.get("includes") or {}).get("users") or [] if isinstance(u, dict)}
-    return [{**t, "author": users[t["author_id"]]} if isinstance(t, dict) and t.get("author_id") in users
-            and "author" not in t else t for t in record["data"]]
+    includes = record.get("includes") if isinstance(record.get("includes"), dict) else {}
+    users = {u["id"]: u for u in includes.get("users") or [] if isinstance(u, dict) and isinstance(u.get("id"), str)}
+    return [{**t, "author": users[t["author_id"]]} if isinstance(t, dict) and isinstance(t.get("author_id"), str)
+            and t["author_id"] in users and "author" not in t else t for t in record["data"]]
 

@@ -35,7 +35,7 @@ def test_semicolon_export_is_sniffed_instead_of_quarantining_every_row(tmp_path)
     assert (posts[1].author, posts[1].platform, posts[1].source) == ("rakyatbiasa", "twitter", "twitter")
     assert posts[1].raw["Mentions"] == "kabarnegeri"  # unmapped columns are kept in raw
     assert said == [f"{FIXTURES / 'import_x_semicolon.csv'}: format x-scraper (X scraper export (User;Text;Date;"
-                    "Tweet Link), detected from the header; delimiter ';')"]
+                    "Tweet Link)), detected from the header; delimiter ';'"]
     assert [k["line"] for k in read_quarantine(q.path)] == [4]  # only the row that really has no text
     assert skipped == [f"{FIXTURES / 'import_x_semicolon.csv'}:4: x-scraper: no text (looked for Text)"]
 
@@ -92,6 +92,15 @@ def test_each_preset_is_detected_and_mapped(tmp_path, name, fmt, check):
     assert check(posts)
     forced, _, said_forced, _ = run(FIXTURES / name, tmp_path, fmt=fmt)
     assert said_forced == [] and [p.id for p in forced] == [p.id for p in posts]
+
+
+def test_a_malformed_response_page_is_one_quarantined_line(tmp_path):
+    path = tmp_path / "pages.jsonl"
+    good = json.loads((FIXTURES / "import_x_api_v2.jsonl").read_text(encoding="utf-8").splitlines()[1])
+    path.write_text(json.dumps({"data": [good, 7], "includes": ["not", "an", "object"]}) + "\n", encoding="utf-8")
+    posts, q, said, skipped = run(path, tmp_path)
+    assert [p.native_id for p in posts] == ["1757100000000000003"] and q.count == 1
+    assert skipped == [f"{path}:1: expected an object, got int"]
 
 
 def test_x_api_v2_pages_are_exploded_with_their_authors(tmp_path):
