@@ -87,6 +87,8 @@ class Post(BaseModel):
     @classmethod
     def _lang(cls, v: Any) -> str | None:
         """One language-code convention for every source and import path ('in' → 'id', 'und' → None)."""
+        if v is not None and not isinstance(v, str):
+            raise ValueError("must be a language code (string) or null")
         return normalize_lang(v)
 
     @field_validator("hashtags")
