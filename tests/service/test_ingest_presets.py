@@ -183,3 +183,11 @@ def test_ingest_command_says_which_format_it_chose(tmp_path):
     bad = subprocess.run([str(NARRAWATCH), "ingest", "--format", "nope", str(src)], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "tweet-harvest" in bad.stderr  # lists the valid choices
+
+
+def test_unknown_language_codes_reach_language_identification():
+    """`und`/`zxx` (X, GDELT, Bluesky) become None, and None is what the pipeline's language step fills in."""
+    from classifiers.language import LanguageDetector
+    posts = [Post(source="s", native_id=str(i), text="Pemerintah memastikan stok beras aman menjelang Lebaran tahun ini",
+                  created_at="2024-01-01T00:00:00Z", lang=code) for i, code in enumerate(("und", "zxx", "in"))]
+    assert [p.lang for p in LanguageDetector().classify(posts)] == ["id", "id", "id"]
