@@ -179,7 +179,7 @@ def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign
             out.append(BlueskyCollector(campaigns=campaigns, terms=terms, langs=cfg.langs, name=cfg.name,
                                         endpoint=cfg.endpoint, interval_seconds=cfg.interval_seconds,
                                         max_frames=cfg.max_frames, max_seconds=cfg.max_seconds,
-                                        batch_size=cfg.batch_size, connect=jetstream_connect))
+                                        batch_size=cfg.batch_size, connect=jetstream_connect, http=http))
         elif isinstance(cfg, YoutubeSource):
             key = cfg.api_key or os.environ.get(cfg.api_key_env)
             out.append(YoutubeCollector(video_ids=cfg.video_ids, api_key=key, campaigns=campaigns, http=http,

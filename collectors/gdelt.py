@@ -15,9 +15,9 @@ from typing import Any
 from collectors.base import Batch, Parsed, Reject, build_post
 from collectors.http import HttpClient
 from service.domain import Campaign
+from service.langcodes import normalize_lang
 
 API = "https://api.gdeltproject.org/api/v2/doc/doc"
-LANGS = {"indonesian": "id", "english": "en", "malay": "ms", "javanese": "jv"}
 _CTRL = re.compile(r"[\x00-\x1f]")
 _BAD_ESCAPE = re.compile(r'\\(?!["\\/bfnrtu])')
 
@@ -68,7 +68,7 @@ def parse_artlist(body: str | bytes, *, source: str, campaigns: Sequence[Campaig
             if not isinstance(url, str) or not url.startswith("http"):
                 raise ValueError("article without url")
             title = art.get("title") if isinstance(art.get("title"), str) else ""
-            lang = LANGS.get(str(art.get("language") or "").lower())
+            lang = normalize_lang(art.get("language"))  # GDELT names the language ("Indonesian")
             post = build_post(campaigns, source=source, native_id=url, platform="gdelt", text=title.strip(),
                               title=title.strip() or None, url=url,
                               author=art.get("domain") if isinstance(art.get("domain"), str) else None,

@@ -22,6 +22,7 @@ import feedparser
 from collectors.base import Batch, Parsed, Reject, build_post, extract_links, html_to_text, truncate
 from collectors.http import HttpClient
 from service.domain import Campaign
+from service.langcodes import normalize_lang
 
 
 class FeedUnparseable(RuntimeError):
@@ -64,40 +65,72 @@ def claim_id(url: str) -> str:
 
 
 def parse_feed(text: str | bytes, *, source: str, campaigns: Sequence[Campaign], platform: str = "news",
-               factcheck: bool = False, base_url: str | None = None) -> Parsed:
-    """Feed XML → posts (+ claims for fact-check feeds). Never raises on bad input."""
+               factcheck: bool = False, base_url: str | None = None, content_type: str | None = None) -> Parsed:
+    """Feed XML → posts (+ claims for fact-check feeds). Never raises on bad input. `content_type` is the
+    response's: feedparser flags a response without one as bozo, which made a valid empty feed "unparseable"."""
     with warnings.catch_warnings():  # feedparser's updated→published fallback warns on every access
         warnings.simplefilter("ignore", DeprecationWarning)
         return _parse_feed(text, source=source, campaigns=campaigns, platform=platform, factcheck=factcheck,
-                           base_url=base_url)
+                           base_url=base_url, content_type=content_type)
 
 
-def _parse_feed(text, *, source, campaigns, platform, factcheck, base_url) -> Parsed:
+# bozo reasons that say nothing about the XML itself (a wrong/absent Content-Type, a charset mismatch)
+_HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+# hosts whose item links redirect to the article (FeedBurner, Google News, shorteners): the guid is the real URL
+REDIRECTORS = {"feedproxy.google.com", "feeds.feedburner.com", "news.google.com", "t.co", "bit.ly", "ow.ly",
+               "buff.ly", "dlvr.it", "trib.al", "lnkd.in", "rss.app", "feeds.feedblitz.com"}
+
+
+def _host(url: str | None) -> str:
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def canonical_link(link: str | None, guid: str | None, site: str | None) -> str | None:
+    """The entry's URL: the guid when it is an http(s) URL and `link` is a redirector (a known one, or another host
+    than the guid's own site), else `link`."""
+    if not (isinstance(guid, str) and guid.startswith(("http://", "https://"))) or not link:
+        return link or (guid if isinstance(guid, str) and guid.startswith(("http://", "https://")) else None)
+    if _host(link) == _host(guid):
+        return link
+    if _host(link) in REDIRECTORS or (site and _host(guid) == _host(site)):
+        return guid
+    return link
+
+
+def _parse_feed(text, *, source, campaigns, platform, factcheck, base_url, content_type) -> Parsed:
     out = Parsed()
+    headers = {k: v for k, v in (("content-location", base_url), ("content-type", content_type)) if v}
     try:
-        feed = feedparser.parse(text, response_headers={"content-location": base_url} if base_url else None)
+        feed = feedparser.parse(text, response_headers=headers or None)
     except Exception as exc:  # feedparser is lenient, but be defensive against anything odd
         return out.unparseable(f"feedparser crashed: {type(exc).__name__}: {exc}", truncate(text))
     entries = list(feed.get("entries") or [])
-    if not entries and feed.get("bozo"):
-        return out.unparseable(f"unparseable feed: {feed.get('bozo_exception')!s}"[:300], truncate(text))
+    # no entries is fine for a recognised feed (a quiet fact-checker) whose only complaint, if any, is harmless
+    sound = feed.get("version") and (not feed.get("bozo") or isinstance(feed.get("bozo_exception"), _HARMLESS_BOZO))
+    if not entries and not sound:
+        reason = feed.get("bozo_exception") or "not an RSS/Atom document"
+        return out.unparseable(f"unparseable feed: {reason!s}"[:300], truncate(text))
+    channel = feed.get("feed") or {}
+    channel_lang = normalize_lang(channel.get("language"))
+    site = channel.get("link")
     for entry in entries:
         raw = {k: entry.get(k) for k in ("id", "link", "title", "published", "updated", "author") if entry.get(k)}
         try:
-            link = entry.get("link") or None
-            native = entry.get("id") or link
+            native = entry.get("id") or entry.get("link") or None
+            link = canonical_link(entry.get("link") or None, entry.get("id"), site)
             title = html_to_text(entry.get("title")) or None
-            body_html = ""
-            if entry.get("content"):
-                body_html = entry["content"][0].get("value") or ""
-            summary = html_to_text(entry.get("summary") or body_html)
+            content = (entry.get("content") or [{}])[0]
+            # content:encoded (the full article) over description (often a teaser)
+            summary = html_to_text(content.get("value") or entry.get("summary"))
             text = summary or (title or "")
             links = [link] if link else []
-            links += [u for u in extract_links(text) if u not in links]
+            links += [u for u in [entry.get("link"), *extract_links(text)] if u and u not in links]
             tags = [t.get("term") for t in entry.get("tags") or [] if isinstance(t, dict) and t.get("term")]
             raw["summary"] = truncate(summary, 500)
             post = build_post(campaigns, source=source, native_id=native, platform=platform,
                               text=text, title=title, url=link, author=entry.get("author") or None,
+                              lang=normalize_lang(content.get("language")) or channel_lang,
                               created_at=_entry_dt(entry), links=links, raw=raw,
                               hashtags=None if not tags else [*_hashtags_of(text), *_slug_tags(tags)])
         except ValueError as exc:
@@ -223,7 +256,7 @@ class RssCollector:
             return  # 304: nothing new, cursor unchanged
         parsed = parse_feed(fetched.text, source=self.name, campaigns=self.campaigns,
                             platform="factcheck" if self.factcheck else "news", factcheck=self.factcheck,
-                            base_url=fetched.url)
+                            base_url=fetched.url, content_type=fetched.headers.get("content-type"))
         if parsed.extra.get("unparseable"):
             yield Batch(rejects=parsed.rejects, cursor=None)
             raise FeedUnparseable(parsed.rejects[0].reason if parsed.rejects else "unparseable feed")

@@ -7,6 +7,7 @@ oldest→newest, one batch per page-sized chunk.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from collectors.base import Batch, Parsed, Reject, build_post, decode_json, html
 from collectors.http import CollectorHttpError, HttpClient
 from service.domain import Campaign, Engagement
 
+log = logging.getLogger(__name__)
 API = "https://www.googleapis.com/youtube/v3/commentThreads"
 SKIP_REASONS = {"commentsDisabled", "videoNotFound", "forbidden", "channelNotFound"}
 
@@ -43,6 +45,9 @@ def parse_comment_threads(payload: Any, *, source: str, campaigns: Sequence[Camp
             video = cs.get("videoId") or sn.get("videoId")
             text = cs.get("textOriginal") if isinstance(cs.get("textOriginal"), str) else html_to_text(
                 cs.get("textDisplay") if isinstance(cs.get("textDisplay"), str) else "")
+            if not text.strip():  # an emptied/removed comment: nothing to analyse, and not malformed
+                out.extra["empty"] = out.extra.get("empty", 0) + 1
+                continue
             author = cs.get("authorDisplayName") if isinstance(cs.get("authorDisplayName"), str) else None
             post = build_post(
                 campaigns, source=source, native_id=tid, platform="youtube", text=text,
@@ -78,6 +83,7 @@ class YoutubeCollector:
         self.api_key, self.campaigns, self.http = api_key, list(campaigns), http
         self.name = name or "youtube:comments"
         self.interval_seconds, self.max_pages, self.only_matching, self.api_url = interval_seconds, max_pages, only_matching, api_url
+        self.empty_skipped = 0  # comments with no text (removed/emptied), skipped rather than quarantined
 
     def collect(self, cursor: dict | None) -> Iterator[Batch]:
         if not self.api_key:
@@ -88,7 +94,8 @@ class YoutubeCollector:
             vstate = state["videos"].get(vid) or {}
             latest, ids_at_latest = vstate.get("latest"), set(vstate.get("ids") or [])
             latest_dt = parse_dt(latest)
-            gathered, rejects, token = [], [], None
+            found: dict[str, Any] = {}  # native id → post
+            rejects, token, empty = [], None, 0
             for _ in range(self.max_pages):
                 params = {"part": "snippet", "videoId": vid, "maxResults": 100, "order": "time",
                           "textFormat": "plainText", "key": self.api_key}
@@ -103,16 +110,21 @@ class YoutubeCollector:
                     raise YoutubeApiError(f"YouTube API {fetched.status}: {reason}", status=fetched.status)
                 parsed = parse_comment_threads(fetched.text, source=self.name, campaigns=self.campaigns)
                 rejects += parsed.rejects
+                empty += parsed.extra.get("empty", 0)
                 reached = False
                 for p in parsed.posts:
                     if latest_dt is not None and (p.created_at < latest_dt or (p.created_at == latest_dt and p.native_id in ids_at_latest)):
                         reached = True
                         continue
-                    gathered.append(p)
+                    # order=time pages shift while we read them: a comment seen on two pages is one post
+                    found.setdefault(p.native_id, p)
                 token = parsed.extra.get("next")
                 if reached or not token or parsed.extra.get("unparseable"):
                     break
-            gathered.sort(key=lambda p: (p.created_at, p.native_id))
+            gathered = sorted(found.values(), key=lambda p: (p.created_at, p.native_id))
+            if empty:
+                self.empty_skipped += empty
+                log.info("%s: video %s: %d empty comments skipped", self.name, vid, empty)
             if rejects and not gathered:
                 yield Batch(rejects=rejects)
             for i in range(0, len(gathered), 100):

@@ -49,13 +49,21 @@ def init(config: Optional[Path] = ConfigOpt) -> None:
 
 
 @app.command()
-def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="JSONL/NDJSON/CSV/TSV files"),
+def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False,
+                                              help="JSONL/NDJSON/JSON/CSV/TSV files"),
            campaign: Optional[str] = typer.Option(None, help="Tag every imported post with this campaign id"),
+           fmt: str = typer.Option("auto", "--format", help="auto (detect from the header / first record), generic, "
+                                   "or a preset: tweet-harvest, x-scraper, x-api-v2, crowdtangle, "
+                                   "crowdtangle-instagram, meta-content-library, brandwatch, meltwater, talkwalker, "
+                                   "tiktok-apify, tiktok-research, instagram-apify"),
            config: Optional[Path] = ConfigOpt) -> None:
-    """Import posts (our JSONL, snscrape JSONL, or CSV) through the pipeline. Bad rows go to quarantine."""
-    from service.ingest import import_file
+    """Import posts (our JSONL, snscrape JSONL, CSV, or an export preset) through the pipeline. Bad rows go to
+    quarantine."""
+    from service.ingest import FORMATS, import_file
     from service.quarantine import Quarantine
 
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
     ctx = context(config, background_init=False)  # a store down at start does not fail here: batches spool
     totals = {"received": 0, "stored": 0, "spooled": 0, "quarantined": 0}
     store_rejects, causes = 0, []
@@ -63,7 +71,8 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
         quarantine = Quarantine(ctx.settings.quarantine_dir / f"{path.stem}.jsonl")
         # the reason quotes user data: printed as plain text (never as rich markup) on one unwrapped line
         posts = import_file(path, quarantine, report=lambda msg: err.print(f"[yellow]skipped[/] {escape(msg)}",
-                                                                           soft_wrap=True))
+                                                                           soft_wrap=True),
+                            fmt=fmt, announce=lambda msg: err.print(escape(msg), soft_wrap=True))
         if campaign:
             posts = (p.model_copy(update={"campaigns": sorted({*p.campaigns, campaign})}) for p in posts)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -8,10 +8,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from service.dates import as_utc, parse_datetime  # noqa: F401 - as_utc re-exported for the stores
+from service.langcodes import normalize_lang
 
 Sentiment = Literal["positive", "neutral", "negative"]
 Platform = Literal[
-    "rss", "news", "factcheck", "telegram", "mastodon", "bluesky", "youtube", "gdelt", "twitter", "import", "other"
+    "rss", "news", "factcheck", "telegram", "mastodon", "bluesky", "youtube", "gdelt", "twitter", "facebook",
+    "instagram", "tiktok", "import", "other"
 ]
 
 
@@ -99,6 +101,14 @@ class Post(BaseModel):
         """The one date parser (service/dates.py): same epoch rule as collectors and imports, and a date outside
         the representable range is a validation error naming the field, never an OverflowError (500)."""
         return parse_datetime(v, info.field_name) if v is not None else None
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, v: Any) -> str | None:
+        """One language-code convention for every source and import path ('in' → 'id', 'und' → None)."""
+        if v is not None and not isinstance(v, str):
+            raise ValueError("must be a language code (string) or null")
+        return normalize_lang(v)
 
     @field_validator("hashtags")
     @classmethod

@@ -1,22 +1,27 @@
-"""File imports (JSONL, CSV, snscrape JSONL) → Posts. Bad rows are reported with file:line and quarantined."""
+"""File imports (JSONL, CSV, snscrape JSONL, the export formats in service/presets.py) → Posts. Bad rows are
+reported with file:line and quarantined."""
 from __future__ import annotations
 
 import codecs
 import csv
 import hashlib
+import html
 import io
 import json
 import math
+import re
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from collectors.base import extract_hashtags
 from service.dates import parse_datetime
 from service.domain import Engagement, Post
+from service.presets import PRESETS, Preset, detect_preset, explode, flatten, preset_post
 from service.quarantine import Quarantine
 
 csv.field_size_limit(sys.maxsize)
@@ -72,6 +77,10 @@ def to_post(record: dict[str, Any], default_source: str) -> Post:
         raise BadRecord(f"no date (looked for {', '.join(DATE_KEYS)})")
     kind = str(record.get("_type", ""))
     platform = snscrape_platform(kind) if kind else str(record.get("platform") or "import")
+    if platform == "telegram" and kind:
+        return _snscrape_telegram(record, text, date)
+    if platform == "twitter" and kind:
+        text = html.unescape(text)  # snscrape keeps X's escaping (&amp; &lt; &gt;) in rawContent
     native = _first(record, ID_KEYS) or record.get("url")
     if native is None:  # a row without an id: its content identifies it, so re-imports still dedupe
         native = hashlib.sha1(f"{text}\x1f{date}\x1f{_first(record, AUTHOR_KEYS)}".encode()).hexdigest()
@@ -102,6 +111,24 @@ def to_post(record: dict[str, Any], default_source: str) -> Post:
         if isinstance(record.get("campaigns"), str) else list(record.get("campaigns") or []),
         raw=record if kind else None,
     )
+
+
+_TME_URL = re.compile(r"^https?://t\.me/(?:s/)?([A-Za-z0-9_]{3,64})/(\d+)")
+
+
+def _snscrape_telegram(record: dict[str, Any], text: str, date: Any) -> Post:
+    """An snscrape TelegramPost as the Telegram collector stores the same message (source telegram:<channel>, the
+    message number as id, the t.me/<channel>/<n> url, the channel as author, hashtags from the text), so a message
+    both imported and collected is one post."""
+    match = _TME_URL.match(str(record.get("url") or ""))
+    if not match:
+        raise BadRecord(f"telegram post url {str(record.get('url'))[:80]!r} is not https://t.me/<channel>/<number>")
+    channel, number = match.groups()
+    links = [l.get("url", "") if isinstance(l, dict) else str(l) for l in record.get("outlinks") or []]
+    return Post(source=f"telegram:{channel}", native_id=number, platform="telegram",
+                url=f"https://t.me/{channel}/{number}", author=channel, text=text, created_at=parse_datetime(date),
+                engagement=Engagement(views=_int(record.get("views"))), hashtags=extract_hashtags(text),
+                links=[l for l in links if l], raw=record)
 
 
 def _finite(text: str) -> float:
@@ -215,13 +242,13 @@ def _quote_problem(row: list[str] | None, span: list[tuple[int, int, bytes]], st
     return f"{where} where a quote inside it is not followed by a delimiter"
 
 
-def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[int, int, bytes, list[str] | None, str | None]]:
+def _csv_rows(path: Path, delimiter: str, start_line: int = 1) -> Iterator[tuple[int, int, bytes, list[str] | None, str | None]]:
     """(first line, file offset, bytes, fields, quote problem) per CSV row; the first non-blank row is the header.
 
     A row whose quote is unbalanced (its field runs to the end of the file or past MAX_RECORD_LINES, or the
     multi-line row it makes has the wrong field count or a malformed closing quote) is reported on the line that
     opened it alone, and parsing starts again on the next line: the rows it had swallowed are still read."""
-    lines = _physical_lines(path)
+    lines = (line for line in _physical_lines(path) if line[0] >= start_line)
     replay: deque[tuple[int, int, bytes]] = deque()  # lines to read again after an unbalanced quote
     width: int | None = None
     while True:  # one csv.reader per run of sound rows
@@ -257,10 +284,10 @@ def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[int, int, bytes, lis
             break
 
 
-def _csv_records(path: Path, delimiter: str) -> Iterator[Record]:
+def _csv_records(path: Path, delimiter: str, start_line: int = 1) -> Iterator[Record]:
     """CSV/TSV rows as dicts keyed by the header, each checked on its own: quotes, strict UTF-8, field count."""
     header: list[str] | None = None
-    for number, offset, raw, fields, problem in _csv_rows(path, delimiter):
+    for number, offset, raw, fields, problem in _csv_rows(path, delimiter, start_line):
         error = problem or _bad_utf8(raw, offset)
         if header is None and error:  # without a readable header no row can be mapped
             yield number, raw, None, f"header: {error}"
@@ -277,13 +304,59 @@ def _csv_records(path: Path, delimiter: str) -> Iterator[Record]:
             yield number, raw.decode("utf-8"), dict(zip(header, fields + [None] * (len(header) - len(fields)))), None
 
 
-def read_records(path: Path) -> Iterator[Record]:
-    """Yield (line number, payload, record or None, error or None) for JSONL/NDJSON or CSV/TSV files. Bytes are
-    decoded strictly per record: invalid UTF-8 is an error naming the byte, never silently replaced."""
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SEARCH_LINES = 30  # Brandwatch and other dashboards put report metadata above the header
+
+
+def sniff_csv(path: Path) -> tuple[str, int, list[str]]:
+    """(delimiter, header line number, header columns) of a CSV/TSV export. Excel in an Indonesian (or any
+    comma-decimal) locale and many scrapers write `;`, others TAB or `|`: the header line says which (the
+    delimiter that splits it into the most columns). The header is the first non-blank line, unless a line within
+    the first HEADER_SEARCH_LINES is the header of a known export format (metadata lines above it are skipped)."""
+    default = "\t" if path.suffix.lower() == ".tsv" else ","
+    first: tuple[str, int, list[str]] | None = None
+    for number, _, raw in _physical_lines(path):
+        if number > HEADER_SEARCH_LINES:
+            break
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if not line.strip():
+            continue
+        splits = {d: next(csv.reader([line], delimiter=d), []) for d in DELIMITERS}
+        delimiter = max(DELIMITERS, key=lambda d: (len(splits[d]), d == default))
+        if len(splits[delimiter]) < 2:
+            delimiter = default
+        guess = (delimiter, number, [c.strip() for c in splits[delimiter]])
+        if detect_preset(guess[2]) is not None:
+            return guess
+        first = first or guess
+    return first or (default, 1, [])
+
+
+def read_records(path: Path, delimiter: str | None = None, start_line: int = 1) -> Iterator[Record]:
+    """Yield (line number, payload, record or None, error or None) for JSONL/NDJSON, JSON or CSV/TSV files. Bytes
+    are decoded strictly per record: invalid UTF-8 is an error naming the byte, never silently replaced."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv"):
-        return _csv_records(path, "\t" if suffix == ".tsv" else ",")
+        if delimiter is None:
+            delimiter, start_line, _ = sniff_csv(path)
+        return _csv_records(path, delimiter, start_line)
+    if suffix == ".json":
+        return _json_records(path)
     return _jsonl_records(path)
+
+
+def _json_records(path: Path) -> Iterator[Record]:
+    """A .json file holding one document (an X API v2 response page, an array of records); when it is not one
+    JSON document it is read as JSONL. Records of a document are numbered 1, 2, ... in place of lines."""
+    raw = path.read_bytes()
+    try:
+        document = parse_json(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, BadRecord):
+        yield from _jsonl_records(path)
+        return
+    records = document if isinstance(document, list) else [document]
+    for number, record in enumerate(records, 1):
+        yield number, record, record, None
 
 
 def _reason(exc: Exception) -> str:
@@ -294,18 +367,64 @@ def _reason(exc: Exception) -> str:
     return f"unexpected {type(exc).__name__}: {exc}"
 
 
-def import_file(path: Path, quarantine: Quarantine, report=print) -> Iterator[Post]:
+FORMATS = ("auto", "generic", *PRESETS)
+
+
+def _own(record: Any) -> bool:
+    """Our own Post JSON and snscrape lines keep their own mapping (to_post), whatever the file's format."""
+    return isinstance(record, dict) and ("_type" in record or ("source" in record and "native_id" in record))
+
+
+def _json_preset(record: Any) -> Preset | None:
+    """The preset a JSON record is in; None for our own Post JSON, snscrape lines and generic flat records."""
+    return detect_preset(flatten(record)) if isinstance(record, dict) and not _own(record) else None
+
+
+def _chosen(path: Path, preset: Preset | None, how: str) -> str:
+    return f"{path}: format {preset.name + ' (' + preset.label + ')' if preset else 'generic'}, {how}"
+
+
+def import_file(path: Path, quarantine: Quarantine, report=print, fmt: str = "auto",
+                announce: Callable[[str], Any] | None = None) -> Iterator[Post]:
     """Posts from a file; each bad record is reported as 'file:line: reason' and quarantined, whatever the
-    exception, and the import goes on."""
+    exception, and the import goes on. `fmt`: "auto" (detect the preset from the CSV header or the first JSON
+    record, and `announce` which), "generic" (our Post JSON, snscrape JSONL, flat rows) or a preset name."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     default_source = f"import:{path.name}"
-    for line, payload, record, error in read_records(path):
+    preset = PRESETS.get(fmt)
+    decided = fmt != "auto"
+    if path.suffix.lower() in (".csv", ".tsv"):
+        delimiter, start, header = sniff_csv(path)
+        records = read_records(path, delimiter, start)
+        if not decided:
+            preset, decided = detect_preset(header), True
+            if announce:
+                announce(_chosen(path, preset, f"detected from the header; delimiter {delimiter!r}"
+                                               + (f", header on line {start}" if start > 1 else "")))
+    else:
+        records = read_records(path)
+    for line, payload, record, error in records:
+        items: list[Any] = [None]
         if error is None:
             try:
-                post = to_post(record, default_source)
-            except Exception as exc:  # noqa: BLE001 - one record must never abort the file
+                items = explode(record)
+            except Exception as exc:  # noqa: BLE001 - a malformed response page is one bad line
                 error = _reason(exc)
-            else:
-                yield post
-                continue
-        report(f"{path}:{line}: {error}")
-        quarantine.put(str(path), error, payload, line=line)
+        for item in items:
+            if error is None and not decided:  # JSON: the first record decides, as a header would
+                preset, decided = _json_preset(item), True
+                if announce:
+                    announce(_chosen(path, preset, "detected from the first record"))
+            problem = error
+            if problem is None:
+                try:
+                    post = preset_post(preset, item, default_source) if preset and not _own(item) \
+                        else to_post(item, default_source)
+                except Exception as exc:  # noqa: BLE001 - one record must never abort the file
+                    problem = _reason(exc)
+                else:
+                    yield post
+                    continue
+            report(f"{path}:{line}: {problem}")
+            quarantine.put(str(path), problem, payload, line=line)

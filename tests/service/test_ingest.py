@@ -31,7 +31,9 @@ def test_snscrape_jsonl_maps_engagement_author_and_stable_ids(tmp_path):
     assert tweet.platform == "twitter" and tweet.author == "warga" and tweet.native_id == "1598000000000000001"
     assert (tweet.engagement.likes, tweet.engagement.reposts, tweet.engagement.views) == (55, 10, 2000)
     assert tweet.hashtags == ["g20indonesia"] and tweet.raw["_type"].endswith("Tweet")
-    assert tg.platform == "telegram" and tg.native_id == "https://t.me/kanal/1234" and tg.links == ["https://asean2023.id"]
+    # the Telegram collector's id for the same message (issue 14 item 8): source telegram:<channel>, message number
+    assert tg.platform == "telegram" and (tg.source, tg.native_id) == ("telegram:kanal", "1234")
+    assert tg.links == ["https://asean2023.id"]
     again = list(import_file(path, q))
     assert [p.id for p in again] == [tweet.id, tg.id]
 
