@@ -183,13 +183,22 @@ def test_a_post_the_backend_cannot_take_is_rejected_alone_and_the_rest_is_stored
 
 
 def test_long_keyword_values_are_stored_not_rejected(store):
-    """A 40 kB url, author or link (over Lucene's 32 kB term limit) used to fail its whole Elasticsearch batch."""
-    long = "https://example.org/" + "a" * 40_000
+    """A 40 kB url, author or link (over Lucene's 32 kB term limit) used to fail its whole Elasticsearch batch. The
+    domain caps them (URL_MAX, NAME_MAX, a validation error with the field's name); values at the caps, in 4-byte
+    characters, are stored and read back whole on both backends (ignore_above keeps Elasticsearch terms bounded)."""
+    from pydantic import ValidationError
+
+    from service.domain import NAME_MAX, URL_MAX, Post
+
+    with pytest.raises(ValidationError, match="url"):
+        Post.model_validate({**make_post(0).model_dump(), "url": "https://example.org/" + "a" * 40_000})
+    long = "https://example.org/" + "\U0001F600" * (URL_MAX - 20)  # 16 kB of UTF-8
+    name = "\U0001F600" * NAME_MAX
     posts = [make_post(i) for i in range(10)]
-    posts[3].url, posts[4].author, posts[5].links, posts[6].hashtags = long, "b" * 40_000, [long], ["c" * 40_000]
+    posts[3].url, posts[4].author, posts[5].links, posts[6].hashtags = long, name, [long], [name]
     posts[7].native_id = long
     assert store.upsert(posts) == 10
     assert store.count() == 10
-    assert store.get(posts[3].id).url == long and store.get(posts[4].id).author == "b" * 40_000
+    assert store.get(posts[3].id).url == long and store.get(posts[4].id).author == name
     assert store.get(posts[5].id).links == [long] and store.get(posts[7].id).native_id == long
     assert store.count(PostQuery(author=posts[0].author)) >= 1  # short values are still indexed as terms
