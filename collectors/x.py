@@ -7,7 +7,8 @@ newer, so nothing in the 7-day (recent) window is skipped. X pages newest→olde
 and emits them oldest→newest; the cursor advances only with accepted batches.
 
 Stream (`XStreamCollector`): rules tagged `narrawatch:<campaign>` are synced with the campaigns (other rules of the
-app are left alone), then `/2/tweets/search/stream` is read for at most `max_seconds` per round, reconnecting as X
+app are left alone), then `/2/tweets/search/stream` is read for about `max_seconds` per round (checked per line; X
+sends a keep-alive every 20 s, a silent connection times out after `read_timeout`), reconnecting as X
 asks: network errors back off linearly (0.25 s steps, ≤ 16 s), HTTP errors exponentially (5 s, ≤ 320 s), 429 until
 `x-rate-limit-reset` (else 60 s doubling). The stream cannot resume from an id (only Pro's `backfill_minutes`).
 
