@@ -126,8 +126,10 @@ def parse_tweets(payload: Any, *, source: str, campaigns: Sequence[Campaign]) ->
             post = build_post(
                 campaigns, source=source, native_id=tid, platform="twitter", text=text, created_at=created,
                 url=_url(username, tid), author=f"@{username}" if username else None, lang=x_lang(tweet.get("lang")),
-                engagement=Engagement(likes=nonneg_int(pm.get("like_count")), reposts=nonneg_int(pm.get("retweet_count")),
-                                      replies=nonneg_int(pm.get("reply_count")), views=nonneg_int(pm.get("impression_count"))),
+                engagement=Engagement(likes=nonneg_int(pm.get("like_count")),
+                                      reposts=nonneg_int(pm.get("retweet_count")),
+                                      replies=nonneg_int(pm.get("reply_count")),
+                                      views=nonneg_int(pm.get("impression_count"))),
                 hashtags=tags or None, links=links,  # t.co text links say nothing: entities only
                 raw={"id": tid, "author_id": tweet.get("author_id"), "created_at": tweet.get("created_at"),
                      "lang": tweet.get("lang"), "conversation_id": tweet.get("conversation_id"), "text": tweet.get("text"),
@@ -244,10 +246,12 @@ class XSearchCollector(_XBase):
             posts.sort(key=lambda p: id_key(p.native_id))
             keep = [p for p in posts if not self.only_matching or p.campaigns]
             chunks = [keep[i:i + 100] for i in range(0, len(keep), 100)] or [[]]
+            gap = bool(until) or "until_id" in final  # inside a gap only the run's end is a safe resume point
             for i, chunk in enumerate(chunks):
-                last = i == len(chunks) - 1
-                qcur = final if last else ({"since_id": chunk[-1].native_id} if "until_id" not in final and not until
-                                           else None)
+                if i == len(chunks) - 1:
+                    qcur = final
+                else:  # emitted oldest first: everything up to this chunk's newest id is stored
+                    qcur = None if gap else {"since_id": chunk[-1].native_id}
                 if qcur is not None:
                     state = {**state, "queries": {**state["queries"], query: qcur}}
                 yield Batch(posts=chunk, rejects=rejects if i == 0 else [],
@@ -288,7 +292,8 @@ class XStreamCollector(_XBase):
     def sync_rules(self) -> dict:
         """Make the app's narrawatch:* rules equal the wanted ones (delete stale, add missing); others untouched."""
         current = self._get("/2/tweets/search/stream/rules").json()
-        ours = [r for r in (current.get("data") or []) if isinstance(r, dict) and str(r.get("tag", "")).startswith(RULE_TAG)]
+        ours = [r for r in (current.get("data") or [])
+                if isinstance(r, dict) and str(r.get("tag", "")).startswith(RULE_TAG)]
         wanted = {(r["value"], r["tag"]) for r in self.rules}
         stale = [r["id"] for r in ours if (r.get("value"), r.get("tag")) not in wanted]
         have = {(r.get("value"), r.get("tag")) for r in ours}
@@ -353,8 +358,8 @@ class XStreamCollector(_XBase):
                         errors["http"] += 1
                         wait = self._backoff("http", errors["http"])
                     elif resp.status_code != 200:
-                        raise XApiError(f"X API {resp.status_code} on stream: {_problem(resp.read().decode('utf-8', 'replace'))}",
-                                        status=resp.status_code)
+                        problem = _problem(resp.read().decode("utf-8", "replace"))
+                        raise XApiError(f"X API {resp.status_code} on stream: {problem}", status=resp.status_code)
                     else:
                         errors = {"network": 0, "http": 0, "rate": 0}
                         for line in resp.iter_lines():

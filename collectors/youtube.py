@@ -203,7 +203,8 @@ class YoutubeSearchCollector:
                 params["pageToken"] = token
             fetched = self.http.get(self.api_url, params=params, respect_robots=False, ok_statuses=(200, 400, 403))
             if fetched.status != 200:
-                raise YoutubeApiError(f"YouTube search {fetched.status}: {_error_reason(fetched.text)}", status=fetched.status)
+                raise YoutubeApiError(f"YouTube search {fetched.status}: {_error_reason(fetched.text)}",
+                                      status=fetched.status)
             page = parse_search_results(fetched.text, source=self.name, campaigns=self.campaigns)
             found.rejects += page.rejects
             if page.extra.get("unparseable"):

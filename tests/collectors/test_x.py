@@ -172,7 +172,8 @@ def test_full_archive_endpoint_and_plan_error(fake_time, campaigns):
     def respond(req):
         if req.query.get("query") == "denied":
             return 403, {"content-type": "application/problem+json"}, json.dumps({
-                "client_id": "1", "required_enrollment": "Appropriate Level of API Access", "registration_url": "https://developer.x.com",
+                "client_id": "1", "required_enrollment": "Appropriate Level of API Access",
+                "registration_url": "https://developer.x.com",
                 "title": "Client Forbidden", "detail": "This request must be made using an approved developer account "
                 "that is enrolled in the requested endpoint.", "reason": "client-not-enrolled",
                 "type": "https://api.twitter.com/2/problems/client-forbidden"})
@@ -250,8 +251,9 @@ def test_stream_rules_sync_and_reconnects(fake_time, campaigns):
             return 200, {"content-type": "application/json"}, [ln + "\r\n" for ln in lines[:4]]
         if n == 2:
             return 429, {"x-rate-limit-limit": "50", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset),
-                         "content-type": "application/json"}, json.dumps({"title": "ConnectionException",
-                                                                          "detail": "This stream is currently at the maximum allowed connection limit."})
+                         "content-type": "application/json"}, json.dumps({
+                             "title": "ConnectionException",
+                             "detail": "This stream is currently at the maximum allowed connection limit."})
         return 200, {"content-type": "application/json"}, [ln + "\r\n" for ln in lines[4:]]
 
     with loopback(respond) as srv:
