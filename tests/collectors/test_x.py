@@ -293,3 +293,21 @@ def test_stream_auth_error_fails_the_source(fake_time, campaigns):
         with pytest.raises(XApiError, match="403.*client-not-enrolled"):
             list(c.collect(None))
         assert [r.method for r in srv.requests] == ["GET", "GET"]  # rules already in sync: no POST
+
+
+def test_stream_server_errors_back_off_exponentially(fake_time, campaigns):
+    lines = stream_lines()
+
+    def respond(req):
+        if req.path.endswith("/rules"):
+            return 200, {"content-type": "application/json"}, json.dumps({"meta": {"sent": "2024-06-10T00:00:00.000Z"}})
+        if req.n <= 4:  # GET rules, POST add, then three 503s
+            return 503, {"content-type": "application/json"}, '{"title": "Service Unavailable"}'
+        return 200, {"content-type": "application/json"}, [ln + "\r\n" for ln in lines[:1]]
+
+    with loopback(respond) as srv:
+        c = XStreamCollector(campaigns=campaigns, bearer_token=TOKEN, http=make_http(fake_time), api_url=srv.url,
+                             max_connections=4, max_seconds=3600)
+        posts = [p for b in c.collect(None) for p in b.posts]
+    assert [p.native_id for p in posts] == ["1800000000000000020"]
+    assert [s for s in fake_time.sleeps if s > 0] == [5.0, 10.0, 20.0, 0.25]  # 5 s doubling, then a hang-up
