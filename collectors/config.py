@@ -1,8 +1,8 @@
 """Source configuration: the `sources:` list of the project YAML, validated with pydantic.
 
-Each entry has `type: rss|telegram|mastodon|bluesky|youtube|gdelt`, its own fields and `interval_seconds`.
-Mastodon tags, Telegram search terms, Bluesky terms and GDELT queries come from the campaigns'
-hashtags/keywords when not configured explicitly.
+Each entry has `type: rss|telegram|mastodon|bluesky|youtube|youtube-search|gdelt|x|x-stream`, its own fields and
+`interval_seconds`. Mastodon tags, Telegram search terms, Bluesky terms, GDELT and X queries, X stream rules and
+YouTube search keywords come from the campaigns' hashtags/keywords (and accounts, for X) when not configured.
 """
 from __future__ import annotations
 
@@ -89,6 +89,48 @@ class YoutubeSource(_Source):
     only_matching: bool = False
 
 
+class YoutubeSearchSource(_Source):
+    type: Literal["youtube-search"]
+    interval_seconds: float = Field(default=3600, gt=0, description="search.list costs 100 of 10,000 daily units")
+    queries: list[str] | None = Field(default=None, description="None → campaign keywords")
+    api_key: str | None = None
+    api_key_env: str = "YOUTUBE_API_KEY"
+    region_code: str = "ID"
+    relevance_language: str = "id"
+    search_pages: int = Field(default=1, ge=1, le=10)
+    watch_days: float = Field(default=7, gt=0)
+    max_videos: int = Field(default=50, ge=1, le=500)
+    comment_pages: int = Field(default=3, ge=1, le=100)
+    only_matching: bool = False
+
+
+class _XSource(_Source):
+    bearer_token: str | None = None
+    bearer_token_env: str = "X_BEARER_TOKEN"
+
+
+class XSource(_XSource):
+    type: Literal["x"]
+    interval_seconds: float = Field(default=300, gt=0)
+    archive: bool = Field(default=False, description="Full-archive search (/2/tweets/search/all): Pro/Enterprise")
+    queries: list[str] | None = Field(default=None, description="None → one query per campaign")
+    extra_query: str = Field(default="", description="Appended to every query, e.g. 'lang:in -is:retweet'")
+    start_time: str | None = Field(default=None, description="First run of an archive search: from this instant")
+    max_results: int = Field(default=100, ge=10, le=500)
+    backfill_pages: int = Field(default=1, ge=1, le=50)
+    max_pages: int = Field(default=10, ge=1, le=300)
+    only_matching: bool = False
+
+
+class XStreamSource(_XSource):
+    type: Literal["x-stream"]
+    interval_seconds: float = Field(default=60, gt=0)
+    extra_rule: str = Field(default="", description="Appended to every campaign rule, e.g. 'lang:in'")
+    max_seconds: float = Field(default=50, gt=0)
+    batch_size: int = Field(default=100, ge=1)
+    backfill_minutes: int = Field(default=0, ge=0, le=5, description="Pro/Enterprise: replay after a disconnect")
+
+
 class GdeltSource(_Source):
     type: Literal["gdelt"]
     interval_seconds: float = Field(default=900, gt=0)
@@ -98,8 +140,8 @@ class GdeltSource(_Source):
     lookback_hours: int = Field(default=24, ge=1, le=24 * 90)
 
 
-SourceConfig = Annotated[Union[RssSource, TelegramSource, MastodonSource, BlueskySource, YoutubeSource, GdeltSource],
-                         Field(discriminator="type")]
+SourceConfig = Annotated[Union[RssSource, TelegramSource, MastodonSource, BlueskySource, YoutubeSource,
+                               YoutubeSearchSource, GdeltSource, XSource, XStreamSource], Field(discriminator="type")]
 _ADAPTER = TypeAdapter(list[SourceConfig])
 
 
@@ -135,7 +177,8 @@ def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign
     from collectors.mastodon import MastodonCollector
     from collectors.rss import RssCollector, default_name
     from collectors.telegram import TelegramCollector
-    from collectors.youtube import YoutubeCollector
+    from collectors.x import XSearchCollector, XStreamCollector, campaign_query
+    from collectors.youtube import YoutubeCollector, YoutubeSearchCollector
 
     campaigns = list(campaigns)
     out: list = []
@@ -185,6 +228,29 @@ def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign
             out.append(YoutubeCollector(video_ids=cfg.video_ids, api_key=key, campaigns=campaigns, http=http,
                                         name=cfg.name, interval_seconds=cfg.interval_seconds,
                                         max_pages=cfg.max_pages, only_matching=cfg.only_matching))
+        elif isinstance(cfg, YoutubeSearchSource):
+            queries = cfg.queries if cfg.queries is not None else campaign_keywords(campaigns)
+            if queries:
+                out.append(YoutubeSearchCollector(
+                    queries=queries, api_key=cfg.api_key or os.environ.get(cfg.api_key_env), campaigns=campaigns,
+                    http=http, name=cfg.name, interval_seconds=cfg.interval_seconds, region_code=cfg.region_code,
+                    relevance_language=cfg.relevance_language, search_pages=cfg.search_pages,
+                    watch_days=cfg.watch_days, max_videos=cfg.max_videos, comment_pages=cfg.comment_pages,
+                    only_matching=cfg.only_matching))
+        elif isinstance(cfg, XSource):
+            queries = cfg.queries if cfg.queries is not None else [q for q in map(campaign_query, campaigns) if q]
+            queries = [f"{q} {cfg.extra_query}".strip() for q in queries]
+            if queries:
+                out.append(XSearchCollector(
+                    queries=queries, bearer_token=cfg.bearer_token or os.environ.get(cfg.bearer_token_env),
+                    campaigns=campaigns, http=http, name=cfg.name, interval_seconds=cfg.interval_seconds,
+                    archive=cfg.archive, start_time=cfg.start_time, max_results=cfg.max_results,
+                    backfill_pages=cfg.backfill_pages, max_pages=cfg.max_pages, only_matching=cfg.only_matching))
+        elif isinstance(cfg, XStreamSource):
+            out.append(XStreamCollector(
+                campaigns=campaigns, bearer_token=cfg.bearer_token or os.environ.get(cfg.bearer_token_env), http=http,
+                name=cfg.name, interval_seconds=cfg.interval_seconds, extra_rule=cfg.extra_rule,
+                max_seconds=cfg.max_seconds, batch_size=cfg.batch_size, backfill_minutes=cfg.backfill_minutes))
         elif isinstance(cfg, GdeltSource):
             queries = cfg.queries if cfg.queries is not None else gdelt_queries(campaigns)
             if queries:

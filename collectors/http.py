@@ -30,6 +30,7 @@ from service.egress import EgressGuard, EgressRefused
 
 DEFAULT_USER_AGENT = "narrawatch-collector/0.1 (+https://github.com/narrawatch; public-interest narrative monitoring)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
+EPOCH_RESET_FROM = 1e9  # a numeric rate-limit reset at or above this is an epoch instant (2001-09-09), not a delay
 
 
 class CollectorHttpError(RuntimeError):
@@ -157,6 +158,8 @@ class HttpClient:
         if state.outcome is not None and not state.outcome.failed:
             resp: httpx.Response = state.outcome.result()
             ra = parse_retry_after(resp.headers.get("Retry-After"))
+            if ra is None and resp.status_code == 429:  # X sends no Retry-After, only x-rate-limit-reset
+                ra = rate_limit_wait(resp.headers, min_remaining=0, cap=self.max_retry_after) or None
             if ra is not None:
                 return min(ra, self.max_retry_after)
         return exp
@@ -222,18 +225,23 @@ class HttpClient:
 
 def rate_limit_wait(headers: Mapping[str, str], *, min_remaining: int = 1, now: datetime | None = None,
                     cap: float = 900.0) -> float:
-    """Seconds to wait per X-RateLimit-Remaining / X-RateLimit-Reset (Mastodon sends an ISO timestamp)."""
-    remaining = headers.get("X-RateLimit-Remaining")
-    reset = headers.get("X-RateLimit-Reset")
+    """Seconds to wait per X-RateLimit-Remaining / X-RateLimit-Reset (Mastodon: an ISO timestamp) or X's
+    x-rate-limit-remaining / x-rate-limit-reset (epoch seconds)."""
+    remaining = headers.get("X-RateLimit-Remaining", headers.get("x-rate-limit-remaining"))
+    reset = headers.get("X-RateLimit-Reset", headers.get("x-rate-limit-reset"))
     try:
         if remaining is None or int(remaining) > min_remaining or not reset:
             return 0.0
     except ValueError:
         return 0.0
-    try:  # a number is seconds until the reset (checked first: the date parser would read it as an epoch)
-        return min(cap, max(0.0, float(reset)))
+    try:  # a number is seconds until the reset (checked first: the date parser would read it as an epoch)...
+        seconds = float(reset)
     except ValueError:
         pass
+    else:  # ...unless it is an epoch instant (X, GitHub): no reset window is 30 years long
+        if seconds >= EPOCH_RESET_FROM:
+            seconds -= (now or datetime.now(timezone.utc)).timestamp()
+        return min(cap, max(0.0, seconds))
     from collectors.base import parse_dt
     reset_dt = parse_dt(reset)
     if reset_dt is None:

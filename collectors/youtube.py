@@ -137,3 +137,127 @@ class YoutubeCollector:
                 state = {**state, "videos": {**state["videos"], vid: {"latest": newest.isoformat(), "ids": sorted(at)}}}
                 keep = [p for p in chunk if not self.only_matching or p.campaigns]
                 yield Batch(posts=keep, rejects=rejects if i == 0 else [], cursor=json.loads(json.dumps(state)))
+
+
+# --- search.list: videos by campaign keyword, then their comment threads --------------------------------------
+
+SEARCH_API = "https://www.googleapis.com/youtube/v3/search"
+
+
+def parse_search_results(payload: Any, *, source: str, campaigns: Sequence[Campaign]) -> Parsed:
+    """A `youtube#searchListResponse` → one post per video (title + description); channels/playlists are skipped.
+    `extra["videos"]`: {videoId: publishedAt} of the readable videos; `extra["next"]`: nextPageToken."""
+    out = Parsed()
+    payload = decode_json(payload, out)
+    if out.extra.get("unparseable"):
+        return out
+    if not isinstance(payload, dict) or not isinstance(payload.get("items", []), list):
+        return out.unparseable("response is not a searchListResponse", payload)
+    out.extra["next"] = payload.get("nextPageToken") if isinstance(payload.get("nextPageToken"), str) else None
+    out.extra["videos"] = {}
+    for item in payload.get("items") or []:
+        try:
+            ident = item.get("id") if isinstance(item, dict) else None
+            if isinstance(ident, dict) and ident.get("kind") not in (None, "youtube#video"):
+                continue
+            vid = ident.get("videoId") if isinstance(ident, dict) else None
+            if not isinstance(vid, str) or not vid:
+                raise ValueError("search result without videoId")
+            sn = item.get("snippet") if isinstance(item.get("snippet"), dict) else {}
+            title = html_to_text(sn.get("title")) if isinstance(sn.get("title"), str) else None
+            post = build_post(
+                campaigns, source=source, native_id=vid, platform="youtube", title=title or None,
+                text=html_to_text(sn.get("description")) if isinstance(sn.get("description"), str) else "",
+                created_at=parse_dt(sn.get("publishedAt")), url=f"https://www.youtube.com/watch?v={vid}",
+                author=sn.get("channelTitle") if isinstance(sn.get("channelTitle"), str) else None,
+                raw={"videoId": vid, "channelId": sn.get("channelId"), "publishedAt": sn.get("publishedAt"),
+                     "title": sn.get("title"), "description": sn.get("description")},
+            )
+        except Exception as exc:  # one bad item must not cost the others
+            out.reject(exc, item)
+            continue
+        out.posts.append(post)
+        out.extra["videos"][vid] = post.created_at.isoformat()
+    return out
+
+
+class YoutubeSearchCollector:
+    """search.list per campaign keyword (regionCode, relevanceLanguage, order=date, publishedAfter the newest video
+    already seen), then commentThreads of every found video for `watch_days` (at most `max_videos`, newest first).
+
+    Cursor: {"queries": {q: newest publishedAt}, "watch": {videoId: publishedAt}, "videos": <YoutubeCollector cursor>}.
+    Quota: a search.list call costs 100 units of the default 10,000/day, a commentThreads page 1."""
+    type = "youtube-search"
+
+    def __init__(self, *, queries: Sequence[str], api_key: str | None, campaigns: Sequence[Campaign], http: HttpClient,
+                 name: str | None = None, interval_seconds: float = 3600, region_code: str = "ID",
+                 relevance_language: str = "id", search_pages: int = 1, max_results: int = 50, watch_days: float = 7,
+                 max_videos: int = 50, comment_pages: int = 3, only_matching: bool = False, api_url: str = SEARCH_API,
+                 comments_api_url: str = API, now=None):
+        from datetime import datetime, timezone
+        self.queries = list(dict.fromkeys(q.strip() for q in queries if q.strip()))
+        self.api_key, self.campaigns, self.http = api_key, list(campaigns), http
+        self.name = name or "youtube:search"
+        self.interval_seconds, self.region_code, self.relevance_language = interval_seconds, region_code, relevance_language
+        self.search_pages, self.max_results = max(search_pages, 1), min(max(max_results, 1), 50)
+        self.watch_days, self.max_videos, self.comment_pages = watch_days, max(max_videos, 1), max(comment_pages, 1)
+        self.only_matching, self.api_url, self.comments_api_url = only_matching, api_url, comments_api_url
+        self.now = now or (lambda: datetime.now(timezone.utc))
+
+    def _search(self, query: str, published_after: str) -> Parsed:
+        found, token = Parsed(extra={"videos": {}}), None
+        seen: set[str] = set()
+        for _ in range(self.search_pages):
+            params = {"part": "snippet", "type": "video", "q": query, "regionCode": self.region_code,
+                      "relevanceLanguage": self.relevance_language, "order": "date", "maxResults": self.max_results,
+                      "publishedAfter": published_after, "key": self.api_key}
+            if token:
+                params["pageToken"] = token
+            fetched = self.http.get(self.api_url, params=params, respect_robots=False, ok_statuses=(200, 400, 403))
+            if fetched.status != 200:
+                raise YoutubeApiError(f"YouTube search {fetched.status}: {_error_reason(fetched.text)}",
+                                      status=fetched.status)
+            page = parse_search_results(fetched.text, source=self.name, campaigns=self.campaigns)
+            found.rejects += page.rejects
+            if page.extra.get("unparseable"):
+                raise YoutubeApiError(f"YouTube search answer unreadable: {page.rejects[0].reason}")
+            for p in page.posts:
+                if p.native_id not in seen:  # consecutive pages can repeat a video
+                    seen.add(p.native_id)
+                    found.posts.append(p)
+            found.extra["videos"].update(page.extra["videos"])
+            token = page.extra["next"]
+            if not token:
+                break
+        return found
+
+    def collect(self, cursor: dict | None) -> Iterator[Batch]:
+        from datetime import timedelta
+        if not self.api_key:
+            raise YoutubeApiError("no YouTube API key configured (api_key or YOUTUBE_API_KEY)")
+        state = {"queries": {}, "watch": {}, "videos": {}, **(cursor or {})}
+        horizon = self.now() - timedelta(days=self.watch_days)
+        for query in self.queries:
+            after = state["queries"].get(query) or horizon.isoformat().replace("+00:00", "Z")
+            found = self._search(query, after)
+            if not found.posts:
+                if found.rejects:
+                    yield Batch(rejects=found.rejects)
+                continue
+            newest = max(p.created_at for p in found.posts).isoformat().replace("+00:00", "Z")
+            state = {**state, "queries": {**state["queries"], query: newest},
+                     "watch": {**state["watch"], **found.extra["videos"]}}
+            keep = [p for p in sorted(found.posts, key=lambda p: (p.created_at, p.native_id))
+                    if not self.only_matching or p.campaigns]
+            yield Batch(posts=keep, rejects=found.rejects, cursor=json.loads(json.dumps(state)))
+        # comments of the videos still watched: the newest max_videos published within watch_days
+        watch = sorted(((v, t) for v, t in state["watch"].items() if (parse_dt(t) or horizon) >= horizon),
+                       key=lambda vt: vt[1], reverse=True)[:self.max_videos]
+        state = {**state, "watch": dict(watch), "videos": {v: c for v, c in state["videos"].items() if v in dict(watch)}}
+        comments = YoutubeCollector(video_ids=[v for v, _ in watch], api_key=self.api_key, campaigns=self.campaigns,
+                                    http=self.http, name=self.name, max_pages=self.comment_pages,
+                                    only_matching=self.only_matching, api_url=self.comments_api_url)
+        for b in comments.collect({"videos": state["videos"]}):
+            if b.cursor is not None:
+                state = {**state, "videos": b.cursor["videos"]}
+            yield Batch(posts=b.posts, rejects=b.rejects, cursor=json.loads(json.dumps(state)) if b.cursor else None)

@@ -1,4 +1,5 @@
-"""No secrets in logs or in recorded errors: API keys, Telegram bot tokens, YouTube API keys, webhook secrets."""
+"""No secrets in logs or in recorded errors: API keys, Telegram bot tokens, YouTube API keys, X bearer tokens,
+webhook secrets."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import httpx
 
 from collectors.http import HttpClient
 from collectors.scheduler import run
+from collectors.x import XSearchCollector
 from collectors.youtube import YoutubeCollector
 from service.alerts.config import AlertSettings, TelegramTarget, WebhookTarget
 from service.alerts.delivery.outbox import DeliveryWorker, channels_for
@@ -24,6 +26,7 @@ from tests.live import serve
 BOT_TOKEN = "987654:AAF-secretBotToken_xyz"
 YT_KEY = "AIzaSyD-secretYoutubeKey123"
 HOOK_SECRET = "whsec-very-secret-value"
+X_TOKEN = "AAAAAAAAAAAAAAAAAAAAAsecretXbearer%2Fvalue"
 
 
 def test_redact_masks_every_kind_of_secret():
@@ -79,3 +82,20 @@ def test_youtube_key_not_in_logs_or_source_health(tmp_path, caplog):
         health = json.dumps(db.execute("SELECT * FROM sources").fetchall())
     assert "403" in health or "key" in health
     assert YT_KEY not in caplog.text and YT_KEY not in health
+
+
+def test_x_bearer_token_not_in_logs_or_source_health(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    def unauthorized(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Authorization"] == f"Bearer {X_TOKEN}"
+        return httpx.Response(401, json={"title": "Unauthorized", "status": 401,
+                                         "detail": f"Unauthorized: {request.headers['Authorization']}"})
+
+    http = HttpClient(transport=httpx.MockTransport(unauthorized), host_delay=0.0, sleep=lambda s: None)
+    collector = XSearchCollector(queries=["q"], bearer_token=X_TOKEN, campaigns=[], http=http)
+    run([collector], [], sink=lambda posts: None, state_path=tmp_path / "collectors.db",
+        quarantine_path=tmp_path / "q.jsonl", once=True, http=http)
+    with sqlite3.connect(tmp_path / "collectors.db") as db:
+        health = json.dumps(db.execute("SELECT * FROM sources").fetchall())
+    assert "401" in health and X_TOKEN not in health and X_TOKEN not in caplog.text
