@@ -9,6 +9,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from service.api import auth, errors
 from service.api.context import AppContext
 from service.api.routes import alerts, campaigns, export, health, metrics, narratives, posts, sources, summary, trending
+from service.api.routes import corrections
 from service.config import Settings
 
 DESCRIPTION = """Narrative and hoax monitoring for public-relations teams.
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
     for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives):
         app.include_router(module.router,
                            dependencies=[] if module in PUBLIC else [Depends(auth.require())])
+    app.include_router(corrections.router, dependencies=[Depends(auth.require("corrections"))])
     app.include_router(auth.router, dependencies=[Depends(auth.require())])
     from dashboards import install as install_dashboards
 
