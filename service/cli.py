@@ -152,7 +152,7 @@ def adapt(workspace: str = typer.Option(..., help="Workspace whose analysts' sen
     held-out corrections (20% of posts, by id). Running API/worker processes pick it up on their next batch."""
     from classifiers import adapt as adaptation
     from service.classify import adapted_dir
-    from service.corrections import CorrectionStore
+    from service.corrections import CorrectionStore, adaptation_rows
 
     settings = settings_for(config)
     registry = adaptation.HeadRegistry(adapted_dir(settings))
@@ -161,8 +161,7 @@ def adapt(workspace: str = typer.Option(..., help="Workspace whose analysts' sen
             prev = registry.rollback(workspace)
             console.print(f"{workspace}: active head now {prev or 'the shipped model'}")
             return
-        rows = [adaptation.Row(c.post_id, c.text, c.lang, c.sentiment)
-                for c in CorrectionStore.for_settings(settings).sentiment_labels(workspace)]
+        rows = adaptation_rows(CorrectionStore.for_settings(settings), workspace)
         rep = adaptation.adapt(adaptation.load_base(), registry, workspace, rows, min_corrections)
     except ValueError as exc:
         err.print(f"[red]{exc}[/]")

@@ -176,6 +176,18 @@ class CorrectionStore:
             sql, args = sql + " WHERE workspace=?", [workspace]
         return self._sqlite.conn.execute(sql, args).fetchone()[0]
 
+    def corrected_posts(self, workspace: str) -> int:
+        """How many posts of the workspace have a sentiment correction (what automatic adaptation counts)."""
+        return self._sqlite.conn.execute("SELECT count(DISTINCT post_id) FROM corrections WHERE workspace=? AND "
+                                         "sentiment IS NOT NULL", (workspace,)).fetchone()[0]
+
+
+def adaptation_rows(store: CorrectionStore, workspace: str) -> list:
+    """The workspace's sentiment corrections as training rows for ``classifiers.adapt``."""
+    from classifiers.adapt import Row
+
+    return [Row(c.post_id, c.text, c.lang, c.sentiment) for c in store.sentiment_labels(workspace)]
+
 
 class CorrectionOverlay:
     """Last step of the classifier chain: analysts' labels win over every model, also after re-collection."""

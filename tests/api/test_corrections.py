@@ -21,7 +21,7 @@ CLAIM = {"id": "tbh-chip", "title": "[HOAKS] Vaksin mengandung microchip",
 
 
 def _ingest(api, *posts) -> list[str]:
-    r = api.admin.post("/posts", json=[p.model_dump(mode="json") for p in posts])
+    r = api.admin.post("/posts", json=[p.model_dump(mode="json") for p in posts], timeout=180)  # first: lazy loads
     assert r.status_code == 202 and r.json()["stored"] == len(posts), r.text
     return [p.id for p in posts]
 
@@ -119,3 +119,42 @@ def test_hoax_and_claim_match_corrections(api_with_claim):
     c = analyst.get(f"/posts/{pid}").json()["classification"]
     assert c["matched_claim_id"] is None and c["hoax"] is False
     assert analyst.get("/posts", params={"campaign": "vaksin", "hoax": True}).json()["total"] == 0
+
+
+@pytest.fixture()
+def api_adapt_every(api_settings, auth_config, tmp_path) -> Iterator:
+    from tests.api.conftest import Api
+
+    settings = api_settings.model_copy(update={"adapt_every": 30})
+    app = create_app(settings, auth_config=auth_config)
+    with serve(app) as url:
+        live = Api(url=url, settings=settings, app=app)
+        yield live
+        for client in live.clients.values():
+            client.close()
+
+
+def test_adaptation_runs_by_itself_every_n_corrected_posts(api_adapt_every):
+    import time
+
+    from classifiers.adapt import HeadRegistry
+    from service.classify import adapted_dir
+
+    api = api_adapt_every
+    words = {"positive": "bagus sekali, terima kasih", "negative": "lambat dan mengecewakan",
+             "neutral": "dijadwalkan hari kamis"}
+    posts = [(make_post(100 + i, text=f"Vaksin di puskesmas {i} {words[s]}", campaigns=[]), s)
+             for i, s in enumerate(list(words) * 10)]
+    _ingest(api, *(p for p, _ in posts))
+    analyst = api.as_("analyst", "kemkes")
+    registry = HeadRegistry(adapted_dir(api.settings))
+    for n, (p, s) in enumerate(posts, 1):
+        assert analyst.post(f"/posts/{p.id}/corrections", json={"sentiment": s}).status_code == 201
+        if n < 30:
+            assert registry.versions("kemkes") == []  # not before the 30th corrected post
+    deadline = time.monotonic() + 240
+    while not registry.versions("kemkes") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    [version] = registry.versions("kemkes")
+    meta = registry.meta("kemkes", version)
+    assert meta["n_train"] + meta["n_heldout"] == 30 and meta["heldout_macro_f1"]["after"] is not None

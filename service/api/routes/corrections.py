@@ -7,6 +7,8 @@ request is audited with the post's workspace in its detail.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,10 +17,13 @@ from classifiers.normalise import post_text
 from service.api.auth import Principal, authenticate, can_see_post, check_campaign
 from service.api.context import AppContext
 from service.api.deps import get_ctx
-from service.corrections import ClaimDecision, Correction, CorrectionStore, before_labels
+from service.corrections import ClaimDecision, Correction, CorrectionStore, adaptation_rows, before_labels
 from service.domain import Post, Sentiment
 
 router = APIRouter(tags=["corrections"])
+log = logging.getLogger(__name__)
+_adapting: set[str] = set()
+_adapting_lock = threading.Lock()
 
 
 class CorrectionRequest(BaseModel):
@@ -90,7 +95,37 @@ def correct_post(post_id: str, body: CorrectionRequest, request: Request,
                                                 and k != "note"}})
     store.apply([post])
     ctx.store.upsert([post])  # the label shows at once; the chain's overlay keeps it after re-collection
+    if body.sentiment is not None:
+        maybe_adapt(ctx, store, ws)
     return CorrectionResult(correction=rec, post=post)
+
+
+def maybe_adapt(ctx: AppContext, store: CorrectionStore, workspace: str) -> bool:
+    """NW_ADAPT_EVERY=N: each time the workspace's corrected posts reach a multiple of N, `narrawatch adapt` runs
+    in a background thread (one per workspace at a time) with the pipeline's own model and head registry."""
+    from classifiers.adapt import WorkspaceSentiment, adapt
+
+    every = ctx.settings.adapt_every
+    if not every or store.corrected_posts(workspace) % every:
+        return False
+    step = next((s for s in getattr(ctx.pipeline.classifier, "steps", ()) if isinstance(s, WorkspaceSentiment)), None)
+    with _adapting_lock:
+        if step is None or workspace in _adapting:
+            return False
+        _adapting.add(workspace)
+
+    def run() -> None:
+        try:
+            rep = adapt(step.model, step.registry, workspace, adaptation_rows(store, workspace), min_corrections=every)
+            log.info("automatic adaptation of %s: %s", workspace, rep.as_dict())
+        except Exception:  # a failed background fit must not take the API down; the next multiple retries
+            log.exception("automatic adaptation of %s failed", workspace)
+        finally:
+            with _adapting_lock:
+                _adapting.discard(workspace)
+
+    threading.Thread(target=run, name=f"adapt-{workspace}", daemon=True).start()
+    return True
 
 
 @router.get("/corrections", response_model=list[Correction], summary="Corrections, newest first")
