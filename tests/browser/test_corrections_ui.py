@@ -25,7 +25,7 @@ def site(tmp_path_factory):
         keys = {"admin": make_key(settings, "admin", "*"), "analyst": make_key(settings, "analyst", "kemkes")}
         with keyed_client(url, keys["admin"]) as admin:
             post = make_post(1, text=TEXT, campaigns=[])
-            assert admin.post("/posts", json=[post.model_dump(mode="json")]).status_code == 202
+            assert admin.post("/posts", json=[post.model_dump(mode="json")], timeout=180).status_code == 202
         yield {"url": url, "keys": keys, "post": post.id}
 
 
