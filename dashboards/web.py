@@ -240,6 +240,7 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
     return render(request, "analyst.html", principal, status_code=422 if error else 200,
                   campaigns=_campaigns(request, principal), form=form,
                   result=result, paging=paging, error=error, can_export=principal.can("export:read"),
+                  can_correct=principal.can("corrections:write"),
                   export_csv="/export/posts?" + urlencode({**params, "format": "csv"}),
                   export_ndjson="/export/posts?" + urlencode({**params, "format": "ndjson"}),
                   prev_url=page_url(max(0, paging.offset - paging.limit)) if paging.offset else None,

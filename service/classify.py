@@ -1,18 +1,46 @@
 """Which classifier chain the pipeline runs: the trained models shipped in classifiers/models, with the known
-debunked claims collected so far (service.claims) loaded into claim matching."""
+debunked claims collected so far (service.claims) loaded into claim matching, then each workspace's adapted
+sentiment head (classifiers/adapt.py) and, last, the analysts' corrections (service/corrections.py)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from classifiers import load_default
-from classifiers.base import PostClassifier
+from classifiers.base import Chain, PostClassifier
 from service.claims import ClaimStore
 from service.config import Settings
-from service.domain import Campaign
+from service.corrections import CorrectionOverlay, CorrectionStore
+from service.domain import Campaign, Post
 
 
 def claim_store(settings: Settings) -> ClaimStore:
     return ClaimStore(settings.data_dir / "claims.db")
 
 
+def adapted_dir(settings: Settings) -> Path:
+    """Per-workspace adapted heads: <data_dir>/models/<workspace>/<version>/, `current` names the active one."""
+    return Path(settings.data_dir) / "models"
+
+
 def default_classifier(settings: Settings, campaigns: list[Campaign]) -> PostClassifier:
     """Campaign terms feed the entity gazetteer; campaigns added later are picked up on the next start."""
-    return load_default(claims=claim_store(settings).all(), campaigns=campaigns)
+    chain = load_default(claims=claim_store(settings).all(), campaigns=campaigns)
+    return with_corrections(chain, settings, campaigns)
+
+
+def with_corrections(chain: Chain, settings: Settings, campaigns: list[Campaign]) -> Chain:
+    from classifiers.adapt import HeadRegistry, WorkspaceSentiment
+    from classifiers.sentiment import SentimentClassifier
+
+    workspace = {c.id: c.workspace for c in campaigns}
+
+    def workspace_of(post: Post) -> str | None:
+        found = {workspace[c] for c in post.campaigns if c in workspace}
+        return found.pop() if len(found) == 1 else None
+
+    shipped = next(s for s in chain.steps if isinstance(s, SentimentClassifier))
+    chain.steps = (*chain.steps,
+                   WorkspaceSentiment(shipped.model, HeadRegistry(adapted_dir(settings)), workspace_of,
+                                      shipped.normaliser),
+                   CorrectionOverlay(CorrectionStore.for_settings(settings)))
+    return chain

@@ -174,6 +174,38 @@ def evaluate(data: Optional[Path] = typer.Option(None, help="shared/data folder"
     raise typer.Exit(training.main(["evaluate", *_data_args(data, models)]))
 
 
+@app.command()
+def adapt(workspace: str = typer.Option(..., help="Workspace whose analysts' sentiment corrections to learn from"),
+          min_corrections: int = typer.Option(50, help="Do nothing below this many corrected posts"),
+          rollback: bool = typer.Option(False, "--rollback", help="Re-activate the previous head instead"),
+          config: Optional[Path] = ConfigOpt) -> None:
+    """Fit the workspace's sentiment head on the shipped model + its corrections; activate it if not worse on the
+    held-out corrections (20% of posts, by id). Running API/worker processes pick it up on their next batch."""
+    from classifiers import adapt as adaptation
+    from service.classify import adapted_dir
+    from service.corrections import CorrectionStore, adaptation_rows
+
+    settings = settings_for(config)
+    registry = adaptation.HeadRegistry(adapted_dir(settings))
+    try:
+        if rollback:
+            prev = registry.rollback(workspace)
+            console.print(f"{workspace}: active head now {prev or 'the shipped model'}")
+            return
+        rows = adaptation_rows(CorrectionStore.for_settings(settings), workspace)
+        rep = adaptation.adapt(adaptation.load_base(), registry, workspace, rows, min_corrections)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(code=2) from None
+    console.print(f"{workspace}: {rep.n_train} training / {rep.n_heldout} held-out corrections")
+    if rep.after is None:
+        err.print(f"[yellow]nothing fitted:[/] {rep.reason}")
+        raise typer.Exit(code=1)
+    console.print(f"held-out macro-F1: shipped {rep.base:.1f}, before ({rep.before_version or 'shipped'}) "
+                  f"{rep.before:.1f}, after ({rep.version}) {rep.after:.1f} ({rep.after - rep.before:+.1f})")
+    console.print(f"{rep.version} {'activated' if rep.activated else 'saved, NOT activated'}: {rep.reason}")
+
+
 def _data_args(data: Optional[Path], models: Optional[Path]) -> list[str]:
     return [*(["--data", str(data)] if data else []), *(["--models", str(models)] if models else [])]
 

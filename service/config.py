@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     es_index: str = "narrawatch"
     config_file: Path | None = Field(default=None, description="YAML with `campaigns:` and `sources:`")
     batch_size: int = Field(default=500, ge=1, le=10_000)
+    adapt_every: int = Field(default=0, ge=0, description="Adapt a workspace's sentiment head every N corrected posts")
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description=(

@@ -11,6 +11,7 @@ from service.api.context import AppContext
 from service.api.limits import BodyLimitMiddleware
 from service.api.proxies import ClientAddressMiddleware
 from service.api.routes import alerts, campaigns, export, health, metrics, narratives, posts, sources, summary, trending
+from service.api.routes import corrections
 from service.config import Settings
 
 DESCRIPTION = """Narrative and hoax monitoring for public-relations teams.
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
         if module in OPERATOR:
             needs.append(Depends(auth.require_all_workspaces))
         app.include_router(module.router, dependencies=needs)
+    app.include_router(corrections.router, dependencies=[Depends(auth.require("corrections"))])
     app.include_router(auth.router, dependencies=[Depends(auth.require())])
     from dashboards import install as install_dashboards
 

@@ -57,7 +57,7 @@ SESSION_PREFIX = "nws"
 PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({
         "posts:read", "export:read", "narratives:read", "trending:read", "campaigns:read", "sources:read",
-        "ui:analyst",
+        "ui:analyst", "corrections:read", "corrections:write",
     }),
     "pr": frozenset({
         "alerts:read", "alerts:write", "posts:read", "narratives:read", "trending:read", "campaigns:read",

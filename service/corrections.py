@@ -1,0 +1,199 @@
+"""Analyst corrections: the labels people gave posts (sentiment, hoax / not hoax, claim match confirmed / rejected).
+
+Kept in their own append-only table (``$NW_DATA_DIR/corrections.db``), never only inside the post, because
+re-collecting a post re-classifies it and overwrites its classification. Every correction row is also the audit
+record of the label (who, when, what the model said before). A correction takes effect twice:
+
+* at once: the API writes the corrected post back to the store (``apply`` + ``Store.upsert``), so search filters,
+  counts and dashboards see the analyst's label immediately, on SQLite and Elasticsearch alike;
+* on every later classification of the same post: ``CorrectionOverlay`` is the last step of the classifier chain,
+  so a re-collected post is stored with the analyst's label again, not the model's.
+
+The effective label of a field is the latest correction of that field for the post (in any workspace: a post has
+one classification). Adaptation (``classifiers.adapt``) reads the workspace's own sentiment corrections.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from service.domain import Post, Sentiment
+from service.sqlitedb import ThreadLocalDB
+
+ClaimDecision = Literal["confirm", "reject"]
+ANALYST = "analyst"  # prefix of the hoax_reasons entries a correction adds
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS corrections (
+    id INTEGER PRIMARY KEY, post_id TEXT NOT NULL, workspace TEXT NOT NULL, campaigns TEXT NOT NULL,
+    sentiment TEXT, hoax INTEGER, claim_match TEXT, claim_id TEXT, note TEXT,
+    text TEXT NOT NULL, lang TEXT, before TEXT NOT NULL, actor TEXT, actor_name TEXT, created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS corrections_post ON corrections(post_id, id);
+CREATE INDEX IF NOT EXISTS corrections_ws ON corrections(workspace, id);
+"""
+
+
+class Correction(BaseModel):
+    id: int | None = None
+    post_id: str
+    workspace: str
+    campaigns: list[str] = Field(default_factory=list, description="The post's campaigns in that workspace")
+    sentiment: Sentiment | None = None
+    hoax: bool | None = None
+    claim_match: ClaimDecision | None = None
+    claim_id: str | None = Field(default=None, description="The matched claim the decision is about")
+    note: str | None = None
+    text: str = Field(description="The post text when corrected (adaptation trains on it)")
+    lang: str | None = None
+    before: dict = Field(default_factory=dict, description="The labels before the correction")
+    actor: str | None = Field(default=None, description="API key id")
+    actor_name: str | None = None
+    created_at: str = ""
+
+
+class Override(BaseModel):
+    """The effective analyst labels of one post (latest value per field)."""
+    sentiment: Sentiment | None = None
+    hoax: bool | None = None
+    confirmed_claims: set[str] = Field(default_factory=set)
+    rejected_claims: set[str] = Field(default_factory=set)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def before_labels(post: Post) -> dict:
+    c = post.classification
+    return {"sentiment": c.sentiment, "sentiment_score": c.sentiment_score, "hoax": c.hoax,
+            "hoax_score": c.hoax_score, "matched_claim_id": c.matched_claim_id}
+
+
+def apply(post: Post, o: Override | None) -> Post:
+    """The post with the analyst's labels in its classification (in place; returns the post)."""
+    if o is None:
+        return post
+    c = post.classification
+    reasons = [r for r in c.hoax_reasons if not r.startswith(f"{ANALYST}:")]
+    if o.sentiment is not None:
+        c.sentiment, c.sentiment_score = o.sentiment, 1.0  # a person's label, not a model's probability
+    if c.matched_claim_id and c.matched_claim_id in o.rejected_claims:
+        reasons.append(f"{ANALYST}: claim match {c.matched_claim_id} rejected")
+        c.matched_claim_id = c.matched_claim_url = None
+    elif c.matched_claim_id and c.matched_claim_id in o.confirmed_claims:
+        reasons.append(f"{ANALYST}: claim match {c.matched_claim_id} confirmed")
+    if o.hoax is not None:
+        c.hoax, c.hoax_score = o.hoax, 1.0 if o.hoax else 0.0
+        reasons.append(f"{ANALYST}: {'hoax' if o.hoax else 'not hoax'}")
+    c.hoax_reasons = reasons
+    return post
+
+
+class CorrectionStore:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._sqlite = ThreadLocalDB(self.path)
+        self._sqlite.conn.executescript(SCHEMA)
+
+    @classmethod
+    def for_settings(cls, settings) -> "CorrectionStore":
+        return cls(Path(settings.data_dir) / "corrections.db")
+
+    def add(self, c: Correction) -> Correction:
+        c = c.model_copy(update={"created_at": c.created_at or _now()})
+        with self._sqlite.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO corrections (post_id, workspace, campaigns, sentiment, hoax, claim_match, claim_id, note,"
+                " text, lang, before, actor, actor_name, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (c.post_id, c.workspace, json.dumps(sorted(c.campaigns)), c.sentiment,
+                 None if c.hoax is None else int(c.hoax), c.claim_match, c.claim_id, c.note, c.text, c.lang,
+                 json.dumps(c.before, default=str), c.actor, c.actor_name, c.created_at))
+        return c.model_copy(update={"id": cur.lastrowid})
+
+    @staticmethod
+    def _row(r: tuple) -> Correction:
+        (id_, post_id, ws, camps, sentiment, hoax, claim_match, claim_id, note, text, lang, before, actor, name,
+         created) = r
+        return Correction(id=id_, post_id=post_id, workspace=ws, campaigns=json.loads(camps), sentiment=sentiment,
+                          hoax=None if hoax is None else bool(hoax), claim_match=claim_match, claim_id=claim_id,
+                          note=note, text=text, lang=lang, before=json.loads(before), actor=actor, actor_name=name,
+                          created_at=created)
+
+    def list(self, workspace: str | None = None, campaign: str | None = None, post_id: str | None = None,
+             limit: int = 100, offset: int = 0) -> list[Correction]:
+        """Newest first; ``workspace`` None = every workspace."""
+        sql, args = "SELECT * FROM corrections WHERE 1=1", []
+        if workspace is not None:
+            sql, args = sql + " AND workspace=?", [*args, workspace]
+        if campaign is not None:
+            sql, args = sql + " AND EXISTS (SELECT 1 FROM json_each(campaigns) WHERE value=?)", [*args, campaign]
+        if post_id is not None:
+            sql, args = sql + " AND post_id=?", [*args, post_id]
+        rows = self._sqlite.conn.execute(sql + " ORDER BY id DESC LIMIT ? OFFSET ?", [*args, limit, offset])
+        return [self._row(r) for r in rows.fetchall()]
+
+    def overrides(self, post_ids: list[str]) -> dict[str, Override]:
+        """Effective labels of the given posts (only those with corrections appear)."""
+        out: dict[str, Override] = {}
+        ids = list(dict.fromkeys(post_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            rows = self._sqlite.conn.execute(
+                f"SELECT post_id, sentiment, hoax, claim_match, claim_id FROM corrections WHERE post_id IN "
+                f"({','.join('?' * len(chunk))}) ORDER BY id", chunk).fetchall()
+            for post_id, sentiment, hoax, claim_match, claim_id in rows:  # oldest first: the latest value wins
+                o = out.setdefault(post_id, Override())
+                if sentiment is not None:
+                    o.sentiment = sentiment
+                if hoax is not None:
+                    o.hoax = bool(hoax)
+                if claim_match and claim_id:
+                    (o.confirmed_claims if claim_match == "confirm" else o.rejected_claims).add(claim_id)
+                    (o.rejected_claims if claim_match == "confirm" else o.confirmed_claims).discard(claim_id)
+        return out
+
+    def apply(self, posts: list[Post]) -> list[Post]:
+        found = self.overrides([p.id for p in posts]) if posts else {}
+        for p in posts:
+            apply(p, found.get(p.id))
+        return posts
+
+    def sentiment_labels(self, workspace: str) -> list[Correction]:
+        """The workspace's latest sentiment correction per post, oldest first (adaptation's training rows)."""
+        rows = self._sqlite.conn.execute(
+            "SELECT * FROM corrections WHERE id IN (SELECT max(id) FROM corrections WHERE workspace=? AND "
+            "sentiment IS NOT NULL GROUP BY post_id) ORDER BY id", (workspace,)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def count(self, workspace: str | None = None) -> int:
+        sql, args = "SELECT count(*) FROM corrections", []
+        if workspace is not None:
+            sql, args = sql + " WHERE workspace=?", [workspace]
+        return self._sqlite.conn.execute(sql, args).fetchone()[0]
+
+    def corrected_posts(self, workspace: str) -> int:
+        """How many posts of the workspace have a sentiment correction (what automatic adaptation counts)."""
+        return self._sqlite.conn.execute("SELECT count(DISTINCT post_id) FROM corrections WHERE workspace=? AND "
+                                         "sentiment IS NOT NULL", (workspace,)).fetchone()[0]
+
+
+def adaptation_rows(store: CorrectionStore, workspace: str) -> list:
+    """The workspace's sentiment corrections as training rows for ``classifiers.adapt``."""
+    from classifiers.adapt import Row
+
+    return [Row(c.post_id, c.text, c.lang, c.sentiment) for c in store.sentiment_labels(workspace)]
+
+
+class CorrectionOverlay:
+    """Last step of the classifier chain: analysts' labels win over every model, also after re-collection."""
+
+    def __init__(self, store: CorrectionStore):
+        self.store = store
+
+    def classify(self, posts: list[Post]) -> list[Post]:
+        return self.store.apply(posts)
