@@ -10,8 +10,8 @@ from service.api import auth, errors
 from service.api.context import AppContext
 from service.api.limits import BodyLimitMiddleware
 from service.api.proxies import ClientAddressMiddleware
-from service.api.routes import alerts, campaigns, export, health, metrics, narratives, posts, sources, summary, trending
-from service.api.routes import corrections
+from service.api.routes import (alerts, campaigns, corrections, export, health, metrics, narratives, posts, sources,
+                                summary, trending)
 from service.config import Settings
 
 DESCRIPTION = """Narrative and hoax monitoring for public-relations teams.
