@@ -136,7 +136,7 @@ def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, t
         worker = subprocess.Popen([str(WORKER), "-v", "worker"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                                   stderr=(tmp_path / f"worker-{life}.log").open("wb"))
         spawned, requests, before = time.monotonic(), feed_state.requests, stored(db)
-        deadline = spawned + 90
+        deadline = spawned + 180
         if mode == "anytime":  # startup, fetch, parse, classify, write, between rounds
             time.sleep(rng.uniform(0.5, 8.0))
         else:  # inside the batch: after this life's fetch (parse, classify, write) or after its first write
