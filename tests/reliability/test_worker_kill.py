@@ -16,6 +16,7 @@ import random
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -27,8 +28,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKER = ROOT / ".venv" / "bin" / "narrawatch"
+WORKER = Path(sys.executable).with_name("narrawatch")  # the console script installed with this interpreter
 # how each life is killed (then one last life runs to the end and is stopped with SIGTERM)
 KILLS = ("after fetch", "after first write", "anytime", "after fetch")
 STEP = 300
@@ -119,7 +119,7 @@ def stored_native_ids(db: Path) -> set[str]:
 
 def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, tmp_path):
     feed_state, url = feed
-    assert WORKER.exists(), f"{WORKER} missing: run scripts/venv.sh"
+    assert WORKER.exists(), f"{WORKER} missing: install the project (scripts/venv.sh)"
     config = tmp_path / "nw.yaml"
     config.write_text(
         "campaigns:\n  - {id: ktt, name: KTT, keywords: [ktt asean]}\n"
