@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark in one command, against a real Elasticsearch node started here and SQLite. Figures are printed
 # as tables; each script writes JSON under bench/results/ (git-ignored); a full run then copies them to
-# bench/published/ (committed: the JSON behind the README's Performance figures). Full run: about 40 min.
+# bench/published/ (committed: the JSON behind the README's Performance figures). The full sizes take hours on
+# 2 cores (the API and memory benchmarks ingest through the whole system, alert engine included).
 #   bash bench/run.sh                 # the sizes the issue asks for (search at 100k and 1M posts, memory over 1M)
 #   BENCH_QUICK=1 bash bench/run.sh   # small sizes, a few minutes; not published unless BENCH_PUBLISH=1
 #   BENCH_ONLY="ingest api" bash bench/run.sh   # a subset: classify ingest alerts api search memory
