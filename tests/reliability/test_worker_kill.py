@@ -93,6 +93,21 @@ def feed():
     server.shutdown()
 
 
+@pytest.fixture()
+def spawn():
+    """Start `narrawatch worker`; whatever a failed assertion leaves running is killed at teardown."""
+    procs: list[subprocess.Popen] = []
+
+    def _spawn(*args, **kw) -> subprocess.Popen:
+        procs.append(subprocess.Popen([str(WORKER), *args, "worker"], stdout=subprocess.DEVNULL, **kw))
+        return procs[-1]
+    yield _spawn
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 def query(db: Path, sql: str) -> list[tuple]:
     if not db.exists():
         return []
@@ -117,7 +132,7 @@ def stored_native_ids(db: Path) -> set[str]:
     return {r[0] for r in query(db, "SELECT json_extract(doc, '$.native_id') FROM posts")}
 
 
-def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, tmp_path):
+def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, spawn, tmp_path):
     feed_state, url = feed
     assert WORKER.exists(), f"{WORKER} missing: install the project (scripts/venv.sh)"
     config = tmp_path / "nw.yaml"
@@ -133,8 +148,7 @@ def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, t
     in_flight = 0
     log = []
     for life, mode in enumerate(KILLS):
-        worker = subprocess.Popen([str(WORKER), "-v", "worker"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                  stderr=(tmp_path / f"worker-{life}.log").open("wb"))
+        worker = spawn("-v", env=env, cwd=tmp_path, stderr=(tmp_path / f"worker-{life}.log").open("wb"))
         spawned, requests, before = time.monotonic(), feed_state.requests, stored(db)
         deadline = spawned + 180
         if mode == "anytime":  # startup, fetch, parse, classify, write, between rounds
@@ -156,8 +170,7 @@ def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, t
                    f"{len(ids)} stored, cursor has {len(seen)}, feed published {feed_state.published}")
 
     final_log = tmp_path / "worker-final.log"
-    worker = subprocess.Popen([str(WORKER), "worker"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                              stderr=final_log.open("wb"))
+    worker = spawn(env=env, cwd=tmp_path, stderr=final_log.open("wb"))
     deadline = time.monotonic() + 120
     # done when the feed is complete and the worker's committed cursor already carries its final ETag (a 304)
     while not (feed_state.published == TOTAL and feed_state.not_modified) and time.monotonic() < deadline:
