@@ -29,6 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 import classifiers  # noqa: E402
+from bench import system  # noqa: E402
 from classifiers.data import find_data_dir, sentiment_split  # noqa: E402
 from service.domain import Post  # noqa: E402
 
@@ -125,10 +126,15 @@ def main() -> None:
     print(f"bare word TF-IDF+LR predict:{base_rate:10.0f} posts/s")
     print(f"ratio full/bare:            {full_rate / base_rate * 100:9.1f} %")
     print("per step (s): " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+    refs = {}
     for label, secs in (("language id alone (fastText lid.176)", lid_s),
                         ("sentiment_id alone, scikit-learn Pipeline", sk_s)):
-        rate = len(texts) / secs
+        rate = refs[label] = len(texts) / secs
         print(f"reference: {label}: {rate:10.0f} posts/s = {rate / base_rate * 100:.1f} % of bare")
+    system.write_result("classify", {
+        "texts": len(texts), "origin": origin, "batch": a.batch, "repeat": a.repeat, "full_posts_s": full_rate,
+        "bare_posts_s": base_rate, "ratio": full_rate / base_rate, "full_runs_s": full_runs, "bare_runs_s": base_runs,
+        "step_seconds": steps, "references_posts_s": refs})
 
 
 if __name__ == "__main__":

@@ -1,19 +1,23 @@
 """Ingest throughput: the whole pipeline (tag + classify + index) against a raw bulk write of the same documents.
 
-    .venv/bin/python -m bench.bench_ingest --n 20000 [--es-url http://127.0.0.1:9201]
+    .venv/bin/python -m bench.bench_ingest --n 20000 [--repeats 3] [--es-url http://127.0.0.1:9201]
 
-Both figures are measured in the same run on the same corpus (real texts from ../shared/data); the ratio is
-pipeline / raw. Results are printed as a table and written to bench/results/ingest.json.
+Fair by construction: one untimed warm-up round of each side first (JIT/JVM, page cache, imports, models), then
+--repeats timed rounds interleaved raw/pipeline in ABBA order, each into a fresh index/database with the same
+mapping; on Elasticsearch both timings include the refresh that makes the writes searchable. The figure is the
+median of each side and the ratio of the medians (pipeline / raw); every sample is kept in the results
+(bench/results/ingest.json). Texts are real (../shared/data).
 """
 from __future__ import annotations
 
 import argparse
-import json
+import statistics
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+from bench import system
 from bench.corpus import generate
 from classifiers import load_default
 from service.pipeline import Pipeline
@@ -30,19 +34,22 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def pipeline_rate(store, posts, tmp: Path) -> float:
+def pipeline_seconds(store, posts, tmp: Path) -> float:
     store.init()
     pipe = Pipeline(store, CLASSIFIER, Spool(tmp / f"spool-{uuid.uuid4().hex[:6]}"), batch_size=500)
     stats = {}
-    seconds = timed(lambda: stats.setdefault("s", pipe.process(posts)))
+
+    def run():
+        stats["s"] = pipe.process(posts)
+        if hasattr(store, "es"):  # near-real-time: timed like the raw side's refresh
+            store.es.indices.refresh(index=store.index)
+    seconds = timed(run)
     assert stats["s"].spooled == 0, f"store refused batches during the benchmark: {stats['s'].errors[:1]}"
-    if hasattr(store, "es"):  # Elasticsearch is near-real-time: make the writes visible before counting
-        store.es.indices.refresh(index=store.index)
     assert store.count() == len(posts), "pipeline lost posts"
-    return len(posts) / seconds
+    return seconds
 
 
-def raw_sqlite_rate(posts, path: Path) -> float:
+def raw_sqlite_seconds(posts, path: Path) -> float:
     store = SQLiteStore(path)
     store.init()
     db = store.db
@@ -58,10 +65,12 @@ def raw_sqlite_rate(posts, path: Path) -> float:
             db.executemany("INSERT INTO posts_fts (title, text) VALUES (?, ?)",
                            [("", posts[start + i].text) for i in range(len(chunk))])
             db.execute("COMMIT")
-    return len(rows) / timed(write)
+    seconds = timed(write)
+    store.close()
+    return seconds
 
 
-def raw_es_rate(posts, url: str) -> float:
+def raw_es_seconds(posts, url: str) -> float:
     from elasticsearch import Elasticsearch, helpers
 
     from service.store.elastic import ElasticStore
@@ -72,44 +81,66 @@ def raw_es_rate(posts, url: str) -> float:
     actions = [{"_index": raw.index, "_id": p.id, "_source": {**p.model_dump(mode="json"),
                                                               "engagement_total": p.engagement.total}}
                for p in posts]
+
     def write():
         helpers.bulk(es, actions, chunk_size=500)
-        es.indices.refresh(index=raw.index)  # the pipeline's writes are made visible the same way, once
+        es.indices.refresh(index=raw.index)
     seconds = timed(write)
     assert raw.count() == len(posts)
     raw.drop()
-    return len(posts) / seconds
+    return seconds
+
+
+def es_pipeline_seconds(posts, url: str, tmp: Path) -> float:
+    from service.store.elastic import ElasticStore
+
+    store = ElasticStore(url, index=f"bench-pipe-{uuid.uuid4().hex[:6]}")
+    store.es = store.es.options(request_timeout=120)
+    try:
+        return pipeline_seconds(store, posts, tmp)
+    finally:
+        store.drop()
+
+
+def compare(raw, pipe, repeats: int, n: int) -> dict:
+    """One warm-up of each side, then `repeats` timed rounds in ABBA order (raw, pipe, pipe, raw, ...)."""
+    raw(), pipe()
+    samples = {"raw": [], "pipeline": []}
+    for k in range(repeats):
+        order = [("raw", raw), ("pipeline", pipe)]
+        for name, fn in (order if k % 2 == 0 else order[::-1]):
+            samples[name].append(fn())
+    raw_s, pipe_s = statistics.median(samples["raw"]), statistics.median(samples["pipeline"])
+    return {"pipeline_posts_s": n / pipe_s, "raw_posts_s": n / raw_s, "ratio": raw_s / pipe_s,
+            "seconds": {k: [round(x, 3) for x in v] for k, v in samples.items()}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--es-url", default=None, help="also measure a real Elasticsearch node")
     args = parser.parse_args()
     posts = list(generate(args.n))
     rows = []
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        raw = raw_sqlite_rate(posts, tmp / "raw.db")
-        full = pipeline_rate(SQLiteStore(tmp / "pipe.db"), posts, tmp)
-        rows.append({"backend": "sqlite", "pipeline_posts_s": full, "raw_posts_s": raw, "ratio": full / raw})
-        if args.es_url:
-            from service.store.elastic import ElasticStore
 
-            raw = raw_es_rate(posts, args.es_url)
-            store = ElasticStore(args.es_url, index=f"bench-pipe-{uuid.uuid4().hex[:6]}")
-            store.es = store.es.options(request_timeout=120)
-            full = pipeline_rate(store, posts, tmp)
-            store.drop()
-            rows.append({"backend": "elasticsearch", "pipeline_posts_s": full, "raw_posts_s": raw,
-                         "ratio": full / raw})
-    print(f"ingest of {args.n} posts (full classify chain: language, normalise, sentiment, hoax+claims, entities)")
+        def fresh(name: str) -> Path:
+            return tmp / f"{name}-{uuid.uuid4().hex[:6]}.db"
+        rows.append({"backend": "sqlite", **compare(
+            lambda: raw_sqlite_seconds(posts, fresh("raw")),
+            lambda: pipeline_seconds(SQLiteStore(fresh("pipe")), posts, tmp), args.repeats, args.n)})
+        if args.es_url:
+            rows.append({"backend": "elasticsearch", **compare(
+                lambda: raw_es_seconds(posts, args.es_url),
+                lambda: es_pipeline_seconds(posts, args.es_url, tmp), args.repeats, args.n)})
+    print(f"ingest of {args.n} posts (full classify chain: language, normalise, sentiment, hoax+claims, entities); "
+          f"median of {args.repeats} interleaved rounds after a warm-up, refresh included on Elasticsearch")
     print(f"{'backend':<14}{'pipeline/s':>12}{'raw/s':>12}{'ratio':>8}")
     for r in rows:
         print(f"{r['backend']:<14}{r['pipeline_posts_s']:>12.0f}{r['raw_posts_s']:>12.0f}{r['ratio']:>8.2f}")
-    out = Path(__file__).parent / "results" / "ingest.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"n": args.n, "rows": rows}, indent=2))
+    system.write_result("ingest", {"n": args.n, "repeats": args.repeats, "warmup_rounds": 1, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Posts are real texts from ../shared/data with generated dates, campaigns, platfo
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import tempfile
@@ -17,6 +16,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from bench import system
 from bench.corpus import CAMPAIGNS, generate
 from service.domain import Classification
 from service.store.base import Page, PostQuery, Store
@@ -109,9 +109,7 @@ def main() -> None:
                     print(f"  {query:<28} p50 {q['p50']:7.1f}  p95 {q['p95']:7.1f}  p99 {q['p99']:7.1f} ms", flush=True)
             if name == "elasticsearch":
                 store.drop()
-    out = Path(__file__).parent / "results" / "search.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    system.write_result("search", {"sizes": sorted(args.sizes), "repeat": args.repeat, "rows": results})
 
 
 if __name__ == "__main__":

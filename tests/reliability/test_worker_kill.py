@@ -1,67 +1,86 @@
-"""Worker killed with SIGKILL mid-collection, restarted: it resumes from its saved cursor, 0 lost, 0 duplicated.
+"""`narrawatch worker` SIGKILLed at random points, mid-batch included, restarted each time: every post stored once.
 
-A Mastodon-shaped server on 127.0.0.1 serves a tag timeline (statuses in the real API's JSON shape, min_id
-paging); the worker runs as a real subprocess (`narrawatch collect --once`) into the embedded SQLite store.
+A news feed on 127.0.0.1 (RSS 2.0, ETag / If-None-Match) grows by STEP items at each request until TOTAL, so every
+life of the worker starts with a big batch to store. The worker is the real console script run as a subprocess
+into the embedded SQLite store, with small pipeline batches (NW_BATCH_SIZE) so one collector batch is written in
+many steps. Kill times are seeded random delays: after the life's fetch (the batch is being parsed, classified or
+written), after its first write (the batch is partly stored), or at any time since spawn (startup included).
+At the end the raw `posts` rows are counted by (source, native id) AND by text, so a lost post or a duplicate
+stored under another id both fail the test. Committing the cursor before the sink loses the batch in flight.
 """
 from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TOTAL = 600
+WORKER = Path(sys.executable).with_name("narrawatch")  # the console script installed with this interpreter
+# how each life is killed (then one last life runs to the end and is stopped with SIGTERM)
+KILLS = ("after fetch", "after first write", "anytime", "after fetch")
+STEP = 300
+TOTAL = STEP * (len(KILLS) + 1)
+SEED = int(os.environ.get("NW_KILL_SEED", "11"))
 pytestmark = pytest.mark.slow
 
 
-def status(i: int) -> dict:
-    return {"id": str(1000 + i), "created_at": f"2026-11-20T{i // 60 % 24:02d}:{i % 60:02d}:00.000Z",
-            "content": f"<p>Warga membahas <a href=\"https://mastodon.example/tags/ktt\">#<span>ktt</span></a> ke-{i}</p>",
-            "spoiler_text": "", "visibility": "public", "language": "id",
-            "url": f"https://mastodon.example/@warga{i % 7}/{1000 + i}", "uri": f"https://mastodon.example/statuses/{1000 + i}",
-            "replies_count": i % 3, "reblogs_count": i % 5, "favourites_count": i % 11,
-            "account": {"id": str(i % 7), "username": f"warga{i % 7}", "acct": f"warga{i % 7}"},
-            "tags": [{"name": "ktt", "url": "https://mastodon.example/tags/ktt"}], "reblog": None}
+def text(i: int) -> str:
+    return f"Warga membahas pengamanan KTT ASEAN di Jakarta, laporan lapangan nomor {i}."
 
 
-class Timeline:
-    """Statuses 0..visible-1 exist; the newest first, like the real endpoint."""
+class Feed:
+    """Items 0..published-1, newest first; each request publishes STEP more (up to TOTAL)."""
 
     def __init__(self):
-        self.visible = 40
+        self.published = 0
+        self.requests = 0
+        self.not_modified = 0
+        self.lock = threading.Lock()
 
-    def page(self, query: dict) -> list[dict]:
-        limit = min(int(query.get("limit", ["20"])[0]), 40)
-        ids = list(range(self.visible))
-        if "min_id" in query:  # the page immediately newer than min_id
-            newer = [i for i in ids if 1000 + i > int(query["min_id"][0])]
-            return [status(i) for i in reversed(newer[:limit])]
-        if "max_id" in query:
-            ids = [i for i in ids if 1000 + i < int(query["max_id"][0])]
-        return [status(i) for i in reversed(ids[-limit:])]
+    def get(self, if_none_match: str | None) -> tuple[int, bytes, str]:
+        with self.lock:
+            self.requests += 1
+            self.published = min(TOTAL, self.published + STEP)
+            etag = f'"{self.published}"'
+            if if_none_match == etag:
+                self.not_modified += 1
+                return 304, b"", etag
+            n = self.published
+        t0 = datetime(2026, 11, 20, tzinfo=timezone.utc)
+        items = "".join(
+            f"<item><title>KTT ASEAN {i}</title><link>https://berita.example/ktt/{i}</link>"
+            f"<guid isPermaLink=\"false\">berita-{i}</guid><description>{escape(text(i))}</description>"
+            f"<pubDate>{format_datetime(t0 + timedelta(minutes=i))}</pubDate></item>"
+            for i in reversed(range(n)))
+        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Berita</title>"
+                f"<link>https://berita.example/</link><description>x</description>{items}</channel></rss>")
+        return 200, body.encode(), etag
 
 
 @pytest.fixture()
-def mastodon():
-    timeline = Timeline()
+def feed():
+    state = Feed()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server API
-            parts = urlsplit(self.path)
-            body = json.dumps(timeline.page(parse_qs(parts.query))).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("X-RateLimit-Remaining", "299")
+            status, body, etag = state.get(self.headers.get("If-None-Match"))
+            self.send_response(status)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
@@ -70,48 +89,106 @@ def mastodon():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield timeline, f"http://127.0.0.1:{server.server_address[1]}"
+    yield state, f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
     server.shutdown()
 
 
-def stored_ids(db: Path) -> list[str]:
+@pytest.fixture()
+def spawn():
+    """Start `narrawatch worker`; whatever a failed assertion leaves running is killed at teardown."""
+    procs: list[subprocess.Popen] = []
+
+    def _spawn(*args, **kw) -> subprocess.Popen:
+        procs.append(subprocess.Popen([str(WORKER), *args, "worker"], stdout=subprocess.DEVNULL, **kw))
+        return procs[-1]
+    yield _spawn
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def query(db: Path, sql: str) -> list[tuple]:
     if not db.exists():
         return []
-    with sqlite3.connect(db, timeout=30) as conn:
-        try:
-            return [r[0] for r in conn.execute("SELECT json_extract(doc, '$.native_id') FROM posts")]
-        except sqlite3.OperationalError:
-            return []
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+            return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # the worker has not created the table yet
+        return []
 
 
-def test_sigkill_mid_collection_then_restart(mastodon, tmp_path):
-    timeline, base = mastodon
+def stored(db: Path) -> int:
+    rows = query(db, "SELECT count(*) FROM posts")
+    return rows[0][0] if rows else 0
+
+
+def committed_seen(state_db: Path) -> set[str]:
+    rows = query(state_db, "SELECT cursor FROM sources")
+    return set(json.loads(rows[0][0] or "{}").get("seen", [])) if rows and rows[0][0] else set()
+
+
+def stored_native_ids(db: Path) -> set[str]:
+    return {r[0] for r in query(db, "SELECT json_extract(doc, '$.native_id') FROM posts")}
+
+
+def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, spawn, tmp_path):
+    feed_state, url = feed
+    assert WORKER.exists(), f"{WORKER} missing: install the project (scripts/venv.sh)"
     config = tmp_path / "nw.yaml"
     config.write_text(
-        "campaigns:\n  - {id: ktt, name: KTT, hashtags: [ktt]}\n"
-        f"sources:\n  - {{type: mastodon, instance: '{base}', tags: [ktt], max_pages: 100}}\n", encoding="utf-8")
-    env = {**os.environ, "NW_DATA_DIR": str(tmp_path / "var"), "NW_CONFIG_FILE": str(config)}
-    cmd = [sys.executable, "-m", "service.cli", "collect", "--once"]
-    db = tmp_path / "var" / "narrawatch.db"
+        "campaigns:\n  - {id: ktt, name: KTT, keywords: [ktt asean]}\n"
+        f"sources:\n  - {{type: rss, url: '{url}', interval_seconds: 1, respect_robots: false}}\n",
+        encoding="utf-8")
+    var = tmp_path / "var"
+    env = {**os.environ, "NW_DATA_DIR": str(var), "NW_CONFIG_FILE": str(config), "NW_BATCH_SIZE": "20"}
+    db, state_db = var / "narrawatch.db", var / "collectors.db"
+    rng = random.Random(SEED)
+    started = time.monotonic()
+    in_flight = 0
+    log = []
+    for life, mode in enumerate(KILLS):
+        worker = spawn("-v", env=env, cwd=tmp_path, stderr=(tmp_path / f"worker-{life}.log").open("wb"))
+        spawned, requests, before = time.monotonic(), feed_state.requests, stored(db)
+        deadline = spawned + 180
+        if mode == "anytime":  # startup, fetch, parse, classify, write, between rounds
+            time.sleep(rng.uniform(0.5, 8.0))
+        else:  # inside the batch: after this life's fetch (parse, classify, write) or after its first write
+            while (feed_state.requests == requests if mode == "after fetch" else stored(db) == before) \
+                    and time.monotonic() < deadline and worker.poll() is None:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 1.0) if mode == "after fetch" else rng.uniform(0.0, 0.1))
+        assert worker.poll() is None, f"worker exited by itself (rc {worker.returncode})"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        ids, seen = stored_native_ids(db), committed_seen(state_db)
+        fetched = feed_state.requests > requests  # this life fetched: was its batch committed before the kill?
+        landed = ("with a batch in flight" if fetched and seen != {f"berita-{i}" for i in range(feed_state.published)}
+                  else "between batches")
+        in_flight += landed != "between batches"
+        log.append(f"life {life} ({mode}): killed {landed} after {time.monotonic() - spawned:.1f} s; "
+                   f"{len(ids)} stored, cursor has {len(seen)}, feed published {feed_state.published}")
 
-    subprocess.run(cmd, env=env, cwd=ROOT, check=True, timeout=120, capture_output=True)
-    assert len(stored_ids(db)) == 40  # first round: the newest page, cursor saved
-
-    timeline.visible = TOTAL  # 560 new statuses arrive; catching up takes 14 pages, ~1 s apart (politeness)
-    worker = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    final_log = tmp_path / "worker-final.log"
+    worker = spawn(env=env, cwd=tmp_path, stderr=final_log.open("wb"))
     deadline = time.monotonic() + 120
-    while len(stored_ids(db)) < 200 and time.monotonic() < deadline and worker.poll() is None:
-        time.sleep(0.05)
-    worker.send_signal(signal.SIGKILL)
-    worker.wait(10)
-    at_kill = len(stored_ids(db))
-    assert 40 < at_kill < TOTAL, f"kill did not land mid-collection ({at_kill} stored)"
-    print(f"worker killed with {at_kill} of {TOTAL} posts stored")
+    # done when the feed is complete and the worker's committed cursor already carries its final ETag (a 304)
+    while not (feed_state.published == TOTAL and feed_state.not_modified) and time.monotonic() < deadline:
+        assert worker.poll() is None, final_log.read_text()[-2000:]
+        time.sleep(0.1)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0, final_log.read_text()[-2000:]
+    print("\n".join(log), f"\n{time.monotonic() - started:.0f} s in all", sep="")
 
-    subprocess.run(cmd, env=env, cwd=ROOT, check=True, timeout=180, capture_output=True)
-    ids = stored_ids(db)
-    assert len(ids) == len(set(ids)) == TOTAL, f"{len(ids)} stored, {len(set(ids))} distinct, {TOTAL} expected"
-    assert set(ids) == {str(1000 + i) for i in range(TOTAL)}
-    with sqlite3.connect(tmp_path / "var" / "collectors.db") as conn:
-        cursor = json.loads(conn.execute("SELECT cursor FROM sources").fetchone()[0])
-    assert cursor["tags"]["ktt"] == str(1000 + TOTAL - 1)
+    assert in_flight >= 2, "kills did not land inside batches (fetched, not yet committed):\n" + "\n".join(log)
+    rows = query(db, "SELECT json_extract(doc, '$.source'), json_extract(doc, '$.native_id'), "
+                     "json_extract(doc, '$.text') FROM posts")
+    by_key = Counter((source, native) for source, native, _ in rows)
+    by_text = Counter(t for _, _, t in rows)
+    expected_texts = {text(i) for i in range(TOTAL)}
+    assert {k: n for k, n in by_key.items() if n > 1} == {}, "duplicated (source, native id)"
+    assert {t: n for t, n in by_text.items() if n > 1} == {}, "the same post stored twice under different ids"
+    missing = sorted(expected_texts - set(by_text), key=lambda t: int(t.rsplit(" ", 1)[1].rstrip(".")))
+    assert not missing, f"{len(missing)} posts lost, e.g. {missing[:3]}\n" + "\n".join(log)
+    assert set(by_text) == expected_texts and len(rows) == TOTAL
+    assert {native for _, native, _ in rows} == {f"berita-{i}" for i in range(TOTAL)}
