@@ -160,6 +160,7 @@ SOCIAL_SETS: dict[str, tuple[str, dict | None]] = {
 }
 # Licence rule (shared/data/README.md): only these social sets may train shipped artifacts (no licence stated,
 # public research data, named in the model card). The others (NC/ND, personal use, "eval") are evaluation only.
+# The style model and the claim threshold use them; see training.SENTIMENT_SOCIAL_SETS for sentiment.
 SOCIAL_TRAIN_SETS = ("idsa", "indonglish")
 BINARY_SETS = frozenset({"indolem", "rizalespe"})
 

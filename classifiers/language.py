@@ -50,7 +50,9 @@ def _decide(top: list[tuple[float, str]], clean: str) -> str:
         # an unsure call, or one with Indonesian close behind, goes to the function-word majority
         if (best_score < SURE or id_close) and n_id > n_en:
             return "id"
-        return "en"
+        # a short unsure "English" call without one English function word ("Alhamdulilah", "Semangat Nadim") is
+        # not English: fall back to the campaign's language
+        return "en" if best_score >= SURE or n_en or len(words) > 4 else UNSURE
     if id_close or n_id > n_en:
         return "id"
     return best if best_score >= SURE else UNSURE

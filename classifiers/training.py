@@ -12,8 +12,10 @@ so they inform positive-vs-negative without pushing neutral text to negative (va
 MODEL_CARD.md). Trained on SmSA-train + NusaX-ind-train + IndoLEM-train with every
 row that loosely matches (punctuation/case-insensitive) ANY test row of SmSA, NusaX-ind or IndoLEM removed, so one
 shipped model serves every evaluation; test splits are further de-duplicated against the training rows.
-Sentiment (en): the same recipe on NusaX-eng train. Hoax: word+char TF-IDF + LR on IDNHoaxCorpus (hoax/valid)
-and the 600 news articles, evaluated with GroupKFold by claim keyword / topic.
+Sentiment (en): the same recipe on NusaX-eng train. Hoax: a style model over topic-free cue columns
+(classifiers/style.py; TurnBackHoax posts vs ordinary posts, GroupKFold by topic, threshold <= 3% flagged per topic
+slice) and the seed database of debunked claims (claims_seed.json.gz, threshold <= 1% false matches). ``--only
+sentiment|hoax`` retrains one part. ``evaluate`` adds the social / topic-slice / claim rows (classifiers/evaluation.py).
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ from .lexicon import LexiconFeatures, load_lexicon
 from .linear import LinearTextModel, from_parts
 from .normalise import mark_negation, normalise_many
 
-MODEL_VERSION = "2026.2"  # 2026.2: lexicon columns, spaCy tokenisation; 2025.1: first release
+MODEL_VERSION = "2026.2"  # 2026.2: lexicon columns, spaCy tokenisation (+ style model, seed claims); 2025.1: first
 DEFAULT_MODEL_DIR = Path(__file__).with_name("models")
 ID_TRAIN_SETS = ("smsa", "nusax_ind", "indolem")
 SVM_SCALE = 3.0  # LinearSVC margins are ~3x smaller than LR logits; scaled before averaging
@@ -47,13 +49,13 @@ SVM_SCALE = 3.0  # LinearSVC margins are ~3x smaller than LR logits; scaled befo
 # {1.0, 0.5, 0.25, 0 (not used)}: 0.5 kept IndoLEM valid at 82-83 while raising SmSA valid (MODEL_CARD.md).
 SAMPLE_WEIGHT = {"indolem": 0.5}
 BIAS_GRID = np.round(np.arange(-1.5, 1.51, 0.1), 2)
-BIAS_SETS = ("smsa", "nusax_ind", "idsa", "indonglish")  # 3-class valid splits used to choose the class offsets
-# The hoax sets label whole topics and their not-hoax side is mostly formal news, so informal text alone looked like
-# a hoax: 94% of benign reviews/tweets scored p >= 0.5 and 12.6% were flagged (valid splits). The sentiment training
-# rows join as not-hoax with this small weight; chosen on the valid splits as the largest cut in false flags for at
-# most 1 point of topic-split ROC-AUC (0.005: 12.6% -> 2.2% flagged, AUC 83.5 -> 83.0; 0.01: 1.2%, 82.3).
-BENIGN_WEIGHT = 0.005
+BIAS_SETS = ("smsa", "nusax_ind", "idsa", "indonglish")  # those present among the valid splits  # 3-class valid splits used to choose the class offsets
 LEXICON_LANGS = ("id",)  # models that read the AFINN lexicon columns (classifiers/lexicon.py)
+# Social sets that join the Indonesian sentiment training (leave-one-domain-out scored). Empty in 2026.3: with the
+# same recipe, IDSA scored by a model trained on reviews + IndoLEM + Indonglish reached 43.6 macro-F1, below the
+# 47.7 of the shipped review model, so the social data did not help across domains (issue 13 item 2 open).
+# ("idsa", "indonglish") turns it on; `narrawatch evaluate` then takes their rows from the LODO models.
+SENTIMENT_SOCIAL_SETS: tuple[str, ...] = ()
 
 
 def prep(texts: list[str], lang: str = "id") -> list[str]:
@@ -113,11 +115,11 @@ def sentiment_training_sets(data_dir: Path, leave_out: str | None = None) -> dic
     """Training splits per model, with every row overlapping any evaluated row removed (loose match). The
     Indonesian model trains on reviews (SmSA, NusaX-ind), IndoLEM tweets and the licence-allowed social sets
     (IDSA, Indonglish); ``leave_out`` drops one social set entirely (leave-one-domain-out evaluation)."""
-    from .data import SOCIAL_TRAIN_SETS, social_split
+    from .data import social_split
 
     test_keys = _banned_keys(data_dir)
     en_test = {loose_key(t) for t in sentiment_split(data_dir, "nusax_eng", "test").texts}
-    social = [dedup_against(social_split(data_dir, ds, "train"), test_keys) for ds in SOCIAL_TRAIN_SETS
+    social = [dedup_against(social_split(data_dir, ds, "train"), test_keys) for ds in SENTIMENT_SOCIAL_SETS
               if ds != leave_out]
     return {
         "id": [dedup_against(sentiment_split(data_dir, ds, "train"), test_keys) for ds in ID_TRAIN_SETS] + social,
@@ -126,10 +128,10 @@ def sentiment_training_sets(data_dir: Path, leave_out: str | None = None) -> dic
 
 
 def sentiment_valid_sets(data_dir: Path, leave_out: str | None = None) -> list[Split]:
-    from .data import SOCIAL_TRAIN_SETS, social_split
+    from .data import social_split
 
     return [sentiment_split(data_dir, ds, "valid") for ds in ID_TRAIN_SETS] + \
-        [social_split(data_dir, ds, "valid") for ds in SOCIAL_TRAIN_SETS if ds != leave_out]
+        [social_split(data_dir, ds, "valid") for ds in SENTIMENT_SOCIAL_SETS if ds != leave_out]
 
 
 def score_sentiment(probs: np.ndarray, classes: list[str], labels: list[str]) -> tuple[float, float]:
@@ -145,10 +147,10 @@ def score_sentiment(probs: np.ndarray, classes: list[str], labels: list[str]) ->
 def sentiment_lodo(data_dir: Path, log=print) -> list[dict]:
     """Leave-one-domain-out: each licence-allowed social set is scored, whole, by a model trained (same recipe)
     without it. The evaluation-only social sets never train anything, so ``evaluate`` scores them live."""
-    from .data import SOCIAL_TRAIN_SETS, social_split
+    from .data import social_split
 
     rows = []
-    for ds in SOCIAL_TRAIN_SETS:
+    for ds in SENTIMENT_SOCIAL_SETS:
         sets = sentiment_training_sets(data_dir, leave_out=ds)
         model, _ = _train_sentiment(sets["id"], sentiment_valid_sets(data_dir, leave_out=ds), "id", 150_000,
                                     200_000, log, tune_bias=True)
