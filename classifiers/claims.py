@@ -70,7 +70,8 @@ class ClaimMatch:
     def reason(self) -> str:
         """What a PR officer reads: matches debunk 'X' (turnbackhoax.id, 2025-11-03, similarity 0.91)."""
         where = ", ".join(x for x in (self.source, self.date) if x)
-        return (f"matches debunk '{self.title or self.claim_id}' ({where + ', ' if where else ''}"
+        title = _LABEL_PREFIX.sub("", self.title or "").strip() or self.claim_id
+        return (f"matches debunk '{title}' ({where + ', ' if where else ''}"
                 f"similarity {self.score:.2f})" + (f" {self.url}" if self.url else ""))
 
 
