@@ -101,9 +101,11 @@ def load_seed(model_dir=None) -> dict:
 
 
 def seed_threshold(model_dir=None) -> float:
+    from .linear import ArtifactError
+
     try:
         return float(load_seed(model_dir)["meta"]["threshold"])
-    except Exception:  # no seed shipped: the documented default
+    except ArtifactError:  # no seed database shipped in this model dir: the documented default
         return DEFAULT_THRESHOLD
 
 

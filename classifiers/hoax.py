@@ -76,6 +76,6 @@ class HoaxClassifier:
                 reasons.append(f"some hoax-style cues, below the flag: {', '.join(cues)} (style score {prob:.2f}; "
                                f"flags at {th:.2f})")
             c.hoax_score = float(min(1.0, max(0.0, score)))
-            c.hoax = bool(ms) or prob >= th
+            c.hoax = bool(ms) or bool(prob >= th)  # a numpy bool would not serialise in the alert engine
             c.hoax_reasons = reasons
         return posts

@@ -47,6 +47,7 @@ def test_flag_equals_score_at_threshold(seeded):
              "Pemerintah resmi menaikkan harga pertalite menjadi Rp50 ribu per liter mulai besok"]
     for p in hoax.classify(_posts(texts)):
         c = p.classification
+        assert type(c.hoax) is bool  # a numpy bool broke the alert engine's JSON (tests/service/test_config_rules.py)
         assert c.hoax == (c.hoax_score >= HOAX_THRESHOLD), (p.text, c)
         assert c.hoax == (c.matched_claim_id is not None or any(r.startswith("hoax-style cues") for r in
                                                                  c.hoax_reasons)), (p.text, c)
