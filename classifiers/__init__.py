@@ -18,16 +18,18 @@ def load_default(model_dir: Path | str | None = None, claims=None, campaigns: It
                  extra_patterns: Iterable[dict] | None = None) -> Chain:
     """LanguageDetector -> Normaliser -> Sentiment -> Hoax(+ClaimIndex) -> Entities, from shipped artifacts.
 
-    ``claims``: a ClaimIndex, or an iterable of dicts {id, text, url, verdict, title}, or None (empty index that
-    the collectors can fill later via ``chain.claims.add``). Raises ``ArtifactError`` if any artifact is missing;
+    ``claims``: a ClaimIndex, or an iterable of dicts {id, text, url, verdict, title, date, source}, or None (empty
+    index that the collectors can fill later via ``chain.claims.add``; the service passes the claim store, which
+    ``narrawatch init`` seeds with the shipped debunk database). Claim matches use the threshold calibrated with
+    that database (``claims_seed.json.gz``: at most 1% of ordinary posts match anything). Raises ``ArtifactError`` if any artifact is missing;
     there is no silent fallback. Every model (and the claim index) reads one shared ``TermSpace``, so each post is
     normalised and analysed once per batch. Tokens come from spaCy blank("id"/"en") through a per-chunk cache
     (``nlp.tokens``); entities from spaCy EntityRulers.
     """
-    from .claims import ClaimIndex
+    from .claims import ClaimIndex, seed_threshold
     from .entities import EntityTagger
     from .features import TermSpace
-    from .hoax import HoaxClassifier, HoaxModel
+    from .hoax import HoaxClassifier
     from .language import LanguageDetector
     from .linear import ArtifactError
     from .normalise import Normaliser
@@ -38,7 +40,6 @@ def load_default(model_dir: Path | str | None = None, claims=None, campaigns: It
         raise ArtifactError(f"model directory {model_dir} does not exist; run `python -m classifiers.training train`")
     space = TermSpace()
     sentiment = SentimentModel.load(model_dir, space)
-    hoax = HoaxModel.load(model_dir, space)
     if claims is None:
         index = ClaimIndex()
     elif isinstance(claims, ClaimIndex):
@@ -47,7 +48,9 @@ def load_default(model_dir: Path | str | None = None, claims=None, campaigns: It
         index = ClaimIndex.from_claims(claims)
     index.attach(space)
     norm = Normaliser()
-    chain = Chain(LanguageDetector(), norm, SentimentClassifier(sentiment, norm), HoaxClassifier(hoax, index, norm),
+    campaigns = list(campaigns or [])
+    hoax = HoaxClassifier.load(model_dir, index, norm, claim_threshold=seed_threshold(model_dir), space=space)
+    chain = Chain(LanguageDetector(campaigns), norm, SentimentClassifier(sentiment, norm), hoax,
                   EntityTagger(extra_patterns=extra_patterns, campaigns=campaigns))
     chain.claims = index  # type: ignore[attr-defined]  # handle for the collectors to add fact-checks
     return chain

@@ -27,6 +27,12 @@ from .normalise import normalise, normalise_many
 NUM_PERM = 64
 LSH_BANDS, LSH_ROWS = 14, 4  # = datasketch MinHashLSH(threshold=0.5, num_perm=64) optimal (b, r)
 DEFAULT_THRESHOLD = 0.45
+# A match needs this many shared content words (3+ letters, not function words): a one- or two-word post such as
+# "vaksin" shares characters with every vaccine debunk but asserts nothing.
+MIN_SHARED_WORDS = 3
+_FUNCTION_WORDS = frozenset("""yang dan di ke dari ini itu dengan untuk tidak ada akan sudah bisa juga karena tapi atau
+lagi pada dalam oleh para telah jadi bukan saya kamu kita kami mereka dia nya the and for with this that are was
+urltoken usertoken""".split())
 _WORD = re.compile(r"\w+")
 # claim prefixes fact-checkers put before the claim itself; stripped so they do not dominate similarity
 _LABEL_PREFIX = re.compile(r"^\s*\[?\s*(hoaks|hoax|salah|disinformasi|misinformasi|cek fakta|keliru|fitnah)\s*\]?\s*[:\-–]?\s*",
@@ -46,6 +52,8 @@ class Claim:
     url: str | None = None
     verdict: str | None = None
     title: str | None = None
+    date: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,49 @@ class ClaimMatch:
     score: float
     method: str
     verdict: str | None = None
+    date: str | None = None
+    source: str | None = None
+
+    def reason(self) -> str:
+        """What a PR officer reads: matches debunk 'X' (turnbackhoax.id, 2025-11-03, similarity 0.91)."""
+        where = ", ".join(x for x in (self.source, self.date) if x)
+        title = _LABEL_PREFIX.sub("", self.title or "").strip() or self.claim_id
+        return (f"matches debunk '{title}' ({where + ', ' if where else ''}"
+                f"similarity {self.score:.2f})" + (f" {self.url}" if self.url else ""))
+
+
+def index_text(title: str, text: str) -> str:
+    """What a claim is indexed by: its title, plus its text when the title does not already contain it."""
+    return f"{title}. {text}" if title and title.lower() not in text.lower() else text
+
+
+# The seed database of debunked claims shipped with the models (built by `narrawatch train` from the fact-check
+# archives in shared/data, loaded into the claim store by `narrawatch init`): gzip'd JSON, no pickle.
+SEED_NAME = "claims_seed.json.gz"
+
+
+def load_seed(model_dir=None) -> dict:
+    """{"meta": {...threshold, sources...}, "claims": [{id, title, text, url, verdict, date, source, norm}]}."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    from .linear import ArtifactError
+
+    path = Path(model_dir or Path(__file__).with_name("models")) / SEED_NAME
+    if not path.is_file():
+        raise ArtifactError(f"{path} missing; run `narrawatch train`")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def seed_threshold(model_dir=None) -> float:
+    from .linear import ArtifactError
+
+    try:
+        return float(load_seed(model_dir)["meta"]["threshold"])
+    except ArtifactError:  # no seed database shipped in this model dir: the documented default
+        return DEFAULT_THRESHOLD
 
 
 def _shingles(norm: str, k: int = 3) -> list[bytes]:
@@ -103,6 +154,7 @@ class ClaimIndex:
         self._blocks = None
         self._matrix = None
         self._space: TermSpace | None = None
+        self._words: dict[str, set[str]] = {}
 
     def attach(self, space: TermSpace) -> "ClaimIndex":
         """Vectorise through a shared TermSpace (the chain's), so posts are analysed once for all models."""
@@ -115,24 +167,32 @@ class ClaimIndex:
 
     @classmethod
     def from_claims(cls, items: Iterable[dict]) -> "ClaimIndex":
-        """Build from dicts with keys id, text, url, verdict, title (url/verdict/title optional)."""
+        """Build from dicts with keys id, text, url, verdict, title, date, source, norm (all but id optional;
+        ``norm`` is the pre-normalised index text shipped with the seed database, so start-up skips normalising)."""
         idx = cls()
         for it in items:
-            idx.add(str(it["id"]), it.get("text") or it.get("claim") or it.get("title") or "", it.get("url"), it.get("verdict"),
-                    it.get("title"))
+            idx.add(str(it["id"]), it.get("text") or it.get("claim") or it.get("title") or "", it.get("url"),
+                    it.get("verdict"), it.get("title"), date=it.get("date"), source=it.get("source"),
+                    norm=it.get("norm"))
         return idx
 
     def add(self, claim_id: str, text: str, url: str | None = None, verdict: str | None = None,
-            title: str | None = None) -> None:
+            title: str | None = None, date: str | None = None, source: str | None = None,
+            norm: str | None = None) -> None:
         text = _LABEL_PREFIX.sub("", text or title or "").strip()
         head = _LABEL_PREFIX.sub("", title or "").strip()
-        body = f"{head}. {text}" if head and head.lower() not in text.lower() else text
+        body = index_text(head, text)
         if not body:
             return
         self._sig.pop(claim_id, None)
-        self.claims[claim_id] = Claim(claim_id, text, url, verdict, title)
+        self.claims[claim_id] = Claim(claim_id, text, url, verdict, title, date, source)
         self._norm.pop(claim_id, None)
-        self._pending[claim_id] = body
+        self._words.pop(claim_id, None)
+        self._pending.pop(claim_id, None)
+        if norm:
+            self._norm[claim_id] = norm
+        else:
+            self._pending[claim_id] = body
         self._dirty = True
 
     def prepare(self) -> None:
@@ -162,8 +222,13 @@ class ClaimIndex:
             if has[k]:
                 for key in _band_keys(sig[k:k + 1])[0].tolist():
                     self._buckets.setdefault(key, []).append(cid)
-        wv = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+", lowercase=False)
-        cv = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False)
+        # with a large index, terms in more than 20% of claims ("hoaks", "video", "yang") carry no identity and
+        # make the sparse similarity product dense; a handful of manual claims keeps every term
+        max_df = 0.2 if len(docs) >= 50 else 1.0
+        wv = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+", lowercase=False,
+                             max_df=max_df)
+        cv = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False,
+                             max_df=max_df)
         self._matrix = self._stack([wv.fit_transform(docs), cv.fit_transform(docs)])
         self._matrixT = self._matrix.T.tocsr()
         if self._space is None:
@@ -184,33 +249,47 @@ class ClaimIndex:
         norms = normalised if normalised is not None else [normalise(_LABEL_PREFIX.sub("", t)) for t in texts]
         if features is None or features.space is not self._space or features.version != self._space.version:
             features = self._space.featurise(norms, negation=False)
-        sims = (self._stack([b.transform(features, negation=False) for b in self._blocks]) @ self._matrixT).toarray()
+        # sparse (posts x claims) similarities: with thousands of seed claims a dense matrix would dominate the batch
+        sims = (self._stack([b.transform(features, negation=False) for b in self._blocks]) @ self._matrixT).tocsr()
         sig, has = minhash_many(norms)
         keys = _band_keys(sig).tolist()
         buckets, sigs = self._buckets, self._sig
-        cand_rows = np.flatnonzero(sims.max(axis=1) >= threshold) if sims.size else np.zeros(0, int)
+        sims.data[sims.data < threshold] = 0.0
+        sims.eliminate_zeros()
+        cand_rows = np.flatnonzero(np.diff(sims.indptr))
         out: list[list[ClaimMatch]] = [[] for _ in norms]
         todo = set(cand_rows.tolist())
         for i in range(len(norms)):
             if has[i] and any(k in buckets for k in keys[i]):
                 todo.add(i)
+        content = lambda norm: {w for w in _WORD.findall(norm) if len(w) >= 3 and w not in _FUNCTION_WORDS}  # noqa: E731
         for i in sorted(todo):
+            words_i = content(norms[i])
+            if len(words_i) < MIN_SHARED_WORDS:
+                continue
             scores: dict[str, tuple[float, str]] = {}
             if has[i]:
                 for k in keys[i]:
                     for cid in buckets.get(k, ()):
                         if cid not in scores:
                             scores[cid] = (float(np.count_nonzero(sig[i] == sigs[cid])) / NUM_PERM, "minhash")
-            row = sims[i]
-            for j in np.flatnonzero(row >= threshold):
+            lo, hi = sims.indptr[i], sims.indptr[i + 1]
+            for j, v in zip(sims.indices[lo:hi].tolist(), sims.data[lo:hi].tolist()):
                 cid = self._ids[j]
                 prev, how = scores.get(cid, (0.0, ""))
-                if row[j] > prev:  # a near-duplicate keeps the larger of its Jaccard and cosine scores
-                    scores[cid] = (float(row[j]), "minhash+tfidf" if how else "tfidf")
-            hits = sorted(((s, m, cid) for cid, (s, m) in scores.items() if s >= threshold), reverse=True)[:top_k]
+                if v > prev:  # a near-duplicate keeps the larger of its Jaccard and cosine scores
+                    scores[cid] = (float(v), "minhash+tfidf" if how else "tfidf")
+            hits = sorted(((s, m, cid) for cid, (s, m) in scores.items() if s >= threshold
+                           and len(words_i & self._content(cid, content)) >= MIN_SHARED_WORDS), reverse=True)[:top_k]
             out[i] = [ClaimMatch(cid, self.claims[cid].url, self.claims[cid].title, round(min(1.0, s), 4), m,
-                                 self.claims[cid].verdict) for s, m, cid in hits]
+                                 self.claims[cid].verdict, self.claims[cid].date, self.claims[cid].source)
+                      for s, m, cid in hits]
         return out
+
+    def _content(self, cid: str, content) -> set[str]:
+        if cid not in self._words:
+            self._words[cid] = content(self._norm[cid])
+        return self._words[cid]
 
     def match(self, text: str, threshold: float = DEFAULT_THRESHOLD, top_k: int = 3) -> list[ClaimMatch]:
         """Claims similar to ``text`` with score >= threshold, best first."""

@@ -5,6 +5,7 @@ Nothing here copies data into the project: the files are read in place at train/
 from __future__ import annotations
 
 import csv
+import zlib
 import os
 import re
 import unicodedata
@@ -138,3 +139,175 @@ def hoax_news(d: Path) -> pd.DataFrame:
     df = df.drop_duplicates("key")
     df["group"] = "news:" + df.text.map(news_topic)
     return df[["text", "y", "group"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# social-media sentiment sets (evaluation across domains; see each SOURCE.md for licence and caveats)
+def _social_frame(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return df[(df.get("dup_of", "") == "") & (df.text.str.strip() != "")]
+
+
+# name -> (file under shared/data, label mapping or None = labels as given); binary sets have no neutral class
+_RICCO_3 = {"joy": "positive", "love": "positive", "anger": "negative", "sad": "negative", "fear": "negative",
+            "neutral": "neutral"}
+SOCIAL_SETS: dict[str, tuple[str, dict | None]] = {
+    "idsa": ("idsa_twitter_sentiment_ridife/idsa_twitter_sentiment.csv", None),
+    "indonglish": ("indonglish_codemixed_sentiment/indonglish_sentiment.csv", None),
+    "pilpres2019": ("pilpres2019_tweets_sentiment/pilpres2019_sentiment.csv", None),
+    "rizalespe": ("rizalespe_small_sentiment_sets/rizalespe_sentiment.csv", None),
+    "emotion_opinion": ("emotion_id_opinion_ricco48/emotion_id_opinion.csv", _RICCO_3),
+}
+# Licence rule (shared/data/README.md): only these social sets may train shipped artifacts (no licence stated,
+# public research data, named in the model card). The others (NC/ND, personal use, "eval") are evaluation only.
+# The style model and the claim threshold use them; see training.SENTIMENT_SOCIAL_SETS for sentiment.
+SOCIAL_TRAIN_SETS = ("idsa", "indonglish")
+BINARY_SETS = frozenset({"indolem", "rizalespe"})
+
+
+def social_split(d: Path, name: str, split: str = "all") -> Split:
+    """A social sentiment set as a Split (duplicates dropped). ``split``: 'all', or for Indonglish its own
+    train/validation/test; for IDSA a fixed hash split (train 80 / valid 10 / test 10 by row id)."""
+    path, mapping = SOCIAL_SETS[name]
+    df = _social_frame(d / path)
+    if mapping:
+        df = df[df.label.isin(mapping)].assign(label=lambda x: x.label.map(mapping))
+    if split != "all":
+        if "split" in df.columns:
+            df = df[df.split == {"valid": "validation"}.get(split, split)]
+        else:
+            bucket = df.id.map(lambda s: zlib.crc32(s.encode()) % 10)
+            df = df[{"train": bucket >= 2, "valid": bucket == 0, "test": bucket == 1}[split]]
+    return Split(name, split, df.text.tolist(), df.label.tolist())
+
+
+def benign_posts(d: Path) -> pd.DataFrame:
+    """Ordinary social posts (none is a hoax claim): every social sentiment set plus the emotion tweets and the
+    Instagram comments, with ``source``; the hoax false-flag rate is measured on these per topic slice."""
+    frames = []
+    for name, (path, _) in SOCIAL_SETS.items():
+        frames.append(pd.DataFrame({"text": _social_frame(d / path).text, "source": name}))
+    frames.append(pd.DataFrame({"text": _social_frame(d / "emot_twitter_emotion_saputri/emot_twitter_emotion.csv").text,
+                                "source": "emot"}))
+    ig = pd.read_csv(d / "chromebook_nadiem_instagram_stance_gold/chromebook_gold_710.csv", dtype=str,
+                     keep_default_na=False)
+    frames.append(pd.DataFrame({"text": ig[ig.spam == "0"].text, "source": "chromebook_ig"}))
+    df = pd.concat(frames, ignore_index=True)
+    df = df[df.text.str.strip() != ""]
+    return df.assign(key=df.text.map(loose_key)).drop_duplicates("key").drop(columns="key").reset_index(drop=True)
+
+
+# topic slices of the issue: a post goes to the first slice whose word stem it contains
+TOPIC_SLICES: dict[str, tuple[str, ...]] = {
+    "vaksin/covid": ("vaksin", "vaksinasi", "covid", "corona", "pandemi", "virus"),
+    "pemilu/pilpres": ("pemilu", "pilpres", "capres", "cawapres", "pilkada", "caleg", "kpu", "paslon", "jokowi",
+                       "prabowo", "anies", "ganjar", "ahok", "sandi", "kampanye"),
+    "harga/bbm": ("harga", "bbm", "pertalite", "solar", "sembako", "minyak", "beras", "inflasi"),
+    "asean/g20": ("asean", "g20", "ktt"),
+}
+
+
+def topic_slice(text: str) -> str:
+    words = set(re.findall(r"[a-z0-9]+", str(text).lower()))
+    for name, stems in TOPIC_SLICES.items():
+        if words & set(stems):
+            return name
+    return "other"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# fact-check archives (claim database and hoax posts as circulated)
+_FRAMING_HEAD = re.compile(r"^.{0,400}?(?:sebagai berikut|berisi narasi|dengan narasi|narasi berikut|menuliskan|"
+                           r"bertuliskan|dengan keterangan|keterangan berikut|narasi)\s*[:：]", re.I | re.S)
+_FRAMING_TAIL = re.compile(r"\s(?:hingga|sampai|per|pada)\s+(?:\w+\s+)?\(\d.{0,400}?(?:tanda suka|komentar|dibagikan|"
+                           r"disukai|dilihat|ditonton|views).*$", re.I | re.S)
+_ARSIP = re.compile(r"\[\s*arsip\s*\]|\(\s*arsip\s*\)", re.I)
+_OBSERVER = re.compile(r"dari pengamatan tim pemeriksa fakta[^.]*\.", re.I)
+
+
+def strip_factcheck_framing(narasi: str) -> str:
+    """The hoax as posted: drop "Akun X pada ... mengunggah narasi ... sebagai berikut:", "[arsip]", the checker's
+    observations and trailing engagement counts ("Hingga Rabu (...), unggahan tersebut ... tanda suka")."""
+    t = _ARSIP.sub(" ", str(narasi or ""))
+    t = _FRAMING_HEAD.sub("", t, count=1)
+    t = _FRAMING_TAIL.sub("", t)
+    t = _OBSERVER.sub(" ", t)
+    return re.sub(r"\s+", " ", t).strip().strip("“”\"'").strip()
+
+
+_VERDICT_WORDS = re.compile(r"^(?:salah|penipuan|hoaks|hoax|parodi|satire|satir|komedi|misleading|keliru)\s+", re.I)
+_QUOTED = re.compile(r"[“\"]([^”\"]{8,300})[”\"]")
+_QUOTES = re.compile(r"^[\s“”\"']+|[\s“”\"']+$")
+
+
+def factcheck_claims(d: Path) -> list[dict]:
+    """Debunked claims for the claim database: TurnBackHoax 2025-26 (title from the URL slug + conclusion, URL,
+    verdict, date; never the narasi, which quotes the hoax post), TurnBackHoax 2024 (title + claim, cut before the
+    checker's PENJELASAN) and Komdigi clarifications (cleaned title). Every item is a debunk."""
+    import json
+
+    out: list[dict] = []
+    for line in open(d / "turnbackhoax_claims_2025_2026_luthfillawliet23/turnbackhoax_claims.jsonl", encoding="utf-8"):
+        r = json.loads(line)
+        if not r.get("verdict"):
+            continue  # failed scrape: no date, verdict or text
+        title = _VERDICT_WORDS.sub("", r["title_from_slug"]).strip()
+        # the conclusion quotes the claim ("Unggahan dengan klaim “…” merupakan konten palsu"): index that quote,
+        # not the checker's prose around it
+        concl = r.get("conclusion_kesimpulan") or ""
+        quoted = " ".join(_QUOTED.findall(concl)) or concl[:300]
+        out.append({"id": r["id"], "title": title, "text": quoted,
+                    "url": r["url"], "verdict": r["verdict"], "date": r.get("date") or None,
+                    "source": "turnbackhoax.id"})
+    seen: set[str] = set()
+    for line in open(d / "turnbackhoax_claims_2024_alharkan7/turnbackhoax_claims_2024.jsonl", encoding="utf-8"):
+        r = json.loads(line)
+        claim = re.split(r"PENJELASAN|\[?PENJELASAN\]?", r.get("claim_text") or "")[0]
+        claim = _QUOTES.sub("", claim)[:600]
+        key = loose_key(r["title"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"id": r["id"], "title": r["title"], "text": claim, "url": None, "verdict": "SALAH", "date": None,
+                    "source": "turnbackhoax.id (2024)"})
+    for line in open(d / "komdigi_hoax_clarifications_rendiekan/komdigi_hoax_clarifications.jsonl", encoding="utf-8"):
+        r = json.loads(line)
+        title = re.sub(r"^hoaks\s+", "", r["title_clean"]).strip()
+        key = loose_key(title)
+        if not title or key in seen:
+            continue
+        seen.add(key)
+        out.append({"id": f"komdigi-{r['komdigi_content_id']}", "title": title, "text": "", "url": None,
+                    "verdict": "HOAKS", "date": None, "source": "komdigi.go.id"})
+    return out
+
+
+def factcheck_posts(d: Path) -> pd.DataFrame:
+    """Hoax posts as circulated: TurnBackHoax 2025-26 narasi with the checker's framing stripped (``claim_id`` is
+    the debunk they belong to) and TurnBackHoax 2024 claim texts; ``group`` is the fact-check category."""
+    import json
+
+    rows = []
+    for line in open(d / "turnbackhoax_claims_2025_2026_luthfillawliet23/turnbackhoax_claims.jsonl", encoding="utf-8"):
+        r = json.loads(line)
+        text = strip_factcheck_framing(r.get("claim_narasi") or "")
+        if r.get("verdict") and len(text) >= 20:
+            rows.append({"text": text, "claim_id": r["id"], "group": f"tbh:{(r.get('category') or 'other').lower()}",
+                         "source": "tbh2025"})
+    for line in open(d / "turnbackhoax_claims_2024_alharkan7/turnbackhoax_claims_2024.jsonl", encoding="utf-8"):
+        r = json.loads(line)
+        text = _QUOTES.sub("", re.split(r"PENJELASAN", r.get("claim_text") or "")[0])
+        if len(text) >= 20:
+            rows.append({"text": text, "claim_id": r["id"], "group": f"tbh24:{r.get('llm_category') or 'other'}",
+                         "source": "tbh2024"})
+    return pd.DataFrame(rows)
+
+
+def pemilu2024_pool(d: Path, n: int = 6000) -> list[str]:
+    """A fixed sample of the unlabelled Pemilu-2024 candidate tweets (unlabelled_pools: vocabulary / domain
+    adaptation only). Used only to calibrate the claim-match threshold on political posts, which share words with
+    the (mostly political) debunks; never to train or to report."""
+    df = pd.read_csv(d / "unlabelled_pools/pemilu2024_candidate_tweets_ghazafm/pemilu2024_tweets_text_only.csv",
+                     dtype=str, keep_default_na=False)
+    df = df[df.text.str.strip() != ""]
+    return df.sample(n=min(n, len(df)), random_state=0).text.tolist()

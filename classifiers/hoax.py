@@ -1,103 +1,81 @@
-"""Hoax suspicion: the shipped linear model's probability combined with claim matches, with reasons."""
+"""Hoax suspicion, claim-first: a match against a known debunk is the evidence; the style model (classifiers/style.py,
+topic-free cues such as "sebarkan", "sebelum dihapus", all-caps shouting) can flag a post on its own only when its
+score is strong. A post is never flagged for its topic.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import scipy.sparse as sp
-
 from service.domain import Post
 
-from .claims import ClaimIndex
-from .features import DocFeatures, TermSpace
-from .linear import LinearTextModel
-from .normalise import Normaliser
+from .claims import DEFAULT_THRESHOLD, ClaimIndex
+from .normalise import Normaliser, post_text
+from .style import StyleModel, style_features
 
 HOAX_THRESHOLD = 0.5
-CLAIM_THRESHOLD = 0.45
-MODEL_LANGS = {None, "id", "ms", "jv", "su"}  # the model is trained on Indonesian text only
-MODEL_WEIGHT = 0.6  # the model alone is a weak, topic-level signal: it can raise suspicion but not reach 1.0
+CLAIM_THRESHOLD = DEFAULT_THRESHOLD  # the seed database ships its own calibrated threshold (load_default)
 
 
-class HoaxModel:
-    def __init__(self, model: LinearTextModel, space: TermSpace | None = None):
-        self.model = model
-        self.space = space if space is not None else TermSpace()
-        self.head = model.fast_head(self.space)
-        self._names = np.array([n.split(":", 1)[1] for n in model.feature_names()], dtype=object)
-        classes = list(model.classes)
-        # binary LogisticRegression: one coefficient row scoring classes[1]
-        self._sign = 1.0 if classes.index("1" if "1" in classes else classes[1]) == 1 else -1.0
-
-    @classmethod
-    def load(cls, model_dir: Path, space: TermSpace | None = None) -> "HoaxModel":
-        return cls(LinearTextModel.load(model_dir, "hoax_id"), space)
-
-    def score(self, norm_texts: list[str], n_reasons: int = 3) -> tuple[np.ndarray, list[list[str]]]:
-        return self.score_features(self.space.featurise(norm_texts), n_reasons)
-
-    def score_features(self, feats: DocFeatures, n_reasons: int = 3) -> tuple[np.ndarray, list[list[str]]]:
-        mats = self.head.matrices(feats)
-        z = self.head.decision(feats, mats=mats)[:, 0]
-        probs = 1.0 / (1.0 + np.exp(-self._sign * z))
-        # reasons: per row, the n-grams with the largest positive contribution, vectorised over the batch
-        X = sp.hstack(mats, format="csr") if len(mats) > 1 else mats[0]
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        contrib = self._sign * X.data * self.head.coef[0, X.indices]
-        order = np.lexsort((-contrib, rows))
-        starts = X.indptr[:-1]
-        reasons: list[list[str]] = []
-        names, cols_sorted, contrib_sorted = self._names, X.indices[order], contrib[order]
-        for i in range(X.shape[0]):
-            lo = starts[i]
-            hi = min(lo + n_reasons, X.indptr[i + 1])
-            reasons.append([names[cols_sorted[j]] for j in range(lo, hi) if contrib_sorted[j] > 0])
-        return probs, reasons
+def style_to_score(p: float, threshold: float) -> float:
+    """Map p(hoax style) onto hoax_score so that the style threshold lands exactly on HOAX_THRESHOLD (0.5): the
+    shown score and the flag never disagree."""
+    if p < threshold:
+        return HOAX_THRESHOLD * p / threshold
+    return HOAX_THRESHOLD + (1 - HOAX_THRESHOLD) * (p - threshold) / max(1e-9, 1 - threshold)
 
 
 class HoaxClassifier:
-    """Chain step: fills hoax_score, hoax, hoax_reasons and matched_claim_* from the model and the ClaimIndex.
+    """Chain step: fills hoax_score, hoax, hoax_reasons and matched_claim_*.
 
-    hoax_score = MODEL_WEIGHT * p(hoax) from the model (so the topic-level model alone flags a post only when
-    p >= 0.83); a debunked-claim match (the strong evidence) lifts it to at least 0.5 + 0.5 * similarity.
-    hoax = hoax_score >= HOAX_THRESHOLD. hoax_reasons lists the matched claim, then p(hoax) and the n-grams that
-    pushed the model's score up most.
+    hoax is true only for a debunked-claim match (score >= 0.5 + 0.5 * similarity) or a strong style score (p at or
+    above the style model's shipped threshold). hoax_reasons: "matches debunk 'X' (turnbackhoax.id, 2025-11-03,
+    similarity 0.91) URL" and/or "hoax-style cues: call to spread, all-caps words (style score 0.97; flags at 0.95)".
     """
 
-    def __init__(self, model: HoaxModel, claims: ClaimIndex | None = None, normaliser: Normaliser | None = None,
-                 claim_threshold: float = CLAIM_THRESHOLD):
-        self.model = model
+    def __init__(self, style: StyleModel, claims: ClaimIndex | None = None, normaliser: Normaliser | None = None,
+                 claim_threshold: float = CLAIM_THRESHOLD, space=None):
+        self.style = style
         self.claims = claims if claims is not None else ClaimIndex()
         self.normaliser = normaliser or Normaliser()
         self.claim_threshold = claim_threshold
+        self.space = space
+
+    @classmethod
+    def load(cls, model_dir: Path, claims: ClaimIndex | None = None, normaliser: Normaliser | None = None,
+             claim_threshold: float = CLAIM_THRESHOLD, space=None) -> "HoaxClassifier":
+        return cls(StyleModel.load(model_dir), claims, normaliser, claim_threshold, space)
 
     def classify(self, posts: list[Post]) -> list[Post]:
         if not posts:
             return posts
-        norms = self.normaliser.get_many(posts)
+        raws = [post_text(p) for p in posts]
+        probs, contrib = self.style.proba(raws)
+        feats = style_features(raws)
+        matches = [[] for _ in posts]
         if len(self.claims):
+            norms = self.normaliser.get_many(posts)
             self.claims.prepare()  # may add the claims' terms to the shared space: do it before featurising
-        doc_feats = self.normaliser.features_many(posts, self.model.space)
-        probs, feats = self.model.score_features(doc_feats)
-        matches = self.claims.match_many([p.text for p in posts], self.claim_threshold, top_k=1, normalised=norms,
-                                         features=doc_feats) if len(self.claims) else [[] for _ in posts]
-        for post, prob, top, ms in zip(posts, probs, feats, matches):
+            doc_feats = self.normaliser.features_many(posts, self.space) if self.space is not None else None
+            matches = self.claims.match_many([p.text for p in posts], self.claim_threshold, top_k=1,
+                                             normalised=norms, features=doc_feats)
+        th = self.style.threshold
+        for i, (post, prob, ms) in enumerate(zip(posts, probs, matches)):
             c = post.classification
-            applies = post.lang in MODEL_LANGS
-            model_score = MODEL_WEIGHT * float(prob) if applies else 0.0
+            score = style_to_score(float(prob), th)
             reasons: list[str] = []
-            score = model_score
             if ms:
                 m = ms[0]
-                score = max(score, m.score, min(1.0, 0.5 + 0.5 * m.score))
+                score = max(score, min(1.0, 0.5 + 0.5 * m.score))
                 c.matched_claim_id, c.matched_claim_url = m.claim_id, m.url
-                reasons.append(f"matched debunked claim {m.claim_id} ({m.method}, similarity {m.score:.2f})"
-                               + (f": {m.title}" if m.title else ""))
-            if applies:
-                reasons.append(f"model p(hoax)={prob:.2f}" + (f"; top features: {', '.join(top)}" if top else ""))
-            else:
-                reasons.append(f"hoax model not applied to lang={post.lang} (trained on Indonesian)")
+                reasons.append(m.reason())
+            cues = self.style.explain(feats[i], contrib[i])
+            if prob >= th:
+                reasons.append(f"hoax-style cues: {', '.join(cues) or 'several weak cues'} "
+                               f"(style score {prob:.2f}; flags at {th:.2f})")
+            elif cues:
+                reasons.append(f"some hoax-style cues, below the flag: {', '.join(cues)} (style score {prob:.2f}; "
+                               f"flags at {th:.2f})")
             c.hoax_score = float(min(1.0, max(0.0, score)))
-            c.hoax = c.hoax_score >= HOAX_THRESHOLD
+            c.hoax = bool(ms) or bool(prob >= th)  # a numpy bool would not serialise in the alert engine
             c.hoax_reasons = reasons
         return posts

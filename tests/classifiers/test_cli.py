@@ -8,3 +8,22 @@ def test_evaluate_command_prints_the_metrics_table(data_dir):
     assert result.exit_code == 0, result.output
     rows = {tuple(line.split()[:2]): line.split() for line in result.output.splitlines() if line.strip()}
     assert float(rows[("smsa", "test")][3]) >= 78.5 and float(rows[("nusax_ind", "test")][3]) >= 85.5
+
+
+def test_init_loads_the_seed_claim_database(tmp_path, monkeypatch):
+    from classifiers.claims import load_seed
+    from service.claims import ClaimStore
+
+    monkeypatch.setenv("NW_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NW_CONFIG_FILE", raising=False)
+    manual = ClaimStore(tmp_path / "claims.db")
+    manual.put([{"id": "manual-1", "text": "klaim yang dimasukkan analis", "title": "manual"}])
+    for _ in range(2):  # re-running init updates the seed, keeps manual entries, duplicates nothing
+        result = CliRunner().invoke(app, ["init"])
+        assert result.exit_code == 0, result.output
+    seed = load_seed()["claims"]
+    store = ClaimStore(tmp_path / "claims.db")
+    assert store.count() == len(seed) + 1
+    got = {c["id"]: c for c in store.all()}
+    assert got["tbh-35352"]["url"].startswith("https://turnbackhoax.id/articles/35352") and got["manual-1"]
+    assert "debunked claims: " in result.output

@@ -23,7 +23,7 @@ def test_char_wb_ngrams_match_sklearn():
 def test_fast_head_equals_pipeline():
     norms = normalise_many(TEXTS)
     space = TermSpace()
-    for name in ("sentiment_id", "hoax_id", "sentiment_en"):
+    for name in ("sentiment_id", "sentiment_en"):
         m = LinearTextModel.load(DEFAULT_MODEL_DIR, name)
         head = m.fast_head(space)
         feats = space.featurise(norms)

@@ -34,5 +34,37 @@ def test_texts(data_dir):
 def test_accuracy_floors_on_test_splits(test_texts):
     ind, eng = test_texts
     got_id, got_en = detect_languages(ind), detect_languages(eng)
-    assert sum(g == "id" for g in got_id) / len(ind) >= 0.965
+    assert sum(g == "id" for g in got_id) / len(ind) >= 0.98  # 98.7% since the fallback rules (was 97.4%)
     assert sum(g == "en" for g in got_en) / len(eng) >= 0.995
+
+
+def test_unsure_other_language_falls_back_to_the_campaign_language():
+    # lite fastText: "vaksin" -> fi and the headline -> pl at low scores (issue 13); both used to skip the models
+    assert detect_languages(["vaksin", "Planet Nibiru Siap Menabrak Bumi", "Alhamdulilah"]) == ["id", "id", "id"]
+    assert detect_languages(["vaksin"], fallbacks=["en"]) == ["en"]
+    from datetime import datetime
+
+    from classifiers.language import LanguageDetector
+    from service.domain import Campaign, Post
+
+    posts = [Post(source="t", native_id="1", text="vaksin", campaigns=["intl"], created_at=datetime(2026, 1, 1)),
+             Post(source="t", native_id="2", text="vaksin", created_at=datetime(2026, 1, 1))]
+    LanguageDetector([Campaign(id="intl", name="Intl", language="en")]).classify(posts)
+    assert [p.lang for p in posts] == ["en", "id"]
+
+
+# measured share detected as Indonesian (issue 13 asks >= 99%, met on 2 of 6): IDSA 98.7 (Malaysian Malay and
+# English code-mixing), Pilpres 2019 99.3, rizalespe 97.7 (hashtag-only rows, emoji tags in English), emotion-opinion
+# 98.0, EmoT 99.1, Chromebook Instagram comments 97.3 (short comments); before the fallback rules: 91.4-99.2.
+SOCIAL_ID_FLOORS = {"idsa": 0.98, "pilpres2019": 0.99, "rizalespe": 0.97, "emotion_opinion": 0.975, "emot": 0.985,
+                    "chromebook_ig": 0.965}
+
+
+def test_indonesian_social_sets_are_detected_as_indonesian(data_dir):
+    from classifiers.data import benign_posts
+
+    ben = benign_posts(data_dir)
+    for src, floor in SOCIAL_ID_FLOORS.items():
+        texts = ben[ben.source == src].text.tolist()
+        got = detect_languages(texts)
+        assert sum(g == "id" for g in got) / len(texts) >= floor, src

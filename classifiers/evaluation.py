@@ -1,0 +1,95 @@
+"""`narrawatch evaluate` on social posts, across topics, at the operating point the product ships.
+
+- sentiment macro-F1 per social set, each scored by a model that never trained on its domain: the licence-allowed
+  training sets (IDSA, Indonglish) by leave-one-domain-out models (recorded at training time), the evaluation-only
+  sets (Pilpres 2019, rizalespe, emotion-opinion mapped to 3 classes) live by the shipped model;
+- hoax false-flag rate of the shipped HoaxClassifier (seed claim index + style model, shipped thresholds) on ordinary
+  posts per topic slice (vaksin/covid, pemilu/pilpres, harga/bbm, asean/g20, other), for the held-out sets and
+  for all;
+- hoax recall of the chain on hoax posts as circulated (TurnBackHoax narasi; their own debunk is in the index) and
+  the style model's out-of-fold recall / ROC-AUC with group splits (recorded);
+- claim matching: recall@1 of each TurnBackHoax 2025-26 post (narasi with the checker's framing stripped) against
+  its own claim among all seed claims (indexed by title + quoted claim, never by the narasi), at the shipped
+  threshold, and the false-match rate (any match) on ordinary posts.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from service.domain import Post
+
+_CACHE: dict[tuple, list[dict]] = {}
+
+
+def _posts(texts: list[str], lang: str = "id") -> list[Post]:
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    return [Post(source="eval", native_id=str(i), text=t, lang=lang, created_at=now) for i, t in enumerate(texts)]
+
+
+def _hoax_chain(model_dir: Path):
+    from .claims import ClaimIndex, load_seed, seed_threshold
+    from .hoax import HoaxClassifier
+    from .normalise import Normaliser
+
+    index = ClaimIndex.from_claims(load_seed(model_dir)["claims"])
+    return HoaxClassifier.load(model_dir, index, Normaliser(), claim_threshold=seed_threshold(model_dir)), index
+
+
+def social_rows(data_dir: Path, model_dir: Path) -> list[dict]:
+    key = (str(data_dir), str(model_dir), *(p.stat().st_mtime for p in sorted(Path(model_dir).glob("*.*"))))
+    if key not in _CACHE:
+        _CACHE[key] = _social_rows(Path(data_dir), Path(model_dir))
+    return _CACHE[key]
+
+
+def _social_rows(data_dir: Path, model_dir: Path) -> list[dict]:
+    from .data import (SOCIAL_SETS, SOCIAL_TRAIN_SETS, benign_posts, factcheck_posts, social_split, topic_slice)
+    from .sentiment import SentimentModel
+    from .training import score_sentiment
+
+    rows: list[dict] = []
+    manifest = model_dir / "manifest.json"
+    man = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
+    recorded = man.get("metrics", [])
+    trained_on = set(man.get("models", {}).get("sentiment_id", {}).get("train_sets", {}))
+    sm = SentimentModel.load(model_dir)
+    for ds in SOCIAL_SETS:
+        if ds in trained_on:  # scored by the leave-one-domain-out model recorded at training time
+            rows += [{**r, "split": r["split"] + " (recorded)"} for r in recorded if r["dataset"] == f"social:{ds}"]
+            continue
+        s = social_split(data_dir, ds)
+        f1, acc = score_sentiment(sm.predict_proba(s.texts, "id"), sm.classes("id"), s.labels)
+        rows.append({"dataset": f"social:{ds}", "split": "domain not in training", "n": len(s), "macro_f1": f1,
+                     "accuracy": acc})
+
+    hoax, index = _hoax_chain(model_dir)
+    ben = benign_posts(data_dir)
+    posts = hoax.classify(_posts(ben.text.tolist()))
+    flagged = np.array([p.classification.hoax for p in posts])
+    matched = np.array([p.classification.matched_claim_id is not None for p in posts])
+    slices = ben.text.map(topic_slice).to_numpy()
+    held = ~ben.source.isin(SOCIAL_TRAIN_SETS).to_numpy()
+    for scope, mask in (("held-out sets", held), ("all sets", np.ones(len(ben), bool))):
+        for s in ["vaksin/covid", "pemilu/pilpres", "harga/bbm", "asean/g20", "other"]:
+            m = mask & (slices == s)
+            if m.any():
+                rows.append({"dataset": f"hoax:benign {s}", "split": scope, "n": int(m.sum()),
+                             "flagged": float(flagged[m].mean())})
+        rows.append({"dataset": "claims:false match", "split": scope, "n": int(mask.sum()),
+                     "flagged": float(matched[mask].mean())})
+
+    fp = factcheck_posts(data_dir)
+    fp = fp[fp.source == "tbh2025"]
+    posts = hoax.classify(_posts(fp.text.tolist()))
+    own = np.array([p.classification.matched_claim_id == cid for p, cid in zip(posts, fp.claim_id)])
+    rows.append({"dataset": "claims:recall@1 tbh2025", "split": "shipped threshold", "n": len(fp),
+                 "recall": float(own.mean())})
+    rows.append({"dataset": "hoax:chain tbh2025 posts", "split": "shipped threshold", "n": len(fp),
+                 "recall": float(np.mean([p.classification.hoax for p in posts]))})
+    rows += [{**r, "split": r["split"] + " (recorded)"} for r in recorded if r["dataset"].startswith("hoax-style:")]
+    return rows

@@ -1,0 +1,45 @@
+"""Floors on social posts, across topics, at the shipped thresholds (issue 13), from `evaluate` with the shipped
+artifacts. Measured values are in classifiers/models/MODEL_CARD.md; the floors sit a little under them. Targets the
+issue sets and that are not met are asserted at what is reached, so a regression still fails."""
+import pytest
+
+from classifiers.training import evaluate
+
+
+# measured (held-out social sets, shipped thresholds): vaksin/covid 0.0% of 48, pemilu/pilpres 1.3% of 1,977,
+# harga/bbm 1.9% of 155, other 1.1% of 13,810 (the withdrawn topic model flagged 28% of ordinary vaccine tweets)
+FLAG_CEIL = {"vaksin/covid": 0.03, "pemilu/pilpres": 0.025, "harga/bbm": 0.03, "other": 0.02}
+# claim recall@1 20.6% of 889 (target 80%: not met), false matches 0.0% of 15,990 (target <= 1%)
+RECALL1_FLOOR, FALSE_MATCH_CEIL = 0.18, 0.01
+CHAIN_FLOOR = 0.45  # 49.0% of the posted TurnBackHoax 2025-26 hoaxes flagged (claim match or style)
+# macro-F1 per social set, scored by the shipped model that never trained on any social domain (target 60: not met
+# except rizalespe, binary): IDSA 47.7, Indonglish 46.1, Pilpres 2019 43.7, rizalespe 74.6, emotion-opinion 54.6
+SOCIAL_F1_FLOOR = {"idsa": 0.46, "indonglish": 0.44, "pilpres2019": 0.42, "rizalespe": 0.72, "emotion_opinion": 0.53}
+
+
+@pytest.fixture(scope="module")
+def rows(data_dir):
+    return {(r["dataset"], r["split"]): r for r in evaluate(data_dir)}
+
+
+@pytest.mark.parametrize("topic", ["vaksin/covid", "pemilu/pilpres", "harga/bbm", "other"])
+def test_benign_posts_rarely_flagged_per_topic_slice(rows, topic):
+    r = rows[f"hoax:benign {topic}", "held-out sets"]
+    assert r["flagged"] <= FLAG_CEIL[topic], r
+
+
+def test_claim_matching_recall_and_false_matches(rows):
+    r1 = rows["claims:recall@1 tbh2025", "shipped threshold"]
+    fm = rows["claims:false match", "held-out sets"]
+    assert r1["n"] > 800 and r1["recall"] >= RECALL1_FLOOR, r1
+    assert fm["flagged"] <= FALSE_MATCH_CEIL, fm
+
+
+def test_chain_flags_posted_hoaxes(rows):
+    assert rows["hoax:chain tbh2025 posts", "shipped threshold"]["recall"] >= CHAIN_FLOOR
+
+
+@pytest.mark.parametrize("ds", ["idsa", "indonglish", "pilpres2019", "rizalespe", "emotion_opinion"])
+def test_social_sentiment_is_reported_per_domain(rows, ds):
+    (key,) = [k for k in rows if k[0] == f"social:{ds}"]
+    assert rows[key]["n"] > 1000 and rows[key]["macro_f1"] >= SOCIAL_F1_FLOOR[ds], rows[key]
