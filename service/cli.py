@@ -1,4 +1,4 @@
-"""Command line: narrawatch init | ingest | search | drain | serve (and train/evaluate/collect from their stages)."""
+"""Command line: narrawatch init | ingest | search | drain | serve | keys, and train/evaluate/collect."""
 from __future__ import annotations
 
 import logging
@@ -178,7 +178,8 @@ def keys_list(config: Optional[Path] = ConfigOpt) -> None:
     for col in ("id", "name", "role", "workspace", "created", "last used", "revoked"):
         table.add_column(col, overflow="fold")
     for k in KeyStore(auth_db_path(settings_for(config))).list():
-        table.add_row(k.key_id, k.name, k.role, k.workspace, k.created_at, k.last_used_at or "", k.revoked_at or "")
+        table.add_row(k.key_id, escape(k.name), k.role, k.workspace, k.created_at, k.last_used_at or "",
+                      k.revoked_at or "")  # a name is user input: never rich markup
     console.print(table)
 
 
@@ -193,10 +194,10 @@ def keys_revoke(key: str = typer.Argument(..., help="Key id (from `keys list`) o
     active = [k for k in store.list() if k.revoked_at is None]
     targets = [k for k in active if k.key_id == key] or [k for k in active if k.name == key]
     if not targets:
-        err.print(f"no active key with id or name {escape(key)!r}")
+        err.print(f"no active key with id or name {escape(repr(key))}")
         raise typer.Exit(code=1)
     if len(targets) > 1 and not all_:
-        err.print(f"{len(targets)} active keys are named {escape(key)!r} "
+        err.print(f"{len(targets)} active keys are named {escape(repr(key))} "
                   f"({', '.join(k.key_id for k in targets)}): give an id, or --all")
         raise typer.Exit(code=2)
     for k in targets:

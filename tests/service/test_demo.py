@@ -164,7 +164,7 @@ def test_default_views_are_full_and_the_replay_brings_alerts_live(demo):
 def test_keys_list_and_revoke_on_the_command_line(tmp_path):
     data = tmp_path / "var"
     tokens = []
-    for name, role in (("humas", "pr"), ("humas", "analyst"), ("boss", "leadership")):
+    for name, role in (("humas", "pr"), ("humas", "analyst"), ("boss [red]x[/]", "leadership")):
         run = cli(data, "keys", "create", "--name", name, "--role", role, "--workspace", "kemkes")
         assert run.returncode == 0, run.stderr
         tokens.append(run.stdout.strip())
@@ -174,7 +174,7 @@ def test_keys_list_and_revoke_on_the_command_line(tmp_path):
     listed = cli(data, "keys", "list")
     assert listed.returncode == 0, listed.stderr
     for k in keys.list():
-        assert k.key_id in listed.stdout and k.name in listed.stdout
+        assert k.key_id in listed.stdout and k.name in listed.stdout  # names verbatim, not as rich markup
     raw = keys.db.execute("SELECT key_hash FROM api_keys").fetchall()
     for secret in tokens + [r[0] for r in raw]:  # neither the key nor its hash is ever printed
         assert secret not in listed.stdout and secret.split("_")[-1] not in listed.stdout
