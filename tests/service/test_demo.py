@@ -128,8 +128,8 @@ def test_default_views_are_full_and_the_replay_brings_alerts_live(demo):
     settings = Settings(data_dir=demo.data, config_file=CONFIG)
     _, key = KeyStore(auth_db_path(settings)).create("demo", "admin", "*")
     store = SQLiteStore(demo.data / "narrawatch.db")
-    for campaign in store.list_campaigns():  # today's digest (UTC day), as /ui/digest renders it
-        assert digest_data(store, campaign, datetime.now(timezone.utc).date())["total"] > 0, campaign.id
+    for campaign in store.list_campaigns():  # the day's digest (UTC), as /ui/digest renders it for today
+        assert digest_data(store, campaign, demo.now.date())["total"] > 0, campaign.id
     with serve(create_app(settings), port_in_range()) as url:
         h = {"X-API-Key": key}
         for campaign in ("asean", "vaksin"):
