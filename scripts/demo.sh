@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # One command for a newcomer: set up, load a demo corpus dated relative to now into the embedded SQLite store,
 # serve the API and dashboards, and replay a short tail of posts so alerts arrive live in the PR inbox (/ui/pr).
-# The demo data dir (var/demo) is rebuilt on every run; it is only wiped when it carries the demo marker.
+# The demo data dir is rebuilt on every run: the default var/demo, or an NW_DATA_DIR this script created before
+# (it carries a marker file); any other non-empty directory is refused, never wiped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/venv.sh
+user_dir="${NW_DATA_DIR:+yes}"  # set by the caller: wiped only if it has our marker
 export NW_DATA_DIR="${NW_DATA_DIR:-var/demo}" NW_CONFIG_FILE="${NW_CONFIG_FILE:-demo/campaigns.yaml}"
 host="${NW_HOST:-127.0.0.1}" port="${NW_PORT:-8000}"
 url="http://$host:$port"
 nw=.venv/bin/narrawatch
 marker="$NW_DATA_DIR/.narrawatch-demo"
-if [ -e "$NW_DATA_DIR" ] && [ -n "$(ls -A "$NW_DATA_DIR")" ] && [ ! -f "$marker" ]; then
-  echo "$NW_DATA_DIR exists and is not a demo data dir: refusing to overwrite it (set NW_DATA_DIR)" >&2
+if [ -n "$user_dir" ] && [ -e "$NW_DATA_DIR" ] && [ -n "$(ls -A "$NW_DATA_DIR")" ] && [ ! -f "$marker" ]; then
+  echo "$NW_DATA_DIR exists and is not a demo data dir: refusing to wipe it (choose another NW_DATA_DIR)" >&2
   exit 1
 fi
 rm -rf "$NW_DATA_DIR" && mkdir -p "$NW_DATA_DIR" && touch "$marker"
