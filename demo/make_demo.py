@@ -72,14 +72,14 @@ def seed_claims(data_dir: Path) -> int:
     return ClaimStore(data_dir / "claims.db").put(json.loads(CLAIMS.read_text(encoding="utf-8")))
 
 
-def replay(url: str, key: str, path: Path, speed: float = 1.0, log=print, stop=None) -> int:
+def replay(url: str, key: str, path: Path, speed: float = 1.0, log=print) -> int:
     """POST each replay row to /posts at its delay (divided by `speed`), dated at the moment it is sent."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     start, sent = time.monotonic(), 0
     for row in rows:
         wait = start + row["delay_seconds"] / speed - time.monotonic()
-        if wait > 0 and (stop.wait(wait) if stop else time.sleep(wait)):
-            break
+        if wait > 0:
+            time.sleep(wait)
         body = json.dumps([to_post(row, datetime.now(timezone.utc))]).encode()
         req = urllib.request.Request(f"{url.rstrip('/')}/posts", body, method="POST",
                                      headers={"Content-Type": "application/json", "X-API-Key": key})
