@@ -1,4 +1,4 @@
-"""Command line: narrawatch init | ingest | search | drain | serve (and train/evaluate/collect from their stages)."""
+"""Command line: narrawatch init | ingest | search | drain | serve | keys, and train/evaluate/collect."""
 from __future__ import annotations
 
 import logging
@@ -239,16 +239,54 @@ def keys_create(name: str = typer.Option(..., help="Who or what uses the key"),
         raise typer.Exit(code=2) from None
 
 
+@keys.command("list")
+def keys_list(config: Optional[Path] = ConfigOpt) -> None:
+    """List API keys: id, name, role, workspace, created, last used, revoked (never the key or its hash)."""
+    from service.api.auth import KeyStore, auth_db_path
+
+    table = Table(title="API keys")
+    for col in ("id", "name", "role", "workspace", "created", "last used", "revoked"):
+        table.add_column(col, overflow="fold")
+    for k in KeyStore(auth_db_path(settings_for(config))).list():
+        table.add_row(k.key_id, escape(k.name), k.role, k.workspace, k.created_at, k.last_used_at or "",
+                      k.revoked_at or "")  # a name is user input: never rich markup
+    console.print(table)
+
+
+@keys.command("revoke")
+def keys_revoke(key: str = typer.Argument(..., help="Key id (from `keys list`) or key name"),
+                all_: bool = typer.Option(False, "--all", help="Revoke every active key with this name"),
+                config: Optional[Path] = ConfigOpt) -> None:
+    """Revoke an API key by id, or by name (a name shared by several active keys needs --all)."""
+    from service.api.auth import KeyStore, auth_db_path
+
+    store = KeyStore(auth_db_path(settings_for(config)))
+    active = [k for k in store.list() if k.revoked_at is None]
+    targets = [k for k in active if k.key_id == key] or [k for k in active if k.name == key]
+    if not targets:
+        err.print(f"no active key with id or name {escape(repr(key))}")
+        raise typer.Exit(code=1)
+    if len(targets) > 1 and not all_:
+        err.print(f"{len(targets)} active keys are named {escape(repr(key))} "
+                  f"({', '.join(k.key_id for k in targets)}): give an id, or --all")
+        raise typer.Exit(code=2)
+    for k in targets:
+        if store.revoke(k.key_id):
+            console.print(f"revoked {k.key_id} ({escape(k.name)}, {k.role}, workspace {k.workspace})")
+
+
 @app.command()
 def serve(host: Optional[str] = None, port: Optional[int] = None, config: Optional[Path] = ConfigOpt) -> None:
-    """Run the API (OpenAPI docs at /docs)."""
+    """Run the API (OpenAPI docs at /docs) and the dashboards (/ui)."""
     import uvicorn
 
     from service.api.app import create_app
     from service.api.proxies import SERVER_OPTIONS
 
     settings = settings_for(config)
-    console.print(f"serving on http://{host or settings.host}:{port or settings.port}/docs")
+    base = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(f"serving on {base}/docs (API) and {base}/ui (dashboards; log in with a key from "
+                  "`narrawatch keys create`)", soft_wrap=True)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info",
                 **SERVER_OPTIONS)
 
