@@ -24,7 +24,7 @@ def api(tmp_path):
     key = create_key(settings, "tester", "admin", "*")
     app = create_app(settings)
     with serve(app) as url:
-        with httpx.Client(base_url=url, timeout=10, headers={"X-API-Key": key}) as client:
+        with httpx.Client(base_url=url, timeout=60, headers={"X-API-Key": key}) as client:
             client.app = app
             yield client
     app.state.ctx.alerts.close()

@@ -4,6 +4,8 @@ Every case below was a reproduced 500 (or a stream cut after its 200) before the
 """
 from __future__ import annotations
 
+from contextlib import closing
+
 import httpx
 import pytest
 
@@ -44,6 +46,13 @@ def api(tmp_path_factory):
             client.close()
 
 
+def _client(api, key: str) -> httpx.Client:
+    """The API reads the key header, the pages the opaque session cookie that logging in sets."""
+    client = httpx.Client(base_url=api.url, headers={"X-API-Key": key}, timeout=30)
+    assert client.post("/ui/login", data={"key": key}).status_code == 303 and client.cookies.get(COOKIE)
+    return client
+
+
 def _message(response: httpx.Response) -> str:
     if response.headers.get("content-type", "").startswith("application/json"):
         body = response.json()
@@ -54,8 +63,7 @@ def _message(response: httpx.Response) -> str:
 @pytest.mark.parametrize(("path", "params", "word"), CASES)
 def test_bad_input_is_a_4xx_with_a_message(api, path, params, word):
     key = make_key(api.settings, "admin", "*", name="bad-input")
-    # the pages read the log-in cookie, the API the header: send both, as the dashboard's fetches do
-    with httpx.Client(base_url=api.url, headers={"X-API-Key": key}, cookies={COOKIE: key}, timeout=30) as client:
+    with closing(_client(api, key)) as client:
         response = client.get(path, params=params)
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:500])
     assert word in _message(response), response.text[:500]  # names what was wrong
@@ -77,7 +85,7 @@ def test_trending_baseline_before_year_one_is_a_4xx(api):
 
 def test_ui_dates_are_days(api):
     key = make_key(api.settings, "analyst", "*")
-    with httpx.Client(base_url=api.url, cookies={COOKIE: key}, timeout=30) as client:
+    with closing(_client(api, key)) as client:
         ok = client.get("/ui/analyst", params={"since": "2024-11-01", "until": "2024-11-02"})
         assert ok.status_code == 200 and 'class="error"' not in ok.text
         bad = client.get("/ui/analyst", params={"until": "9999-12-31"})  # inclusive: ends at a 10000-01-01
