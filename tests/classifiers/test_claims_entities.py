@@ -68,3 +68,17 @@ def test_chain_end_to_end(chain):
     assert b.sentiment == "positive" and 0 <= b.sentiment_score <= 1 and not b.matched_claim_id
     assert "ORG:Kemenkes" in b.entities and "LOC:Jakarta" in b.entities
     assert c.sentiment == "negative"
+
+
+def test_candidate_prefilter_is_exact_at_the_shared_word_floor():
+    """Only claims sharing MIN_SHARED_WORDS content words with a post are scored: a post sharing exactly that many
+    still matches, one sharing fewer never does, and a batch mixing both gives each post its own answer."""
+    from classifiers.claims import MIN_SHARED_WORDS
+
+    assert MIN_SHARED_WORDS == 3
+    idx = ClaimIndex.from_claims(CLAIMS)
+    three = "vaksin microchip melacak"  # exactly three content words of c1
+    two = "vaksin microchip"
+    got = idx.match_many([two, three, "Harga cabai naik", three], threshold=0.3)
+    assert got[0] == [] and got[2] == []
+    assert [m.claim_id for m in got[1]] == ["c1"] and got[3] == got[1]
