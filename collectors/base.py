@@ -68,15 +68,19 @@ class Parsed:
         return self
 
 
-def decode_json(payload: Any, out: Parsed) -> Any:
-    """Text or bytes → JSON value; on invalid JSON marks `out` unparseable and returns None."""
-    if not isinstance(payload, (str, bytes)):
-        return payload
-    try:
-        return json.loads(payload)
-    except ValueError as exc:
-        out.unparseable(f"invalid JSON: {exc}", payload)
+def decode_json(payload: Any, out: Parsed, expect: type | None = None, problem: str = "") -> Any:
+    """Text or bytes → JSON value; on invalid JSON, or a value that is not an `expect` (then `problem` is the
+    reason), marks `out` unparseable and returns None."""
+    if isinstance(payload, (str, bytes)):
+        try:
+            payload = json.loads(payload)
+        except ValueError as exc:
+            out.unparseable(f"invalid JSON: {exc}", payload)
+            return None
+    if expect is not None and not isinstance(payload, expect):
+        out.unparseable(problem, payload)
         return None
+    return payload
 
 
 # --- helpers shared by the parsers ---------------------------------------------------------------

@@ -39,11 +39,9 @@ def _href_links(content: str) -> list[str]:
 def parse_statuses(payload: Any, *, source: str, campaigns: Sequence[Campaign]) -> Parsed:
     """A timeline JSON array (already decoded, or text) → posts; bad statuses become rejects."""
     out = Parsed()
-    payload = decode_json(payload, out)
+    payload = decode_json(payload, out, list, "timeline is not a JSON array")
     if out.extra.get("unparseable"):
         return out
-    if not isinstance(payload, list):
-        return out.unparseable("timeline is not a JSON array", payload)
     ids = []
     for status in payload:
         try:

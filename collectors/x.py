@@ -82,11 +82,9 @@ def parse_tweets(payload: Any, *, source: str, campaigns: Sequence[Campaign]) ->
     """A search page or one stream line (`data` a list or one tweet) → posts; bad tweets become rejects.
     `extra["ids"]`: every tweet id seen (rejected ones too, so the cursor moves past them)."""
     out = Parsed()
-    payload = decode_json(payload, out)
+    payload = decode_json(payload, out, dict, "response is not a JSON object")
     if out.extra.get("unparseable"):
         return out
-    if not isinstance(payload, dict):
-        return out.unparseable("response is not a JSON object", payload)
     data = payload.get("data", [])
     data = [data] if isinstance(data, dict) else data
     if not isinstance(data, list):

@@ -26,10 +26,10 @@ class YoutubeApiError(CollectorHttpError):
 
 def parse_comment_threads(payload: Any, *, source: str, campaigns: Sequence[Campaign]) -> Parsed:
     out = Parsed()
-    payload = decode_json(payload, out)
+    payload = decode_json(payload, out, dict, "response is not a commentThreadListResponse")
     if out.extra.get("unparseable"):
         return out
-    if not isinstance(payload, dict) or not isinstance(payload.get("items", []), list):
+    if not isinstance(payload.get("items", []), list):
         return out.unparseable("response is not a commentThreadListResponse", payload)
     out.extra["next"] = payload.get("nextPageToken") if isinstance(payload.get("nextPageToken"), str) else None
     for item in payload.get("items") or []:
@@ -148,10 +148,10 @@ def parse_search_results(payload: Any, *, source: str, campaigns: Sequence[Campa
     """A `youtube#searchListResponse` → one post per video (title + description); channels/playlists are skipped.
     `extra["videos"]`: {videoId: publishedAt} of the readable videos; `extra["next"]`: nextPageToken."""
     out = Parsed()
-    payload = decode_json(payload, out)
+    payload = decode_json(payload, out, dict, "response is not a searchListResponse")
     if out.extra.get("unparseable"):
         return out
-    if not isinstance(payload, dict) or not isinstance(payload.get("items", []), list):
+    if not isinstance(payload.get("items", []), list):
         return out.unparseable("response is not a searchListResponse", payload)
     out.extra["next"] = payload.get("nextPageToken") if isinstance(payload.get("nextPageToken"), str) else None
     out.extra["videos"] = {}

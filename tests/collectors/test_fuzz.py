@@ -1,6 +1,8 @@
 """Fuzz every parser with mutated real-shaped payloads: no crash, bad items become rejects with a reason."""
 import json
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from collectors.bluesky import parse_frame
@@ -152,3 +154,17 @@ def test_malformed_items_reach_quarantine_file(tmp_path):
     q = read_quarantine(tmp_path / "quarantine" / "collectors.jsonl")
     assert sorted(r["reason"] for r in q) == ["missing or unparseable date", "status is not an object"]
     assert all(r["source"] == "mastodon:mastodon.social" for r in q)
+
+
+@pytest.mark.parametrize(("parse", "wrong", "reason"), [
+    ("collectors.mastodon:parse_statuses", '{"error": "x"}', "timeline is not a JSON array"),
+    ("collectors.x:parse_tweets", "[1, 2]", "response is not a JSON object"),
+    ("collectors.youtube:parse_comment_threads", '"text"', "response is not a commentThreadListResponse"),
+    ("collectors.youtube:parse_search_results", "[]", "response is not a searchListResponse"),
+])
+def test_a_response_of_the_wrong_json_type_is_unparseable_with_its_reason(parse, wrong, reason):
+    import importlib
+
+    module, name = parse.split(":")
+    out = getattr(importlib.import_module(module), name)(wrong, source="s", campaigns=[])
+    assert out.extra.get("unparseable") and out.posts == [] and [r.reason for r in out.rejects] == [reason]
