@@ -34,3 +34,15 @@ def serve(app, port: int | None = None):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def serving_http(server):
+    """Run a stdlib (Threading)HTTPServer on a daemon thread; on exit shut it down and close its socket."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,6 +7,8 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.live import serving_http
+
 
 class Receiver:
     """Records every POST; answers `fail_first` requests with 503, then 200 (Telegram-style {"ok": true} body)."""
@@ -56,13 +58,8 @@ class Receiver:
 @contextmanager
 def receiver(fail_first: int = 0):
     r = Receiver(fail_first)
-    t = threading.Thread(target=r.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    t.start()
-    try:
+    with serving_http(r.server):
         yield r
-    finally:
-        r.server.shutdown()
-        r.server.server_close()
 
 
 @contextmanager

@@ -7,12 +7,13 @@ Every request is kept in `server.requests` as a `Seen` (method, path, query dict
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.live import serving_http
 
 
 @dataclass
@@ -70,10 +71,5 @@ def loopback(respond: Callable[[Seen], tuple]) -> Iterator[Loopback]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving_http(server):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

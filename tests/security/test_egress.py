@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
 from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +26,7 @@ from service.domain import Alert, Campaign
 from service.egress import EgressGuard, non_public
 from tests.alerts.receivers import smtp_server
 from tests.factories import T0
+from tests.live import serving_http
 
 PUBLIC = "93.184.216.34"  # a globally routable address; the test routes connects to it onto a loopback server
 PRIVATE_FORMS = ["127.0.0.1", "::1", "169.254.169.254", "2002:7f00:1::", "::ffff:127.0.0.1", "64:ff9b::7f00:1"]
@@ -65,13 +65,8 @@ class Server:
 @contextmanager
 def serving(answer=None):
     s = Server(answer)
-    t = threading.Thread(target=s.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    t.start()
-    try:
+    with serving_http(s.httpd):
         yield s
-    finally:
-        s.httpd.shutdown()
-        s.httpd.server_close()
 
 
 class Net:
