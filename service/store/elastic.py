@@ -105,14 +105,7 @@ class ElasticStore(Store):
 
     # -- setup --
     def init(self) -> None:
-        try:
-            self._init()
-        except TransportError as exc:  # connection refused, timeout: the node is not there (yet)
-            raise _unavailable(exc) from exc
-        except ApiError as exc:
-            if isinstance(exc.status_code, int) and (exc.status_code == 429 or exc.status_code >= 500):
-                raise _unavailable(exc) from exc
-            raise
+        self._call(self._init)  # node not there (yet), 429 or 5xx: StoreUnavailable, retried by StoreStartup
 
     def _init(self) -> None:
         try:
@@ -373,8 +366,8 @@ class ElasticStore(Store):
         campaign = self.get_campaign(campaign_id)
         if campaign is None:
             return False
-        self.es.index(index=self.tombstone_index, id=campaign_id, refresh="wait_for",
-                      document={"id": campaign_id, "workspace": campaign.workspace})  # before the delete: never lost
+        self._call(self.es.index, index=self.tombstone_index, id=campaign_id, refresh="wait_for",
+                   document={"id": campaign_id, "workspace": campaign.workspace})  # before the delete: never lost
         try:
             self._call(self.es.delete, index=self.campaign_index, id=campaign_id, refresh="wait_for")
             return True
@@ -383,7 +376,7 @@ class ElasticStore(Store):
 
     def campaign_tombstone(self, campaign_id: str) -> str | None:
         try:
-            return self.es.get(index=self.tombstone_index, id=campaign_id)["_source"]["workspace"]
+            return self._call(self.es.get, index=self.tombstone_index, id=campaign_id)["_source"]["workspace"]
         except NotFoundError:
             return None
 
