@@ -1,6 +1,7 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md constraints.txt ./
+COPY core core
 COPY service service
 COPY classifiers classifiers
 COPY collectors collectors

@@ -13,15 +13,18 @@ import json
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import system  # noqa: E402
-from service.domain import Post  # noqa: E402
-from tests.alerts.receivers import receiver  # noqa: E402
-from tests.factories import T0  # noqa: E402
+from core.domain import Post  # noqa: E402
+from bench.loopback import receiver  # noqa: E402
+
+
+
+T0 = datetime(2024, 11, 1, 8, 0, tzinfo=timezone.utc)
 
 
 def pct(values, q):

@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="0: a free port on 127.0.0.1")
     args = parser.parse_args()
     if not args.port:
-        from tests.live import free_port
+        from bench.loopback import free_port
 
         args.port = free_port()
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,7 +18,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.live import free_port
+from bench.loopback import free_port
 
 
 def rss_mb(pid: int) -> float:

@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 import classifiers  # noqa: E402
 from bench import system  # noqa: E402
 from classifiers.data import find_data_dir, sentiment_split  # noqa: E402
-from service.domain import Post  # noqa: E402
+from core.domain import Post  # noqa: E402
 
 
 def load_texts(n: int) -> tuple[list[str], str]:

@@ -32,8 +32,8 @@ from bench.corpus import generate  # noqa: E402
 from service.alerts.matcher import RuleMatcher  # noqa: E402
 from service.alerts.rules import Rule, RuleQuery  # noqa: E402
 from service.alerts.text import content_tokens  # noqa: E402
-from service.domain import Classification, Post  # noqa: E402
-from tests.alerts.reference_matcher import ReferenceMatcher  # noqa: E402
+from core.domain import Classification, Post  # noqa: E402
+from bench.reference_matcher import ReferenceMatcher  # noqa: E402
 
 CAMPAIGNS = ["asean", "g20", "pemilu", "vaksin", "bbm"]
 PLATFORMS = ["telegram", "mastodon", "bluesky", "youtube", "rss", "twitter"]

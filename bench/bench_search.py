@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench import system
 from bench.corpus import CAMPAIGNS, generate
-from service.domain import Classification
+from core.domain import Classification
 from service.store.base import Page, PostQuery, Store
 
 WORDS = ["harga", "vaksin", "jokowi", "pemilu", "beras", "hoax", "makanan", "pelayanan", "covid", "presiden",

@@ -6,28 +6,23 @@ only the metadata around them is generated, deterministically from a seed.
 from __future__ import annotations
 
 import csv
-import os
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from service.domain import Engagement, Post
+from classifiers.data import find_data_dir
+from core.domain import Engagement, Post
 
 PLATFORMS = ["telegram", "mastodon", "bluesky", "youtube", "rss", "twitter"]
 CAMPAIGNS = ["asean", "g20", "pemilu", "vaksin", "bbm"]
 
 
 def data_root() -> Path:
-    env = os.environ.get("NW_DATA_ROOT")
-    if env:
-        return Path(env)
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "shared" / "data").is_dir():
-            return parent / "shared" / "data"
-        if (parent.parent / "shared" / "data").is_dir():
-            return parent.parent / "shared" / "data"
-    raise FileNotFoundError("shared/data not found; set NW_DATA_ROOT")
+    root = find_data_dir()  # the one finder (NW_DATA_ROOT, else walking up to shared/data)
+    if root is None:
+        raise FileNotFoundError("shared/data not found; set NW_DATA_ROOT")
+    return root
 
 
 def real_texts() -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from bench.corpus import CAMPAIGNS
-from service.api.context import AppContext
+from service.context import AppContext
 from service.config import Settings
 
 KEYWORDS = {"asean": ["harga", "pelayanan"], "g20": ["presiden", "makanan"], "pemilu": ["pemilu", "jokowi"],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from service.domain import Post
+from core.domain import Post
 
 
 class PostClassifier(Protocol):

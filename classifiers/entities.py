@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from service.domain import Campaign, Post
+from core.domain import Campaign, Post
 
 _GAZETTEER = Path(__file__).with_name("resources") / "gazetteer_id.json"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.domain import Post
+from core.domain import Post
 
 _CACHE: dict[tuple, list[dict]] = {}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.domain import Post
+from core.domain import Post
 
 from .claims import DEFAULT_THRESHOLD, ClaimIndex
 from .normalise import Normaliser, post_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import string
 
-from service.domain import Post
+from core.domain import Post
 
 # fastText confuses Indonesian and Malay on short informal text; our audience is Indonesian, so a close
 # Malay/Indonesian call goes to Indonesian.

@@ -16,7 +16,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from service.domain import Post
+from core.domain import Post
 
 from .nlp import tokens as nlp_tokens
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.domain import Post
+from core.domain import Post
 
 from scipy.special import softmax
 

@@ -17,9 +17,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
-from service.dates import parse_datetime
-from service.domain import Campaign, Engagement, Post
-from service.quarantine import truncate as _truncate
+from core.dates import parse_datetime
+from core.domain import Campaign, Engagement, Post
+from core.quarantine import truncate as _truncate
 
 RAW_LIMIT = 2000  # characters kept per string in Post.raw / quarantine payloads
 
@@ -127,7 +127,7 @@ def truncate(payload: Any, limit: int = RAW_LIMIT) -> Any:
 
 
 def parse_dt(value: Any) -> datetime | None:
-    """service.dates.parse_datetime (the one date parser: ISO 8601, epoch seconds or milliseconds, range-checked),
+    """core.dates.parse_datetime (the one date parser: ISO 8601, epoch seconds or milliseconds, range-checked),
     or None when missing, unreadable or out of range, which build_post then rejects as an unusable date."""
     if value is None or value == "":
         return None

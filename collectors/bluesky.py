@@ -23,8 +23,8 @@ from urllib.parse import urlencode
 
 from collectors.base import Batch, Reject, build_post, parse_dt
 from collectors.http import HttpClient
-from service.domain import Campaign, Post
-from service.langcodes import normalize_lang
+from core.domain import Campaign, Post
+from core.langcodes import normalize_lang
 
 log = logging.getLogger(__name__)
 

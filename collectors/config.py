@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from service.domain import Campaign
+from core.domain import Campaign
 
 
 class _Source(BaseModel):

@@ -14,8 +14,8 @@ from typing import Any
 
 from collectors.base import Batch, Parsed, Reject, build_post
 from collectors.http import HttpClient
-from service.domain import Campaign
-from service.langcodes import normalize_lang
+from core.domain import Campaign
+from core.langcodes import normalize_lang
 
 API = "https://api.gdeltproject.org/api/v2/doc/doc"
 _CTRL = re.compile(r"[\x00-\x1f]")

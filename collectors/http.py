@@ -7,7 +7,7 @@
 - robots.txt: fetched once per host (cached with a TTL) and fed to urllib.robotparser;
 - per-host politeness delay (minimum gap between two requests to the same host; per-host overrides);
 - `untrusted=True` for URLs found inside fetched content (claim pages): robots.txt and the page are fetched through
-  the egress guard (service/egress.py: no private/loopback/metadata targets, every redirect hop vetted). The
+  the egress guard (core/egress.py: no private/loopback/metadata targets, every redirect hop vetted). The
   operator's configured source URLs are fetched as configured.
 
 `sleep` and `clock` are injectable so tests run instantly.
@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt
 
-from service.egress import EgressGuard, EgressRefused
+from core.egress import EgressGuard, EgressRefused
 
 DEFAULT_USER_AGENT = "narrawatch-collector/0.1 (+https://github.com/narrawatch; public-interest narrative monitoring)"
 RETRY_STATUS = {429, 500, 502, 503, 504}

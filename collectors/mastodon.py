@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from collectors.base import (Batch, Parsed, build_post, decode_json, html_to_text, id_key, nonneg_int,
                              parse_dt)
 from collectors.http import HttpClient, rate_limit_wait
-from service.domain import Campaign, Engagement
+from core.domain import Campaign, Engagement
 
 _LINK_RE = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
 

@@ -21,8 +21,8 @@ import feedparser
 
 from collectors.base import Batch, Parsed, Reject, build_post, extract_links, html_to_text, truncate
 from collectors.http import HttpClient
-from service.domain import Campaign
-from service.langcodes import normalize_lang
+from core.domain import Campaign
+from core.langcodes import normalize_lang
 
 
 class FeedUnparseable(RuntimeError):

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from collectors.base import Collector
-from service.quarantine import Quarantine
+from core.quarantine import Quarantine
 from collectors.state import StateStore
-from service.domain import Campaign, Post
-from service.redact import redact
+from core.domain import Campaign, Post
+from core.redact import redact
 
 log = logging.getLogger("collectors.scheduler")
 

@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from collectors.base import Batch, Parsed, Reject, build_post, extract_hashtags, html_to_text, parse_dt
 from collectors.http import HttpClient
-from service.domain import Campaign, Engagement
+from core.domain import Campaign, Engagement
 
 BASE = "https://t.me"
 _COUNT_RE = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([KkMmBb]?)\s*$")

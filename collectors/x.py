@@ -27,7 +27,7 @@ import httpx
 
 from collectors.base import Batch, Parsed, Reject, build_post, decode_json, id_key, nonneg_int, parse_dt
 from collectors.http import CollectorHttpError, HttpClient, rate_limit_wait
-from service.domain import Campaign, Engagement
+from core.domain import Campaign, Engagement
 
 API = "https://api.x.com"
 TWEET_FIELDS = "created_at,lang,public_metrics,entities,conversation_id,referenced_tweets,author_id"

@@ -13,7 +13,7 @@ from typing import Any
 
 from collectors.base import Batch, Parsed, Reject, build_post, decode_json, html_to_text, nonneg_int, parse_dt
 from collectors.http import CollectorHttpError, HttpClient
-from service.domain import Campaign, Engagement
+from core.domain import Campaign, Engagement
 
 log = logging.getLogger(__name__)
 API = "https://www.googleapis.com/youtube/v3/commentThreads"

@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from dashboards.i18n import DEFAULT, translator
-from service.domain import Campaign
+from core.domain import Campaign
 from service.store.base import Page, PostQuery, Store
 
 TEMPLATES = Path(__file__).parent / "templates"

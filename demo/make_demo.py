@@ -5,7 +5,7 @@
 
 `corpus.jsonl` is the template written for the demo: history posts carry `offset_minutes` (before now), replay posts
 `delay_seconds` (after the replay starts). `claims.json` holds the invented fact-checks that claim matching uses; in
-production they come from fact-check feeds (service.claims), here they are put in the data dir before `init`.
+production they come from fact-check feeds (service.claim_store), here they are put in the data dir before `init`.
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def write(out: Path, now: datetime | None = None, malformed: bool = True) -> dic
 
 def seed_claims(data_dir: Path) -> int:
     """Put the demo's debunked claims where the classify stage loads them from (as a fact-check feed would)."""
-    from service.claims import ClaimStore
+    from service.claim_store import ClaimStore
 
     data_dir.mkdir(parents=True, exist_ok=True)
     return ClaimStore(data_dir / "claims.db").put(json.loads(CLAIMS.read_text(encoding="utf-8")))

@@ -1,5 +1,5 @@
 """Which classifier chain the pipeline runs: the trained models shipped in classifiers/models, with the known
-debunked claims collected so far (service.claims) loaded into claim matching, then each workspace's adapted
+debunked claims collected so far (service.claim_store) loaded into claim matching, then each workspace's adapted
 sentiment head (classifiers/adapt.py) and, last, the analysts' corrections (service/corrections.py)."""
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 from classifiers import load_default
 from classifiers.base import Chain, PostClassifier
-from service.claims import ClaimStore
+from service.claim_store import ClaimStore
 from service.config import Settings
 from service.corrections import CorrectionOverlay, CorrectionStore
-from service.domain import Campaign, Post
+from core.domain import Campaign, Post
 
 
 def claim_store(settings: Settings) -> ClaimStore:

@@ -28,7 +28,7 @@ def settings_for(config: Optional[Path]) -> Settings:
 
 
 def context(config: Optional[Path], background_init: bool = True):
-    from service.api.context import AppContext
+    from service.context import AppContext
 
     return AppContext.build(settings_for(config), background_init=background_init)
 
@@ -68,7 +68,7 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False,
     """Import posts (our JSONL, snscrape JSONL, CSV, or an export preset) through the pipeline. Bad rows go to
     quarantine."""
     from service.ingest import FORMATS, import_file
-    from service.quarantine import Quarantine
+    from core.quarantine import Quarantine
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")

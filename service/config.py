@@ -10,7 +10,7 @@ import yaml
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.domain import Campaign
+from core.domain import Campaign
 
 if TYPE_CHECKING:
     from service.alerts.rules import Rule

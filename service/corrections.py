@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from service.domain import Post, Sentiment
+from core.domain import Post, Sentiment
 from service.sqlitedb import ThreadLocalDB
 
 ClaimDecision = Literal["confirm", "reject"]

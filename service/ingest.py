@@ -19,10 +19,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from collectors.base import extract_hashtags
-from service.dates import parse_datetime
-from service.domain import Engagement, Post
+from core.dates import parse_datetime
+from core.domain import Engagement, Post
 from service.presets import PRESETS, Preset, detect_preset, explode, flatten, preset_post
-from service.quarantine import Quarantine
+from core.quarantine import Quarantine
 
 csv.field_size_limit(sys.maxsize)
 

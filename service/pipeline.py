@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from classifiers.base import PostClassifier
-from service.domain import Campaign, Post
-from service.quarantine import Quarantine
+from core.domain import Campaign, Post
+from core.quarantine import Quarantine
 from service.spool import Spool
 from service.store.base import Store, StoreRejected, StoreUnavailable
 from service.store.startup import StoreStartup

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from collectors.base import extract_hashtags
-from service.dates import parse_datetime
-from service.domain import Engagement, Post
+from core.dates import parse_datetime
+from core.domain import Engagement, Post
 
 FIELDS = ("text", "title", "date", "id", "author", "url", "lang", "likes", "reposts", "replies", "views",
           "hashtags", "links", "platform")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from service.domain import Post
-from service.quarantine import Quarantine
+from core.domain import Post
+from core.quarantine import Quarantine
 
 
 class Spool:

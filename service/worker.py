@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from service.api.context import AppContext
+from service.context import AppContext
 from service.classify import claim_store
 from service.store.base import StoreUnavailable
 

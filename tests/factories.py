@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from service.domain import Classification, Engagement, Post
+from core.domain import Classification, Engagement, Post
 
 T0 = datetime(2024, 11, 1, 8, 0, tzinfo=timezone.utc)
 

@@ -1,7 +1,7 @@
 """The counter-narrative brief attached to every alert: what to answer, with what, and where."""
 from __future__ import annotations
 
-from service.domain import Campaign, Post
+from core.domain import Campaign, Post
 
 
 def post_card(post: Post, chars: int = 280) -> dict:

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from service.alerts.config import AlertSettings
 from service.alerts.store import AlertStore
-from service.domain import as_utc, utcnow
+from core.domain import as_utc, utcnow
 from service.store.base import Store
 
 log = logging.getLogger(__name__)

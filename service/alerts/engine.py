@@ -22,7 +22,7 @@ from service.alerts.delivery.sse import Broker
 from service.alerts.matcher import RuleMatcher
 from service.alerts.rules import Rule, bump
 from service.alerts.store import AlertStore
-from service.domain import Alert, Campaign, Post
+from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
 from service.store.base import PostQuery, Store

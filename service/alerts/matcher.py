@@ -22,7 +22,7 @@ import ahocorasick
 
 from service.alerts.rules import Rule
 from service.alerts.text import tokens
-from service.domain import Post
+from core.domain import Post
 
 FIELD_BREAK = " \n "
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from service.alerts.rules import Rule
-from service.domain import Alert, as_utc, utcnow
-from service.redact import redact
+from core.domain import Alert, as_utc, utcnow
+from core.redact import redact
 from service.sqlitedb import ThreadLocalDB
 
 SCHEMA = """

@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 
 from service.api import auth, errors
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.limits import BodyLimitMiddleware
 from service.api.proxies import ClientAddressMiddleware
 from service.api.routes import (alerts, campaigns, corrections, export, health, metrics, narratives, posts, sources,

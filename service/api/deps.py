@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from service.api.context import AppContext
+from service.context import AppContext
 
 
 def get_ctx(request: Request) -> AppContext:

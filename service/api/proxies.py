@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-SERVER_OPTIONS = {"proxy_headers": False}  # for uvicorn.run / uvicorn.Config (cli serve, tests/live.py)
+SERVER_OPTIONS = {"proxy_headers": False}  # for uvicorn.run / uvicorn.Config (cli serve, bench/loopback.py)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

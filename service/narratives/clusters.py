@@ -26,7 +26,7 @@ from datasketch import MinHash, MinHashLSH
 
 from service.alerts.store import AlertStore, parse_ts, ts
 from service.alerts.text import content_tokens, normalised
-from service.domain import Post
+from core.domain import Post
 from service.narratives.links import canonical_link
 
 NUM_PERM = 64

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from service.alerts.text import content_tokens
-from service.domain import as_utc, utcnow
+from core.domain import as_utc, utcnow
 from service.narratives.links import canonical_link
 from service.store.base import PostQuery, Store
 

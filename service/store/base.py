@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from service.dates import as_utc
-from service.domain import Campaign, Post, Sentiment
+from core.dates import as_utc
+from core.domain import Campaign, Post, Sentiment
 
 TermField = Literal["platform", "lang", "sentiment", "campaigns", "author", "hashtags", "source"]
 Interval = Literal["hour", "day"]

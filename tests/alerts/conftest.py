@@ -5,7 +5,7 @@ import pytest
 from service.alerts.config import AlertSettings
 from service.alerts.engine import AlertEngine
 from service.alerts.store import AlertStore
-from service.domain import Campaign
+from core.domain import Campaign
 
 CAMPAIGN = Campaign(id="asean", name="KTT ASEAN", keywords=["asean"],
                     key_messages=["KTT ASEAN berjalan aman dan terbuka untuk publik."])

@@ -12,7 +12,7 @@ from service.api.app import create_app
 from service.api.auth import create_key
 from service.config import Settings
 from tests.factories import T0, make_post
-from tests.live import serve
+from bench.loopback import serve
 
 
 @pytest.fixture()

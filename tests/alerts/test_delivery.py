@@ -11,7 +11,7 @@ from service.alerts.config import AlertSettings, EmailTarget, TelegramTarget, We
 from service.alerts.delivery.webhook import SIGNATURE_HEADER, send_webhook, verify
 from service.alerts.rules import Rule, RuleQuery
 from service.store.sqlite import SQLiteStore
-from tests.alerts.receivers import receiver, smtp_server
+from bench.loopback import receiver, smtp_server
 from tests.factories import T0, make_post
 
 SECRET = "s3cret"
@@ -120,7 +120,7 @@ def test_two_delivery_loops_on_one_outbox_send_each_alert_once(tmp_path, make_en
     import threading
 
     from service.alerts.delivery.outbox import channels_for
-    from service.domain import Alert
+    from core.domain import Alert
 
     with receiver() as hook:
         settings = _settings(webhooks=[WebhookTarget(url=hook.url + "/hook", secret=SECRET)])

@@ -17,10 +17,10 @@ from service.alerts.config import AlertSettings, DigestSettings, EmailTarget
 from service.alerts.digest_schedule import DigestScheduler, digest_key
 from service.alerts.engine import AlertEngine
 from service.alerts.store import AlertStore
-from service.domain import Campaign, Classification
+from core.domain import Campaign, Classification
 from service.store.sqlite import SQLiteStore
 from service.worker import drain_forever, periodic_jobs
-from tests.alerts.receivers import smtp_server
+from bench.loopback import smtp_server
 from tests.factories import T0, make_post
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'

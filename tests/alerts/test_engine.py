@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.alerts.rules import Rule, RuleQuery, Thresholds
-from service.domain import Classification
+from core.domain import Classification
 from tests.factories import T0, classified, engaged, make_post
 
 RULES = [

@@ -1,7 +1,7 @@
 """Keyword-rule matching: one in-process matcher (an automaton over analysed phrases) on every store.
 
 The table pins the semantics (tokens, case, phrases, filters); a derandomised property test proves the indexed
-matcher equal to the naive reference (tests/alerts/reference_matcher.py) over random rules and posts; the engine
+matcher equal to the naive reference (bench/reference_matcher.py) over random rules and posts; the engine
 tests run the same table end to end on SQLite and Elasticsearch and check that rule changes rebuild the index.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from service.alerts.matcher import RuleMatcher
 from service.alerts.rules import Rule, RuleIn, RuleQuery
 from service.alerts.text import tokens
-from tests.alerts.reference_matcher import ReferenceMatcher
+from bench.reference_matcher import ReferenceMatcher
 from tests.factories import classified, make_post
 
 RULES = [

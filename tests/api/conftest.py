@@ -15,7 +15,7 @@ from service.api.app import create_app
 from service.api.auth import AuthConfig
 from service.config import Settings
 from tests.api.keys import CAMPAIGNS_YAML, keyed_client, make_key, make_settings  # noqa: F401 - re-exported
-from tests.live import serve
+from bench.loopback import serve
 
 @dataclass
 class Api:

@@ -12,7 +12,7 @@ from service.api.auth import (PERMISSIONS, ROLES, AuthConfig, KeyStore, TokenBuc
 from service.api.app import create_app
 from tests.api.keys import keyed_client, make_key
 from tests.factories import classified, make_post
-from tests.live import serve
+from bench.loopback import serve
 
 
 def seed(api) -> None:

@@ -13,7 +13,7 @@ from service.api.app import create_app
 from service.api.auth import COOKIE, AuthConfig
 from tests.api.conftest import Api
 from tests.api.keys import make_key, make_settings
-from tests.live import serve
+from bench.loopback import serve
 
 # 0001-01-01 at +01:00 is year 0 in UTC, 9999-12-31 at -01:00 is year 10000: neither exists as a UTC datetime.
 UNREPRESENTABLE = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]

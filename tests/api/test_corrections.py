@@ -12,7 +12,7 @@ import pytest
 from service.api.app import create_app
 from service.classify import claim_store
 from tests.factories import make_post
-from tests.live import serve
+from bench.loopback import serve
 
 VAKSIN = "Vaksin program nasional sudah sampai di puskesmas kami pagi ini"
 CLAIM = {"id": "tbh-chip", "title": "[HOAKS] Vaksin mengandung microchip",

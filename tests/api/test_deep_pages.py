@@ -17,7 +17,7 @@ from service.store.elastic import ElasticStore
 from service.store.sqlite import SQLiteStore
 from tests.api.keys import keyed_client, make_key, make_settings
 from tests.factories import T0, engaged, make_post
-from tests.live import serve
+from bench.loopback import serve
 
 pytestmark = pytest.mark.es
 

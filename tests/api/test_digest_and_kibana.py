@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboards.digest import render_digest
-from service.domain import Campaign, Classification
+from core.domain import Campaign, Classification
 from service.store.sqlite import SQLiteStore
 from tests.factories import make_post
 

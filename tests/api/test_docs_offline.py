@@ -9,7 +9,7 @@ import pytest
 
 from service.api.app import create_app
 from tests.api.keys import make_settings
-from tests.live import serve
+from bench.loopback import serve
 
 EXPECTED_TYPES = {".js": ("text/javascript", "application/javascript"), ".css": ("text/css",),
                   ".png": ("image/png",)}

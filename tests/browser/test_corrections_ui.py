@@ -10,7 +10,7 @@ from tests.api.keys import keyed_client, make_key, make_settings
 from tests.browser.conftest import shot
 from tests.browser.test_dashboards import login
 from tests.factories import make_post
-from tests.live import serve
+from bench.loopback import serve
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from service.api.auth import AuthConfig
 from tests.api.keys import keyed_client, make_key, make_settings
 from tests.browser.conftest import shot
 from tests.factories import classified, make_post
-from tests.live import serve
+from bench.loopback import serve
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from service.api.app import create_app
 from tests.api.keys import make_settings
 from tests.browser.conftest import shot
-from tests.live import serve
+from bench.loopback import serve
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from classifiers import adapt
-from service.domain import Post
+from core.domain import Post
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from classifiers.claims import ClaimIndex
 from classifiers.entities import EntityTagger
-from service.domain import Campaign, Post
+from core.domain import Campaign, Post
 
 CLAIMS = [
     {"id": "c1", "title": "[HOAKS] Vaksin COVID-19 mengandung microchip",

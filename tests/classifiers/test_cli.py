@@ -12,7 +12,7 @@ def test_evaluate_command_prints_the_metrics_table(data_dir):
 
 def test_init_loads_the_seed_claim_database(tmp_path, monkeypatch):
     from classifiers.claims import load_seed
-    from service.claims import ClaimStore
+    from service.claim_store import ClaimStore
 
     monkeypatch.setenv("NW_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("NW_CONFIG_FILE", raising=False)

@@ -7,7 +7,7 @@ import pytest
 from classifiers import DEFAULT_MODEL_DIR
 from classifiers.claims import ClaimIndex, load_seed, seed_threshold
 from classifiers.hoax import HOAX_THRESHOLD, HoaxClassifier
-from service.domain import Post
+from core.domain import Post
 
 
 def _posts(texts, lang="id"):

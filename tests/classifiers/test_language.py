@@ -45,7 +45,7 @@ def test_unsure_other_language_falls_back_to_the_campaign_language():
     from datetime import datetime
 
     from classifiers.language import LanguageDetector
-    from service.domain import Campaign, Post
+    from core.domain import Campaign, Post
 
     posts = [Post(source="t", native_id="1", text="vaksin", campaigns=["intl"], created_at=datetime(2026, 1, 1)),
              Post(source="t", native_id="2", text="vaksin", created_at=datetime(2026, 1, 1))]

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from collectors.http import HttpClient
-from service.domain import Campaign
+from core.domain import Campaign
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

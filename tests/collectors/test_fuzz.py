@@ -11,7 +11,7 @@ from collectors.mastodon import parse_statuses
 from collectors.rss import parse_claimreview, parse_feed
 from collectors.telegram import parse_channel_page
 from collectors.youtube import parse_comment_threads
-from service.domain import Campaign
+from core.domain import Campaign
 from tests.collectors.conftest import FIXTURES, fixture_text
 
 CAMPAIGNS = [Campaign(id="vaksin", name="Vaksin", keywords=["vaksin halal"], hashtags=["vaksinhalal"])]
@@ -139,7 +139,7 @@ def test_malformed_items_reach_quarantine_file(tmp_path):
     import httpx
     from collectors.http import HttpClient
     from collectors.mastodon import MastodonCollector
-    from service.quarantine import read_quarantine
+    from core.quarantine import read_quarantine
     from collectors.scheduler import run
 
     data = json.loads(fixture_text("mastodon_tag_newest.json"))

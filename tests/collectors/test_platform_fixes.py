@@ -7,7 +7,7 @@ from collectors.bluesky import BlueskyCollector, parse_frame
 from collectors.gdelt import parse_artlist
 from collectors.rss import RssCollector, parse_feed
 from collectors.youtube import YoutubeCollector, parse_comment_threads
-from service.domain import Campaign
+from core.domain import Campaign
 from tests.collectors.conftest import FIXTURES, fixture_text
 from tests.collectors.test_bluesky_youtube_gdelt import fake_connect
 

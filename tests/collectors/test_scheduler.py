@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from collectors.base import Batch, Reject, build_post
-from service.quarantine import read_quarantine
+from core.quarantine import read_quarantine
 from collectors.scheduler import run
 from collectors.state import StateStore
 

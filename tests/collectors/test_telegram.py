@@ -69,7 +69,7 @@ def test_first_run_fetches_backfill_pages_only(make_http, campaigns):
 
 def test_crash_mid_run_resumes_without_duplicates_or_gaps(make_http, campaigns):
     """The sink dies on the 2nd batch; the restarted collector continues from the last stored cursor."""
-    from service.quarantine import Quarantine
+    from core.quarantine import Quarantine
     from collectors.scheduler import run_collector
     from collectors.state import StateStore
     import tempfile, os

@@ -12,7 +12,7 @@ from collectors.scheduler import run, run_collector
 from collectors.state import StateStore
 from collectors.x import (EXPANSIONS, XApiError, XSearchCollector, XStreamCollector, campaign_query, campaign_rules,
                           parse_tweets, x_lang)
-from service.quarantine import Quarantine
+from core.quarantine import Quarantine
 from tests.collectors.conftest import FIXTURES, fixture_text
 from tests.collectors.loopback import loopback
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from service.domain import Campaign, Engagement
+from core.domain import Campaign, Engagement
 from service.store.base import Page, PostQuery, StoreRejected
 from tests.factories import T0, classified, engaged, make_post
 
@@ -146,7 +146,7 @@ def test_utc_instants_are_compared_not_wall_clock(store):
 
 
 def test_extreme_but_valid_dates_sort_filter_and_bucket(store):
-    """The ends of the date range (service/dates.py: 1970-01-01 .. 2099-12-31 UTC) sort, filter and bucket, and far
+    """The ends of the date range (core/dates.py: 1970-01-01 .. 2099-12-31 UTC) sort, filter and bucket, and far
     query bounds (years 1 and 9999, where schemathesis once found a 500) still work; bounds that are not
     representable once converted to UTC are a ValueError (a 422 at the API edge)."""
     edges = [datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1999, 12, 31, 23, tzinfo=timezone.utc),
@@ -188,7 +188,7 @@ def test_long_keyword_values_are_stored_not_rejected(store):
     characters, are stored and read back whole on both backends (ignore_above keeps Elasticsearch terms bounded)."""
     from pydantic import ValidationError
 
-    from service.domain import NAME_MAX, URL_MAX, Post
+    from core.domain import NAME_MAX, URL_MAX, Post
 
     with pytest.raises(ValidationError, match="url"):
         Post.model_validate({**make_post(0).model_dump(), "url": "https://example.org/" + "a" * 40_000})

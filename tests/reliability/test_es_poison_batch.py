@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from service.pipeline import Pipeline
-from service.quarantine import Quarantine, read_quarantine
+from core.quarantine import Quarantine, read_quarantine
 from service.spool import Spool
 from service.store.base import PostQuery
 from service.store.elastic import CORE_ANALYSIS, MAPPINGS, ElasticStore

@@ -24,7 +24,7 @@ from service.store import Store
 from tests.api.keys import make_key, make_settings
 from tests.conftest import ES_URL, es_client_or_skip
 from tests.factories import make_post
-from tests.live import serve
+from bench.loopback import serve
 
 ROLES = [("admin", "*"), ("analyst", "*"), ("pr", "*"), ("leadership", "*"), ("analyst", "kemkes")]
 ROLE_NAMES = [f"{role}@{ws}" for role, ws in ROLES]

@@ -21,7 +21,7 @@ import pytest
 from service.store.base import PostQuery
 from service.store.elastic import ElasticStore
 from tests.factories import make_post
-from tests.live import free_port
+from bench.loopback import free_port
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]

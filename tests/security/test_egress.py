@@ -1,4 +1,4 @@
-"""SSRF: the one egress guard (service/egress.py) on every fetch whose target the operator did not configure.
+"""SSRF: the one egress guard (core/egress.py) on every fetch whose target the operator did not configure.
 
 Real loopback servers record every request; DNS is faked by monkeypatching socket.getaddrinfo for made-up names
 only, and socket.create_connection is wrapped to record (and, for the "public" address, route) each TCP connect.
@@ -22,11 +22,11 @@ from service.alerts.delivery.outbox import DeliveryWorker, channels_for
 from service.alerts.delivery.telegram import send_telegram
 from service.alerts.delivery.webhook import send_webhook
 from service.alerts.store import AlertStore
-from service.domain import Alert, Campaign
-from service.egress import EgressGuard, non_public
-from tests.alerts.receivers import smtp_server
+from core.domain import Alert, Campaign
+from core.egress import EgressGuard, non_public
+from bench.loopback import smtp_server
 from tests.factories import T0
-from tests.live import serving_http
+from bench.loopback import serving_http
 
 PUBLIC = "93.184.216.34"  # a globally routable address; the test routes connects to it onto a loopback server
 PRIVATE_FORMS = ["127.0.0.1", "::1", "169.254.169.254", "2002:7f00:1::", "::ffff:127.0.0.1", "64:ff9b::7f00:1"]

@@ -13,10 +13,10 @@ import pytest
 
 from service.api.app import create_app
 from service.api.auth import AUDIT_PATH_MAX, AuthConfig
-from service.domain import TEXT_MAX
+from core.domain import TEXT_MAX
 from tests.api.keys import keyed_client, make_key, make_settings
 from tests.factories import make_post
-from tests.live import serve
+from bench.loopback import serve
 
 LIMIT = 1 << 20  # 1 MiB for these tests
 

@@ -14,7 +14,7 @@ from service.api.app import create_app
 from service.api.auth import COOKIE, AuthConfig
 from tests.api.keys import keyed_client, make_key, make_settings
 from tests.factories import make_post
-from tests.live import serve
+from bench.loopback import serve
 
 
 def test_metrics_and_sources_are_for_operator_keys_only(api):

@@ -16,12 +16,12 @@ from service.alerts.config import AlertSettings, TelegramTarget, WebhookTarget
 from service.alerts.delivery.outbox import DeliveryWorker, channels_for
 from service.alerts.store import AlertStore
 from service.api.app import create_app
-from service.domain import Alert
-from service.redact import redact
-from tests.alerts.receivers import receiver
+from core.domain import Alert
+from core.redact import redact
+from bench.loopback import receiver
 from tests.api.keys import keyed_client, make_key, make_settings
 from tests.factories import T0, make_post
-from tests.live import serve
+from bench.loopback import serve
 
 BOT_TOKEN = "987654:AAF-secretBotToken_xyz"
 YT_KEY = "AIzaSyD-secretYoutubeKey123"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 
-from service.api.context import AppContext
-from service.domain import Campaign
+from service.context import AppContext
+from core.domain import Campaign
 from tests.factories import make_post
 
 

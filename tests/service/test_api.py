@@ -4,7 +4,7 @@ from service.api.app import create_app
 from service.config import Settings
 from tests.api.keys import keyed_client, make_key
 from tests.factories import make_post
-from tests.live import serve
+from bench.loopback import serve
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-from service.claims import ClaimStore
+from service.claim_store import ClaimStore
 
 
 def test_claims_are_upserted_by_id_and_survive_a_restart(tmp_path):

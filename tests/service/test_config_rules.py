@@ -1,6 +1,6 @@
 import pytest
 
-from service.api.context import AppContext
+from service.context import AppContext
 from service.config import Settings
 
 CONFIG = """campaigns:

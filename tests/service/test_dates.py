@@ -1,4 +1,4 @@
-"""The one date parser (service/dates.py): collectors, file imports and the Post model read dates the same way, and a
+"""The one date parser (core/dates.py): collectors, file imports and the Post model read dates the same way, and a
 date outside 1970..2099 is a ValueError naming it (never an OverflowError/OSError, never a silent None in one place
 and a date in another)."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from collectors.base import parse_dt
-from service.dates import parse_datetime
-from service.domain import Post
+from core.dates import parse_datetime
+from core.domain import Post
 from service.ingest import to_post
 
 UTC = timezone.utc

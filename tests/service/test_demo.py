@@ -123,7 +123,7 @@ def _sse_events(url: str, key: str, events: queue.Queue, stop: threading.Event) 
 def test_default_views_are_full_and_the_replay_brings_alerts_live(demo):
     from dashboards.digest import digest_data
     from service.api.app import create_app
-    from tests.live import serve
+    from bench.loopback import serve
 
     settings = Settings(data_dir=demo.data, config_file=CONFIG)
     _, key = KeyStore(auth_db_path(settings)).create("demo", "admin", "*")

@@ -1,7 +1,7 @@
 import json
 
 from service.ingest import import_file
-from service.quarantine import Quarantine
+from core.quarantine import Quarantine
 
 SNSCRAPE_TWEET = {  # shape of `snscrape --jsonl twitter-search` output (snscrape 0.7, Tweet dataclass)
     "_type": "snscrape.modules.twitter.Tweet", "url": "https://twitter.com/warga/status/1598000000000000001",

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from service.quarantine import read_quarantine
+from core.quarantine import read_quarantine
 from service.store.base import Page, PostQuery
 from service.store.sqlite import SQLiteStore
 from tests.service.test_ingest_robust import HEADER, mixed_jsonl

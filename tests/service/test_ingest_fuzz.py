@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from service.ingest import import_file
-from service.quarantine import Quarantine
+from core.quarantine import Quarantine
 from tests.service.test_ingest import SNSCRAPE_TELEGRAM, SNSCRAPE_TWEET
 
 SEEDS = [json.dumps(SNSCRAPE_TWEET), json.dumps(SNSCRAPE_TELEGRAM),

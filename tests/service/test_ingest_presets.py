@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from collectors.telegram import parse_channel_page
-from service.domain import Post
+from core.domain import Post
 from service.ingest import import_file, to_post
-from service.langcodes import normalize_lang
-from service.quarantine import Quarantine, read_quarantine
+from core.langcodes import normalize_lang
+from core.quarantine import Quarantine, read_quarantine
 from tests.collectors.conftest import FIXTURES, fixture_text
 
 NARRAWATCH = Path(sys.executable).parent / "narrawatch"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from service.ingest import MAX_RECORD_LINES, import_file
-from service.quarantine import Quarantine, read_quarantine
+from core.quarantine import Quarantine, read_quarantine
 
 
 def _ok(n: int) -> bytes:

@@ -1,9 +1,9 @@
 from service.pipeline import Pipeline
-from service.quarantine import read_quarantine
+from core.quarantine import read_quarantine
 from service.spool import Spool
 from service.store.base import PostQuery, StoreUnavailable
 from service.store.sqlite import SQLiteStore
-from service.domain import Campaign
+from core.domain import Campaign
 from tests.factories import make_post
 
 

@@ -8,7 +8,7 @@ import smtplib
 from email.message import EmailMessage
 
 from service.alerts.delivery.base import Outcome, refused
-from service.egress import EgressGuard, EgressRefused
+from core.egress import EgressGuard, EgressRefused
 
 
 class _GuardedSMTP(smtplib.SMTP):

@@ -19,7 +19,7 @@ from service.alerts.delivery.email import send_email
 from service.alerts.delivery.telegram import send_telegram
 from service.alerts.delivery.webhook import send_webhook
 from service.alerts.store import AlertStore
-from service.egress import EgressGuard
+from core.egress import EgressGuard
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from service.alerts.delivery.base import Outcome, refused
-from service.egress import EgressGuard, EgressRefused
+from core.egress import EgressGuard, EgressRefused
 
 
 def send_telegram(base_url: str, token: str, chat_id: str, text: str, timeout: float = 10.0,

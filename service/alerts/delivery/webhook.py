@@ -1,6 +1,6 @@
 """Signed webhooks: body = alert JSON, X-Narrawatch-Signature: sha256=HMAC-SHA256(secret, body).
 
-Sent through the egress guard (service/egress.py): targets resolving to private, loopback, link-local, multicast or
+Sent through the egress guard (core/egress.py): targets resolving to private, loopback, link-local, multicast or
 reserved addresses (also in IPv6 wrappers) are refused unless `allow_private_targets` is set, and the connection goes
 to the address that was vetted. Redirects are not followed.
 """
@@ -13,7 +13,7 @@ import time
 import httpx
 
 from service.alerts.delivery.base import Outcome, refused
-from service.egress import EgressGuard, EgressRefused
+from core.egress import EgressGuard, EgressRefused
 
 SIGNATURE_HEADER = "X-Narrawatch-Signature"
 

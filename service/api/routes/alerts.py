@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.alerts.delivery.sse import format_event, last_event_id as parse_last_event_id
 from service.alerts.rules import Rule, RuleIn
 from service.api.auth import Principal, authenticate, can_see_campaign, check_campaign, visible_campaign_ids
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
-from service.domain import Alert, utcnow
+from core.domain import Alert, utcnow
 
 alerts_router = APIRouter(prefix="/alerts", tags=["alerts"])
 rules_router = APIRouter(prefix="/rules", tags=["alerts"])

@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from service.api.auth import Principal, authenticate, can_see_campaign, touch
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
-from service.domain import Campaign
+from core.domain import Campaign
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 

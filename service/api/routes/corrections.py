@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from classifiers.normalise import post_text
 from service.api.auth import Principal, authenticate, can_see_post, check_campaign
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
 from service.corrections import ClaimDecision, Correction, CorrectionStore, adaptation_rows, before_labels
-from service.domain import Post, Sentiment
+from core.domain import Post, Sentiment
 
 router = APIRouter(tags=["corrections"])
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from service.api.auth import Principal, authenticate, scope_query, shown_post, visible_campaign_ids
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
 from service.api.routes.posts import post_query
-from service.domain import Post
+from core.domain import Post
 from service.store.base import PostQuery
 
 router = APIRouter(prefix="/export", tags=["export"])

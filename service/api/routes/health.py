@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
 
 router = APIRouter(tags=["health"])

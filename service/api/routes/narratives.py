@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from service.api.auth import Principal, authenticate, can_see_campaign, check_campaign, visible_campaign_ids
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
 from service.narratives.queries import get_narrative, list_narratives, narrative_campaign, timeline
 

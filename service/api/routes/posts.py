@@ -7,9 +7,9 @@ from pydantic import BaseModel, Field
 
 from service.api.auth import (Principal, authenticate, can_see_post, scope_query, shown_post, touch,
                               visible_campaign_ids)
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
-from service.domain import TEXT_MAX, Post, Sentiment
+from core.domain import TEXT_MAX, Post, Sentiment
 from service.store.base import MAX_LIMIT, MAX_OFFSET, Instant, Page, PostQuery, SearchResult
 
 router = APIRouter(prefix="/posts", tags=["posts"])

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from service.api.auth import Principal, authenticate, check_campaign, visible_campaign_ids
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
 from service.store.base import Instant, Interval, PostQuery, Store
 

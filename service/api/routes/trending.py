@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from service.api.auth import Principal, authenticate, check_campaign
-from service.api.context import AppContext
+from service.context import AppContext
 from service.api.deps import get_ctx
 from service.narratives.trending import Trending, parse_duration, trending
 from service.store.base import Instant

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from service.dates import as_utc, parse_datetime  # noqa: F401 - as_utc re-exported for the stores
-from service.langcodes import normalize_lang
+from core.dates import as_utc, parse_datetime  # noqa: F401 - as_utc re-exported for the stores
+from core.langcodes import normalize_lang
 
 Sentiment = Literal["positive", "neutral", "negative"]
 Platform = Literal[
@@ -98,7 +98,7 @@ class Post(BaseModel):
     @field_validator("created_at", "collected_at", "first_seen_at", mode="before")
     @classmethod
     def _date(cls, v: Any, info: ValidationInfo) -> datetime | None:
-        """The one date parser (service/dates.py): same epoch rule as collectors and imports, and a date outside
+        """The one date parser (core/dates.py): same epoch rule as collectors and imports, and a date outside
         the representable range is a validation error naming the field, never an OverflowError (500)."""
         return parse_datetime(v, info.field_name) if v is not None else None
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from service.alerts.rules import Rule
 from service.alerts.text import tokens
-from service.domain import Post
+from core.domain import Post
 
 
 def contains_phrase(haystack: list[str], phrase: list[str]) -> bool:

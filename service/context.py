@@ -9,9 +9,9 @@ from classifiers.base import PostClassifier
 from service.alerts.engine import AlertEngine
 from service.classify import default_classifier
 from service.config import Settings
-from service.domain import Campaign
+from core.domain import Campaign
 from service.pipeline import Pipeline
-from service.quarantine import Quarantine
+from core.quarantine import Quarantine
 from service.spool import Spool
 from service.store import Store, StoreUnavailable, open_store
 from service.store.startup import StoreStartup

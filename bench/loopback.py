@@ -1,14 +1,55 @@
-"""Local stand-ins on 127.0.0.1: a webhook receiver / Telegram Bot API endpoint, and an SMTP server (aiosmtpd)."""
+"""Loopback harness shared by tests and benchmarks: the API served by uvicorn on 127.0.0.1 in a background thread
+(real HTTP), stdlib HTTP servers, and local stand-ins for alert channels (a webhook / Telegram Bot API receiver and
+an SMTP server)."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.live import serving_http
+import uvicorn
 
+from service.api.proxies import SERVER_OPTIONS  # served as `narrawatch serve` serves
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(app, port: int | None = None):
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           **SERVER_OPTIONS))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def serving_http(server):
+    """Run a stdlib (Threading)HTTPServer on a daemon thread; on exit shut it down and close its socket."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 class Receiver:
     """Records every POST; answers `fail_first` requests with 503, then 200 (Telegram-style {"ok": true} body)."""
@@ -65,8 +106,6 @@ def receiver(fail_first: int = 0):
 @contextmanager
 def smtp_server():
     from aiosmtpd.controller import Controller
-
-    from tests.live import free_port
 
     class Handler:
         def __init__(self):
