@@ -20,7 +20,9 @@ A tweet without `created_at` gets the instant encoded in its snowflake id.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -169,8 +171,12 @@ def campaign_query(campaign: Campaign) -> str | None:
 
 
 class _XBase:
-    def __init__(self, bearer_token: str | None, http: HttpClient, api_url: str):
+    def __init__(self, bearer_token: str | None, http: HttpClient, api_url: str, clock=None):
         self.bearer_token, self.http, self.api_url = bearer_token, http, api_url.rstrip("/")
+        self.clock = clock or time.time  # epoch seconds: x-rate-limit-reset is an epoch instant
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
 
     def _auth(self) -> dict:
         if not self.bearer_token:
@@ -182,7 +188,8 @@ class _XBase:
                                 ok_statuses=(200, 400, 401, 403, 404))
         if fetched.status != 200:
             raise XApiError(f"X API {fetched.status} on {path}: {_problem(fetched.text)}", status=fetched.status)
-        wait = rate_limit_wait(fetched.headers)  # x-rate-limit-remaining/-reset: pause before the window runs dry
+        # x-rate-limit-remaining/-reset: pause before the window runs dry
+        wait = rate_limit_wait(fetched.headers, now=self._now())
         if wait > 0:
             self.http.sleep(wait)
         return fetched
@@ -194,8 +201,8 @@ class XSearchCollector(_XBase):
     def __init__(self, *, queries: Sequence[str], bearer_token: str | None, campaigns: Sequence[Campaign],
                  http: HttpClient, name: str | None = None, interval_seconds: float = 300, archive: bool = False,
                  max_results: int = 100, backfill_pages: int = 1, max_pages: int = 10, start_time: str | None = None,
-                 only_matching: bool = False, api_url: str = API):
-        super().__init__(bearer_token, http, api_url)
+                 only_matching: bool = False, api_url: str = API, clock=None):
+        super().__init__(bearer_token, http, api_url, clock)
         self.queries = list(dict.fromkeys(q for q in queries if q.strip()))
         self.campaigns = list(campaigns)
         self.archive = archive
@@ -272,8 +279,8 @@ class XStreamCollector(_XBase):
     def __init__(self, *, campaigns: Sequence[Campaign], bearer_token: str | None, http: HttpClient,
                  name: str | None = None, interval_seconds: float = 60, rules: Sequence[dict] | None = None,
                  extra_rule: str = "", max_seconds: float = 50, batch_size: int = 100, max_connections: int = 20,
-                 backfill_minutes: int = 0, read_timeout: float = 90.0, api_url: str = API):
-        super().__init__(bearer_token, http, api_url)
+                 backfill_minutes: int = 0, read_timeout: float = 90.0, api_url: str = API, clock=None):
+        super().__init__(bearer_token, http, api_url, clock)
         self.campaigns = list(campaigns)
         self.name = name or "x:stream"
         self.rules = list(rules) if rules is not None else campaign_rules(self.campaigns, extra_rule)
@@ -307,7 +314,7 @@ class XStreamCollector(_XBase):
         if kind == "network":
             return min(16.0, 0.25 * n)
         if kind == "rate":
-            wait = rate_limit_wait(headers or {}, min_remaining=0, cap=900.0)
+            wait = rate_limit_wait(headers or {}, min_remaining=0, cap=900.0, now=self._now())
             return wait if wait > 0 else min(900.0, 60.0 * 2 ** (n - 1))
         return min(320.0, 5.0 * 2 ** (n - 1))
 
