@@ -372,7 +372,7 @@ def youtube_units_today(spent: list[tuple[float, int]], now: float) -> int:
     """Units spent since the last midnight in Los Angeles (when Google resets the quota)."""
     from collectors.quota import PACIFIC_DAY, Limit
     day = Limit(10_000, PACIFIC_DAY)
-    return sum(u for t, u in spent if day.counts(t, now))
+    return sum(u for t, u in spent if t <= now and day.counts(t, now))
 
 
 def max_in_window(times: list[float], window) -> int:

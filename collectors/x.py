@@ -191,8 +191,11 @@ class _XBase:
         # x-rate-limit-remaining/-reset: pause before the window runs dry
         wait = rate_limit_wait(fetched.headers, now=self._now())
         if wait > 0:
-            self.http.sleep(wait)
+            self._window_spent(wait)
         return fetched
+
+    def _window_spent(self, wait: float) -> None:
+        self.http.sleep(wait)  # the stream's rule calls: wait in place
 
 
 class XSearchCollector(_XBase):
@@ -212,10 +215,18 @@ class XSearchCollector(_XBase):
         self.max_results = min(max(max_results, 10), 500 if archive else 100)
         self.backfill_pages, self.max_pages = max(backfill_pages, 1), max(max_pages, 1)
 
+    def _window_spent(self, wait: float) -> None:
+        """The rate-limit window is spent: finish this page and stop the run; the scheduler brings the source back
+        at the window's reset (`not_before`) instead of this collector sleeping while the other sources wait."""
+        self.not_before = self.clock() + wait
+
     def collect(self, cursor: dict | None) -> Iterator[Batch]:
         state = {"queries": {}, **(cursor or {})}
         state["queries"] = dict(state.get("queries") or {})
+        self.not_before = 0.0
         for query in self.queries:
+            if self.not_before > self.clock():
+                return  # the remaining queries come first thing after the reset
             qstate = dict(state["queries"].get(query) or {})
             since, until, high = qstate.get("since_id"), qstate.get("until_id"), qstate.get("high")
             params = {"query": query, "max_results": self.max_results, "tweet.fields": TWEET_FIELDS,
@@ -237,7 +248,7 @@ class XSearchCollector(_XBase):
                 posts += parsed.posts
                 ids += parsed.extra["ids"]
                 token = parsed.extra["next"]
-                if not token:
+                if not token or self.not_before > self.clock():  # a catch-up cut here keeps its gap (until_id)
                     break
             if not ids:
                 if rejects:
