@@ -95,6 +95,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "previous_day": {"id": "Kemarin", "en": "Previous day"},
     "apply": {"id": "Terapkan", "en": "Apply"},
     "open": {"id": "Buka", "en": "Open"},
+    "tips": {"id": "Aduan warga (tipline)", "en": "Citizen tips (tipline)"},
+    "answer_tip_senders": {"id": "Balas pengirim aduan", "en": "Reply to tip senders"},
+    "tips_answered": {"id": "Terkirim ke pengirim aduan", "en": "Sent to tip senders"},
+    "tips_already": {"id": "sudah dibalas sebelumnya", "en": "already answered"},
 }
 
 

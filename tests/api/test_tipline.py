@@ -26,6 +26,7 @@ from service.api.auth import AuthConfig
 from service.claim_store import ClaimStore
 from service.store.base import PostQuery
 from tests.api.keys import CAMPAIGNS_YAML, keyed_client, make_key, make_settings
+from tests.browser.conftest import browser, page  # noqa: F401 - Chromium fixtures for the PR inbox test
 from tests.collectors.loopback import loopback
 from bench.loopback import serve
 
@@ -92,10 +93,10 @@ def desk(tmp_path_factory):
         app = create_app(settings, auth_config=AuthConfig(rate_per_second=1000, burst=1000,
                                                           anon_rate_per_second=1000, anon_burst=1000))
         with serve(app) as url, httpx.Client(base_url=url, timeout=60) as anon:
-            admin = keyed_client(url, make_key(settings, "admin", "*"))
-            pr = keyed_client(url, make_key(settings, "pr", "kemkes"))
+            keys = {"admin": make_key(settings, "admin", "*"), "pr": make_key(settings, "pr", "kemkes")}
+            admin, pr = keyed_client(url, keys["admin"]), keyed_client(url, keys["pr"])
             yield type("Desk", (), dict(url=url, anon=anon, admin=admin, pr=pr, tg=tg, graph=graph, fakes=fakes,
-                                        settings=settings, app=app))
+                                        settings=settings, app=app, keys=keys))
             admin.close()
             pr.close()
 
@@ -319,3 +320,31 @@ def test_poll_offset_survives_a_restart(desk, tmp_path):
     assert row["healthy"] and row["last_success"]
     state.close()
     http.close()
+
+
+@pytest.mark.browser
+def test_pr_inbox_shows_tips_and_answers_their_senders(page, desk):
+    """The PR inbox shows the tips behind an alert and its button answers their senders (real Chromium)."""
+    from tests.browser.conftest import shot
+    from tests.browser.test_dashboards import login
+
+    rule = desk.admin.post("/rules", json={"name": "beras plastik", "campaign": "stunting", "severity": "high",
+                                           "query": {"any": ["beras plastik"], "platforms": ["tipline"]}}).json()
+    numbers = ["6281100000030", "6281100000031"]
+    for n, number in enumerate(numbers):
+        text = f"Awas beras plastik beredar, anak bisa stunting kata pesan ini ({n})"
+        assert _signed(desk, _wa(number, f"wamid.ui{n}", text)).status_code == 200
+    [alert] = [a for a in desk.admin.get("/alerts").json() if a["rule"] == rule["id"]]
+    login(page, desk.url, desk.keys["pr"])
+    card = page.locator(f"article.alert[data-id='{alert['id']}']")
+    card.locator(".tips h3").wait_for()
+    assert "(2)" in card.locator(".tips h3").inner_text()
+    assert card.locator(".tips li").count() == 2
+    counter = "Tidak ada beras plastik di pasar; cek info resmi di kemkes.go.id"
+    card.locator("textarea.tip-answer").fill(counter)
+    card.locator("button.tip-answers").click()
+    card.locator(".tip-result").wait_for()
+    assert "2 / 2" in card.locator(".tip-result").inner_text()
+    shot(page, "pr-inbox-tips")
+    for number in numbers:
+        assert [b["text"]["body"] for b in _to(desk.graph, number)].count(counter) == 1

@@ -57,3 +57,12 @@ def test_signature_is_hmac_of_the_raw_body():
 def test_normalise_text():
     assert normalise_text(" Cek\u200b ini\r\n\r\n\r\n\r\nya\x00 ") == "Cek ini\n\nya"
     assert normalise_text(None) == ""
+
+
+def test_webhook_secret_path_and_bot_token_are_masked_in_logs():
+    from core.redact import redact
+
+    line = redact('127.0.0.1 - "POST /tipline/telegram/hook-path-5f1c?x=1 HTTP/1.1" 200; '
+                  "GET https://api.telegram.org/bot123:ABC/getUpdates?offset=5")
+    assert "hook-path-5f1c" not in line and "123:ABC" not in line
+    assert "/tipline/telegram/[redacted]" in line and "/bot[redacted]/getUpdates" in line
