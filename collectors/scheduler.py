@@ -2,7 +2,10 @@
 accepted its batch.
 
 A source that fails `unhealthy_after` times in a row is marked unhealthy and backs off exponentially
-(interval · 2^(n-1), capped), while the other sources keep running on their own intervals.
+(interval · 2^(n-1), capped), while the other sources keep running on their own intervals. A failure that says when
+to come back (`retry_at`: a spent daily quota, a platform's rate-limit window) waits until then instead, and one
+marked `unhealthy` (a refused configuration, an expired token) is unhealthy at once.
+A collector with a `quota` (collectors.quota.Quota) gets it bound to its source's state before each run.
 """
 from __future__ import annotations
 
@@ -57,8 +60,11 @@ def run_collector(collector: Collector, *, state, quarantine: Quarantine, sink: 
     items = claims = batches = 0
     gen = None
     try:
-        cursor = state.record_attempt(name).get("cursor")
-        gen = collector.collect(cursor)
+        row = state.record_attempt(name, getattr(collector, "type", ""))
+        quota = getattr(collector, "quota", None)
+        if quota is not None:
+            quota.bind(row.get("quota"), lambda spent: state.save_quota(name, spent))
+        gen = collector.collect(row.get("cursor"))
         for batch in gen:
             for rej in batch.rejects:
                 quarantine.put(name, rej.reason, rej.payload)
@@ -66,7 +72,7 @@ def run_collector(collector: Collector, *, state, quarantine: Quarantine, sink: 
                 sink(list(batch.posts))  # may raise: the cursor is then not advanced
             if batch.claims and claim_sink is not None:
                 claim_sink(list(batch.claims))
-            state.commit_batch(name, batch.cursor, len(batch.posts))
+            state.commit_batch(name, batch.cursor, len(batch.posts), batch.skipped)
             items += len(batch.posts)
             claims += len(batch.claims)
             batches += 1
@@ -83,7 +89,11 @@ def run_collector(collector: Collector, *, state, quarantine: Quarantine, sink: 
             row = state.get(name) or {}
             n = int(row.get("consecutive_errors") or 0) + 1
             delay = min(max_backoff, float(collector.interval_seconds) * (2 ** (n - 1)))
-            state.record_failure(name, error, unhealthy_after, clock() + delay)
+            retry_at = getattr(exc, "retry_at", None)
+            if retry_at is not None:  # the platform's window says when: then, not the exponential back-off
+                delay = max(1.0, float(retry_at) - clock())
+            state.record_failure(name, error, 1 if getattr(exc, "unhealthy", False) else unhealthy_after,
+                                 clock() + delay)
         except Exception as record_exc:  # noqa: BLE001 - store down or source lost: the next pass retries
             log.warning("could not record the failure of %s: %s", name, record_exc)
             n = 0
@@ -97,13 +107,15 @@ def run_collector(collector: Collector, *, state, quarantine: Quarantine, sink: 
 def run(sources: Sequence[Any], campaigns: Sequence[Campaign], sink: Sink, claim_sink: ClaimSink | None = None,
         *, state, leases=None, workers=None, quarantine_path: str | Path | None = None, once: bool = False,
         stop_event: threading.Event | None = None, http=None, unhealthy_after: int = 3, max_backoff: float = 3600.0,
-        clock: Callable[[], float] = time.time, max_idle: float = 30.0) -> list[dict]:
+        clock: Callable[[], float] = time.time, max_idle: float = 30.0,
+        idle: Callable[[float], Any] | None = None) -> list[dict]:
     """Run collectors until `stop_event` is set (or one round when `once`). Returns the last results.
 
     `sources`: source configs (dicts / pydantic models from collectors.config) and/or ready Collector objects.
     `state`: where cursors and health live (service/store/sources.py). `leases` (service/store/leases.py): run only
     the sources this process holds a lease on, sharing them with the other workers (collectors/sharing.py);
     None runs every source (a single process, e.g. tests).
+    `idle(seconds)` waits between rounds (default: `stop_event.wait`; the 24-hour bench passes its fake clock's).
     """
     stop_event = stop_event or threading.Event()
     collectors = _collectors_from(sources, campaigns, http)
@@ -155,7 +167,7 @@ def run(sources: Sequence[Any], campaigns: Sequence[Campaign], sink: Sink, claim
                               default=clock() + limit)
             except Exception:  # noqa: BLE001 - store down: the next round waits for it
                 soonest = clock() + limit
-            stop_event.wait(max(0.05, min(limit, soonest - clock())))
+            (idle or stop_event.wait)(max(0.05, min(limit, soonest - clock())))
     finally:
         if share is not None:
             share.stop()

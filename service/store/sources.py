@@ -20,7 +20,7 @@ KIND = "sources"
 FIELDS = {"type": "keyword", "healthy": "bool", "next_run_at": "double", "owner": "keyword"}
 FRESH = {"type": "", "cursor": None, "last_success": None, "last_attempt": None, "items_collected": 0,
          "consecutive_errors": 0, "total_errors": 0, "last_error": None, "healthy": True, "next_run_at": 0.0,
-         "owner": None, "updated_at": None}
+         "owner": None, "updated_at": None, "skipped": None, "quota": None}
 
 
 def _now_iso() -> str:
@@ -71,16 +71,31 @@ class SourceState:
         self._held[name] = (doc.version, doc.body)
         return doc.body
 
-    def record_attempt(self, name: str) -> dict:
+    def record_attempt(self, name: str, type_: str = "") -> dict:
         """Starts a pass (we hold the source's lease): reads the document afresh, stamps the attempt and the owner,
         and returns the state the pass resumes from; the pass's later writes are made at this version."""
         self._held.pop(name, None)
-        return self._write(name, lambda b: {**b, "last_attempt": _now_iso(), "owner": self.owner or None})
+        return self._write(name, lambda b: {**b, "type": type_ or b["type"], "last_attempt": _now_iso(),
+                                            "owner": self.owner or None})
 
-    def commit_batch(self, name: str, cursor: dict | None, items: int) -> None:
-        """Called only after the sink accepted the batch: advance the cursor and count the items in one write."""
-        self._write(name, lambda b: {**b, "cursor": cursor if cursor is not None else b["cursor"],
-                                     "items_collected": int(b["items_collected"]) + items, "updated_at": _now_iso()})
+    def commit_batch(self, name: str, cursor: dict | None, items: int, skipped: dict[str, int] | None = None) -> None:
+        """Called only after the sink accepted the batch: advance the cursor and count the items (and the items
+        skipped on purpose, by reason) in one write."""
+        def change(b: dict) -> dict:
+            total = dict(b["skipped"] or {})
+            for reason, n in (skipped or {}).items():
+                total[reason] = int(total.get(reason, 0)) + int(n)
+            return {**b, "cursor": cursor if cursor is not None else b["cursor"], "skipped": total or None,
+                    "items_collected": int(b["items_collected"]) + items, "updated_at": _now_iso()}
+        self._write(name, change)
+
+    def quota(self, name: str) -> dict | None:
+        row = self.get(name)
+        return row["quota"] if row else None
+
+    def save_quota(self, name: str, quota: dict) -> None:
+        """Spent API quota is written as it is spent, apart from batches: a crash must not give it back."""
+        self._write(name, lambda b: {**b, "quota": quota, "updated_at": _now_iso()})
 
     def record_success(self, name: str, next_run_at: float) -> None:
         self._write(name, lambda b: {**b, "last_success": _now_iso(), "consecutive_errors": 0, "healthy": True,
