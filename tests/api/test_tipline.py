@@ -283,10 +283,11 @@ def test_alert_desk_answers_each_sender_once(desk):
     other.close()
 
 
-def test_poll_offset_survives_a_restart(desk, tmp_path):
+def test_poll_offset_survives_a_restart(desk):
     from collectors.http import HttpClient
-    from collectors.state import StateStore
-    from service.tipline.poller import TelegramPoller
+    from service.store.leases import Leases
+    from service.store.sources import SourceState
+    from service.tipline.poller import SOURCE, TelegramPoller
 
     def update(n: int) -> dict:  # one chat per update: the rate limit stays out of this test
         return _tg_update(600000000 + n, 820000000 + n, 1, f"{UNMATCHED} kabar {n}")
@@ -295,31 +296,35 @@ def test_poll_offset_survives_a_restart(desk, tmp_path):
         return sum(len(_to(desk.tg, str(820000000 + n))) for n in range(1, 6))
 
     http = HttpClient(host_delay=0, max_attempts=1)
-    desk.fakes.updates[:] = [update(1), update(2)]
-    state = StateStore(tmp_path / "collectors.db")
-    assert TelegramPoller(_ctx(desk).tipline, state, http).round() == 2
-    state.close()
 
-    desk.fakes.updates.append(update(3))  # restart: a new poller on the same state asks from the next update
-    state = StateStore(tmp_path / "collectors.db")
-    poller = TelegramPoller(_ctx(desk).tipline, state, http)
-    assert poller.offset() == 600000003 and poller.round() == 1
-    assert [s.query for s in desk.tg.requests if s.path.endswith("/getUpdates")][-1].get("offset") == "600000003", [(s.path, s.query) for s in desk.tg.requests if "getUpdates" in s.path]
+    def worker(owner: str) -> TelegramPoller:
+        return TelegramPoller(_ctx(desk).tipline, SourceState.open(desk.settings, owner),
+                              Leases.open(desk.settings, owner, ttl=60), http)
+
+    desk.fakes.updates[:] = [update(1), update(2)]
+    first = worker("worker-1")
+    assert first.round() == 2
+    assert worker("worker-2").round() is None  # one poller at a time (Telegram answers 409 to a second one)
+    first.release()  # worker-1 stops
+
+    desk.fakes.updates.append(update(3))  # the next worker asks from the update after the last one handled
+    second = worker("worker-2")
+    assert second.offset() == 600000003 and second.round() == 1
+    assert [s.query for s in desk.tg.requests if s.path.endswith("/getUpdates")][-1].get("offset") == "600000003"
     assert answered() == 3
 
     desk.fakes.updates.append(update(4))  # killed after handling update 4, before its offset was saved
-    commit = state.commit_batch
-    state.commit_batch = lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt("killed"))
+    commit = second.state.commit_batch
+    second.state.commit_batch = lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt("killed"))
     with pytest.raises(KeyboardInterrupt):
-        poller.round()
-    state.commit_batch = commit
-    assert poller.round() == 1  # update 4 comes back once more ...
+        second.round()
+    second.state.commit_batch = commit
+    assert second.round() == 1  # update 4 comes back once more ...
     assert answered() == 4 and sum(p.text.endswith("kabar 4") for p in _tips(desk)) == 1  # ... and is not repeated
-    assert poller.offset() == 600000005
-    row = state.get("tipline:telegram")
-    assert row["healthy"] and row["last_success"]
-    state.close()
-    http.close()
+    assert second.offset() == 600000005
+    row = second.state.get(SOURCE)
+    assert row["healthy"] and row["last_success"] and row["items_collected"] == 4
+    second.release()
 
 
 @pytest.mark.browser
