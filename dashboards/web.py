@@ -14,6 +14,7 @@ from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
 from service.api.routes import summary
 from service.store.base import MAX_OFFSET, Page, PostQuery
+from service.store.query import QuerySyntaxError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -212,7 +213,7 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
     if isinstance(principal, Response):
         return principal
     store = request.app.state.ctx.store
-    error, result, paging, until_at = None, None, Page(limit=25), None
+    failure, error, result, paging, until_at = None, None, None, Page(limit=25), None
     try:
         until_at = _day(until, "until", inclusive_end=True)
         query = PostQuery(text=q or None, campaign=campaign or None, platform=platform or None,
@@ -223,8 +224,8 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
         result = store.search(scope_query(principal, store, query), paging)
     except HTTPException:
         raise
-    except ValueError as exc:
-        error, result, paging = str(exc), None, Page(limit=25)
+    except ValueError as exc:  # a bad day, or a query the search language cannot read (400, with the position)
+        failure, error, result, paging = exc, str(exc), None, Page(limit=25)
     params = {k: v for k, v in (("q", q), ("campaign", campaign), ("platform", platform), ("lang", lang_filter),
                                 ("sentiment", sentiment), ("since", since)) if v}
     if hoax in ("0", "1"):
@@ -237,7 +238,8 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
     def page_url(new_offset: int) -> str:
         return "/ui/analyst?" + urlencode({**{k: v for k, v in form.items() if v}, "offset": new_offset})
 
-    return render(request, "analyst.html", principal, status_code=422 if error else 200,
+    status_code = 400 if isinstance(failure, QuerySyntaxError) else 422 if error else 200
+    return render(request, "analyst.html", principal, status_code=status_code,
                   campaigns=_campaigns(request, principal), form=form,
                   result=result, paging=paging, error=error, can_export=principal.can("export:read"),
                   can_correct=principal.can("corrections:write"),
