@@ -24,8 +24,10 @@ SEARCH_VERSION = 2  # bump when words(), stem() or link_domains() change: both s
 
 def fold(text: str) -> str:
     """Case-folded, compatibility-normalised, without combining accents."""
+    if text.isascii():  # most posts: nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return decomposed if decomposed.isascii() else "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:

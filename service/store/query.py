@@ -41,8 +41,10 @@ class QuerySyntaxError(ValueError):
 # -- the tree both backends compile --
 @dataclass(frozen=True)
 class Terms:
-    """A word (one stem) or a phrase (stems in order), matched in the title or the text."""
+    """A word (one stem) or a phrase (stems in order), matched in the title or the text; `words` as written
+    (folded), for what matches words rather than stems (alert rules)."""
     stems: tuple[str, ...]
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def _text(item: tree.Word | tree.Phrase) -> Node:
     tokens = words(value)
     if not tokens:
         raise QuerySyntaxError(f"nothing to search in {value!r}: use letters or digits", item.pos)
-    return Terms(tuple(stem(t) for t in tokens))  # a word that splits (covid-19) is a phrase
+    return Terms(tuple(stem(t) for t in tokens), tuple(tokens))  # a word that splits (covid-19) is a phrase
 
 
 def _field(name: str, item: tree.Word | tree.Phrase) -> Node:
