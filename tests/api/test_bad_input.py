@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from service.api.app import create_app
-from service.api.auth import COOKIE, AuthConfig
-from tests.api.conftest import Api
+from service.api.auth import COOKIE
+from tests.api.conftest import served
 from tests.api.keys import make_key, make_settings
 from bench.loopback import serve
 
@@ -39,13 +39,8 @@ CASES += [
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     """One served app for the whole module (these requests change nothing)."""
-    settings = make_settings(tmp_path_factory.mktemp("bad-input"))
-    app = create_app(settings, auth_config=AuthConfig(rate_per_second=1000, burst=1000))
-    with serve(app) as url:
-        live = Api(url=url, settings=settings, app=app)
+    with served(make_settings(tmp_path_factory.mktemp("bad-input"))) as live:
         yield live
-        for client in live.clients.values():
-            client.close()
 
 
 def _client(api, key: str) -> httpx.Client:

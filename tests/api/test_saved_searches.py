@@ -7,11 +7,8 @@ import io
 
 import pytest
 
-from service.api.app import create_app
-from service.api.auth import AuthConfig
-from tests.api.conftest import Api
+from tests.api.conftest import served
 from tests.api.keys import make_settings
-from bench.loopback import serve
 from tests.factories import make_post
 
 POSTS = [make_post(1, "Vaksinasi lansia dimulai", campaigns=["vaksin"]),
@@ -21,14 +18,9 @@ POSTS = [make_post(1, "Vaksinasi lansia dimulai", campaigns=["vaksin"]),
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    settings = make_settings(tmp_path_factory.mktemp("saved"))
-    app = create_app(settings, auth_config=AuthConfig(rate_per_second=1000, burst=1000))
-    with serve(app) as url:
-        live = Api(url=url, settings=settings, app=app)
-        app.state.ctx.store.upsert(POSTS)
+    with served(make_settings(tmp_path_factory.mktemp("saved"))) as live:
+        live.app.state.ctx.store.upsert(POSTS)
         yield live
-        for client in live.clients.values():
-            client.close()
 
 
 @pytest.fixture(scope="module")
