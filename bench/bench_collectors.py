@@ -44,6 +44,8 @@ from collectors.telegram import parse_channel_page  # noqa: E402
 from collectors.x import parse_tweets  # noqa: E402
 from collectors.youtube import parse_comment_threads, parse_search_results  # noqa: E402
 from core.domain import Campaign  # noqa: E402
+from service.config import Settings  # noqa: E402
+from service.store.sources import SourceState  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "collectors" / "fixtures"
 START = datetime(2026, 12, 1, tzinfo=timezone.utc).timestamp()
@@ -421,8 +423,9 @@ def simulate(hours: float, tmp: Path, busy: bool = False) -> dict:
         for p in posts:
             stored[p.platform] += 1
     wall = time.perf_counter()
-    results = run(collectors, campaigns, sink, None, state_path=tmp / "collectors.db",
-                  quarantine_path=tmp / "quarantine.jsonl", stop_event=stop, clock=ft.clock, idle=idle)
+    state = SourceState.open(Settings(data_dir=tmp, store="sqlite", config_file=None))  # the embedded default
+    results = run(collectors, campaigns, sink, None, state=state, quarantine_path=tmp / "quarantine.jsonl",
+                  stop_event=stop, clock=ft.clock, idle=idle)
     wall = time.perf_counter() - wall
     checks = []
     for endpoint, window, most, doc in LIMITS:

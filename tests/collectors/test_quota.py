@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from collectors.quota import UTC_DAY, Limit, Quota, QuotaExhausted
-from collectors.state import StateStore
+from tests.factories import source_state
 
 T0 = datetime(2026, 12, 1, 23, 0, tzinfo=timezone.utc).timestamp()
 
@@ -60,14 +60,14 @@ def test_distinct_keys_count_once_within_the_window():
 
 def test_spending_is_saved_at_once_and_survives_a_restart(tmp_path):
     clock = Clock()
-    state = StateStore(tmp_path / "c.db")
+    state = source_state(tmp_path)
     state.ensure("tiktok:research", "tiktok")
     first = Quota({"requests": Limit(2, UTC_DAY)}, clock=clock)
     first.bind(state.quota("tiktok:research"), lambda spent: state.save_quota("tiktok:research", spent))
     first.spend("requests")
     first.spend("requests")
     state.close()
-    state = StateStore(tmp_path / "c.db")  # a new process
+    state = source_state(tmp_path)  # a new process
     again = Quota({"requests": Limit(2, UTC_DAY)}, clock=clock)
     again.bind(state.quota("tiktok:research"), None)
     with pytest.raises(QuotaExhausted):

@@ -9,9 +9,9 @@ from collectors.config import build_collectors
 from collectors.http import HttpClient
 from collectors.quota import QuotaExhausted
 from collectors.scheduler import run_collector
-from collectors.state import StateStore
 from collectors.youtube import YoutubeApiError, YoutubeSearchCollector, parse_search_results
 from core.quarantine import Quarantine
+from tests.factories import source_state
 from tests.collectors.conftest import fixture_text
 from tests.collectors.loopback import loopback
 
@@ -100,7 +100,7 @@ def test_daily_units_are_counted_before_each_call(fake_time, campaigns, tmp_path
     with loopback(server()) as srv:
         c = collector(srv, campaigns, fake_time, clock=clock, search_pages=1, daily_units=250)
         c.queries = ["vaksin halal", "beras", "bbm"]
-        state, stored = StateStore(tmp_path / "c.db"), []
+        state, stored = source_state(tmp_path), []
         result = run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=stored.extend,
                                claim_sink=None, clock=clock)
         searches = [r.query["q"] for r in srv.requests if r.path.endswith("/search")]
