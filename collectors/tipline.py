@@ -155,3 +155,15 @@ def poll_updates(http: HttpClient, base_url: str, token: str, offset: int | None
     if not isinstance(result, list):
         raise ValueError("getUpdates answered without a result list")
     return [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+
+
+def set_webhook(http: HttpClient, base_url: str, token: str, url: str | None, secret: str | None) -> str:
+    """Register (`url`) or remove (None) the bot's webhook: `setWebhook` with the secret Telegram will send as
+    X-Telegram-Bot-Api-Secret-Token, private `message` updates only. Returns Telegram's description."""
+    body: dict[str, Any] = {"url": url or "", "allowed_updates": ["message"]}
+    if url and secret:
+        body["secret_token"] = secret
+    answer = http.post(f"{base_url.rstrip('/')}/bot{token}/setWebhook", json=body, ok_statuses=(200, 400, 401)).json()
+    if not (isinstance(answer, dict) and answer.get("ok")):
+        raise ValueError(f"Telegram refused setWebhook: {(answer or {}).get('description')}")
+    return str(answer.get("description") or "ok")
