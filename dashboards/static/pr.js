@@ -74,6 +74,29 @@
     card.appendChild(NW.el("p", {cls: "notice stale", text: text}));
   }
 
+  function tipsNode(alert) {
+    var box = NW.el("div", {cls: "tips"});
+    NW.tips(box, "alert=" + encodeURIComponent(alert.id), function () {
+      if (!canWrite || alert.status === "resolved") return;
+      var text = NW.el("textarea", {cls: "tip-answer", rows: "3", maxlength: "4000"});
+      text.value = (alert.brief && alert.brief.suggested_reply) || "";
+      var send = NW.el("button", {type: "button", cls: "tip-answers", text: NW.t("answer_tip_senders")});
+      send.addEventListener("click", function () {
+        send.disabled = true;
+        NW.api("POST", "/alerts/" + encodeURIComponent(alert.id) + "/tip-answers", {text: text.value}).then(function (r) {
+          box.appendChild(NW.el("p", {cls: "muted tip-result", text: NW.t("tips_answered") + ": " + r.sent + " / " +
+                                      r.senders + (r.already ? " (" + r.already + " " + NW.t("tips_already") + ")" : "")}));
+        }).catch(function (e) {
+          send.disabled = false;
+          box.appendChild(NW.el("p", {cls: "error", text: e.message}));
+        });
+      });
+      box.appendChild(text);
+      box.appendChild(send);
+    });
+    return box;
+  }
+
   function render(alert) {
     if (!alert || !alert.id) return;
     var empty = document.getElementById("empty"); if (empty) empty.remove();
@@ -97,6 +120,7 @@
     card.appendChild(NW.el("p", {cls: "muted", text: (alert.campaign || "") + " · " + (alert.rule || "") + " · " + NW.fmtDate(alert.created_at)}));
     var why = whyNode(alert.why); if (why) card.appendChild(why);
     var brief = briefNode(alert.brief); if (brief) card.appendChild(brief);
+    card.appendChild(tipsNode(alert));
     card.appendChild(buttons);
     var old = cards[alert.id];
     if (old && old.parentNode) old.parentNode.replaceChild(card, old); else inbox.insertBefore(card, inbox.firstChild);

@@ -206,6 +206,11 @@ class AlertStore:
         db.execute("INSERT INTO audit (alert_id, rule_id, at, actor, action, detail) VALUES (?,?,?,?,?,?)",
                    (alert_id, rule_id, ts(utcnow()), actor, action, json.dumps(detail, default=str)))
 
+    def audit(self, alert_id: str, actor: str, action: str, detail: dict) -> None:
+        """An entry in an alert's trail for an action taken outside its workflow (e.g. answering tip senders)."""
+        with self.tx() as db:
+            self._audit(db, alert_id, actor, action, detail)
+
     def audit_trail(self, alert_id: str | None = None, rule_id: str | None = None) -> list[dict]:
         col, val = ("alert_id", alert_id) if alert_id is not None else ("rule_id", rule_id)
         rows = self.db.execute(f"SELECT at, actor, action, detail FROM audit WHERE {col}=? ORDER BY id", (val,))
