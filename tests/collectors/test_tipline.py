@@ -41,6 +41,7 @@ def test_whatsapp_recorded_notifications():
     [video] = whatsapp_tips(data["video"])
     assert video.text == "caption" and video.forwarded and video.origin == {"type": "forwarded"}
     assert whatsapp_tips(data["sent"]) == []  # a status callback carries no message
+    assert whatsapp_tips(data["reaction"]) == []  # a reaction to our answer is not a tip
     for junk in (None, [], {"entry": "x"}, {"entry": [{"changes": [{"field": "messages", "value": {"messages": [1]}}]}]}):
         assert whatsapp_tips(junk) == []
 
