@@ -1,5 +1,8 @@
-/* PR alert inbox: GET /alerts for the backlog, then EventSource on /alerts/stream (each event: one alert as JSON).
-   Ack / resolve: POST /alerts/{id}/ack|resolve. All alert text goes in with textContent. */
+/* PR alert inbox: GET /alerts for the backlog, then EventSource on /alerts/stream (each event: one alert as JSON,
+   from any API or worker process: alert, alert.updated, alert.status, alert.assigned). A card is re-rendered in place
+   on every event, so actions that no longer apply (someone else resolved it) disappear. Ack / resolve: POST
+   /alerts/{id}/ack|resolve; a refused stale action re-reads the alert and says why. All alert text goes in with
+   textContent. */
 (function () {
   "use strict";
   var NW = window.NW, inbox = document.getElementById("inbox"), state = document.getElementById("live-state");
@@ -51,9 +54,24 @@
     NW.api("POST", "/alerts/" + encodeURIComponent(alert.id) + "/" + action, {}).then(function (updated) {
       render(updated && updated.id ? updated : Object.assign({}, alert, {status: action === "ack" ? "acknowledged" : "resolved"}));
     }).catch(function (e) {
+      if (e.status === 409 || e.status === 404) {  // changed meanwhile (another session, another replica)
+        NW.api("GET", "/alerts/" + encodeURIComponent(alert.id)).then(function (current) {
+          render(current);
+          stale(current, e.status);
+        }).catch(function () { stale(alert, 404); });
+        return;
+      }
       card.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
       card.appendChild(NW.el("p", {cls: "error", text: e.message}));
     });
+  }
+
+  function stale(alert, status) {
+    var card = cards[alert.id];
+    if (!card) return;
+    var text = status === 404 ? NW.t("alert_gone") : NW.t("alert_changed") + " " + NW.t("status").toLowerCase() +
+      ": " + (alert.status || "") + (alert.assignee ? " (" + alert.assignee + ")" : "") + ".";
+    card.appendChild(NW.el("p", {cls: "notice stale", text: text}));
   }
 
   function tipsNode(alert) {
@@ -122,5 +140,7 @@
     try { var a = JSON.parse(ev.data); render(a.alert || a); } catch (e) { /* ignore keep-alives and bad events */ }
   }
   source.onmessage = onEvent;
-  source.addEventListener("alert", onEvent);
+  ["alert", "alert.updated", "alert.status", "alert.assigned"].forEach(function (name) {
+    source.addEventListener(name, onEvent);
+  });
 })();

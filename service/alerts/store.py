@@ -14,6 +14,8 @@ from service.alerts.rules import Rule
 from core.domain import Alert, as_utc, utcnow
 from core.redact import redact
 from service.sqlitedb import ThreadLocalDB
+from service.store.documents import SQLiteDocuments
+from service.store.events import FIELDS as EVENT_FIELDS, EventLog
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -66,6 +68,7 @@ class AlertStore:
         self.path = Path(path)
         self._sqlite = ThreadLocalDB(self.path)
         self.db.executescript(SCHEMA)
+        self.events = EventLog(SQLiteDocuments(self.path.parent / "state.db", "events", EVENT_FIELDS))
 
     @property
     def db(self) -> sqlite3.Connection:
