@@ -42,6 +42,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from core.redact import redact
 from service.api.asgi import capture_status
 from service.config import Settings
 from service.sqlitedb import ThreadLocalDB
@@ -57,11 +58,12 @@ SESSION_PREFIX = "nws"
 PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({
         "posts:read", "export:read", "narratives:read", "trending:read", "campaigns:read", "sources:read",
-        "ui:analyst", "corrections:read", "corrections:write",
+        "ui:analyst", "corrections:read", "corrections:write", "saved-searches:read", "saved-searches:write",
+        "tipline:read",
     }),
     "pr": frozenset({
         "alerts:read", "alerts:write", "posts:read", "narratives:read", "trending:read", "campaigns:read",
-        "sources:read", "ui:pr",
+        "sources:read", "ui:pr", "tipline:read",
     }),
     "leadership": frozenset({
         "summary:read", "dashboards:read", "campaigns:read", "ui:leadership",
@@ -504,7 +506,7 @@ def scope_query(principal: Principal, store, query):
         return query
     if query.campaign:
         check_campaign(principal, store, query.campaign)
-        return query
+    # also with a campaign filter: the search language's `campaign:` operator is folded against this list
     return query.model_copy(update={"campaigns": visible_campaign_ids(principal, store)})
 
 
@@ -534,8 +536,8 @@ class AuditMiddleware:
                 touched = (scope.get("state") or {}).get("audit_touched") or ()
                 client = scope.get("client")
                 query = scope.get("query_string") or b""
-                path = scope["path"][:AUDIT_PATH_MAX] + ("?" + query[:AUDIT_PATH_MAX].decode("latin-1")
-                                                         if query else "")
+                path = redact(scope["path"][:AUDIT_PATH_MAX] + ("?" + query[:AUDIT_PATH_MAX].decode("latin-1")
+                                                                if query else ""))  # no webhook secret path
                 await anyio.to_thread.run_sync(
                     auth.keys.audit, principal, scope["method"], path, seen["status"],
                     client[0] if client else None, detail, touched)
