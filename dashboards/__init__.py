@@ -19,7 +19,8 @@ class Static(StaticFiles):
 
 def install(app) -> None:
     """Mount the pages and their static files on a narrawatch FastAPI app."""
-    from dashboards.web import router
+    from dashboards import leadership, web
 
-    app.include_router(router)
+    app.include_router(web.router)
+    app.include_router(leadership.router)
     app.mount("/ui/static", Static(directory=STATIC), name="ui-static")

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.domain import Campaign
+from core.periods import DEFAULT_ZONE, check_zone
 
 if TYPE_CHECKING:
     from service.alerts.rules import Rule
@@ -34,6 +35,14 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(default="", description=(
         "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed; empty = none"))
     session_hours: float = Field(default=12, gt=0, le=24 * 30, description="Dashboard log-in session lifetime")
+    timezone: str = Field(default=DEFAULT_ZONE, description=(
+        "Default zone of days in charts, digests and summaries: Asia/Jakarta (WIB), Asia/Makassar (WITA), "
+        "Asia/Jayapura (WIT) or UTC; users switch it per request (?tz=) or in the dashboards"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return check_zone(v)
 
     @field_validator("trusted_proxies")
     @classmethod
