@@ -37,6 +37,8 @@ class Batch:
     claims: list[dict] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     cursor: dict | None = None
+    # items left out on purpose (not malformed), by reason, e.g. {"empty comment": 2}: counted in GET /sources
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -60,6 +62,24 @@ class Parsed:
         """One bad item: a ValueError says what is wrong with it; anything else is an unexpected parse error."""
         reason = str(exc) if isinstance(exc, ValueError) else f"parse error: {type(exc).__name__}: {exc}"
         self.rejects.append(Reject(reason, payload))
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        """An item left out on purpose (no text to analyse): counted, not quarantined."""
+        skipped = self.extra.setdefault("skipped", {})
+        skipped[reason] = skipped.get(reason, 0) + n
+
+    def absorb(self, page: "Parsed", posts: list[Post] | None = None) -> None:
+        """Gather another page into this one: its rejects, skip counts, and its posts (or the `posts` kept of it)."""
+        self.posts += page.posts if posts is None else posts
+        self.rejects += page.rejects
+        for reason, n in (page.extra.get("skipped") or {}).items():
+            self.skip(reason, n)
+
+    def batch(self, cursor: dict | None, only_matching: bool = False) -> "Batch":
+        """This page as a Batch (posts matching no campaign dropped when `only_matching`); `cursor` is copied."""
+        return Batch(posts=[p for p in self.posts if not only_matching or p.campaigns], rejects=self.rejects,
+                     skipped=dict(self.extra.get("skipped") or {}),
+                     cursor=json.loads(json.dumps(cursor)) if cursor is not None else None)
 
     def unparseable(self, reason: str, payload: Any) -> "Parsed":
         """The whole page/response is unusable: one reject, and a flag the collector turns into a source error."""

@@ -1,7 +1,10 @@
 """Runs every configured collector in rounds; persists cursors only after the sink accepted a batch.
 
 A source that fails `unhealthy_after` times in a row is marked unhealthy and backs off exponentially
-(interval · 2^(n-1), capped), while the other sources keep running on their own intervals.
+(interval · 2^(n-1), capped), while the other sources keep running on their own intervals. A failure that says when
+to come back (`retry_at`: a spent daily quota, a platform's rate-limit window) waits until then instead, and one
+marked `unhealthy` (a refused configuration, an expired token) is unhealthy at once.
+A collector with a `quota` (collectors.quota.Quota) gets it bound to its row of the state DB before each run.
 """
 from __future__ import annotations
 
@@ -48,6 +51,9 @@ def run_collector(collector: Collector, *, state: StateStore, quarantine: Quaran
     state.ensure(name, getattr(collector, "type", ""))
     state.record_attempt(name)
     cursor = state.cursor(name)
+    quota = getattr(collector, "quota", None)
+    if quota is not None:
+        quota.bind(state.quota(name), lambda spent: state.save_quota(name, spent))
     items = claims = batches = 0
     gen = collector.collect(cursor)
     try:
@@ -58,7 +64,7 @@ def run_collector(collector: Collector, *, state: StateStore, quarantine: Quaran
                 sink(list(batch.posts))  # may raise: the cursor is then not advanced
             if batch.claims and claim_sink is not None:
                 claim_sink(list(batch.claims))
-            state.commit_batch(name, batch.cursor, len(batch.posts))
+            state.commit_batch(name, batch.cursor, len(batch.posts), batch.skipped)
             items += len(batch.posts)
             claims += len(batch.claims)
             batches += 1
@@ -70,8 +76,11 @@ def run_collector(collector: Collector, *, state: StateStore, quarantine: Quaran
         row = state.get(name) or {}
         n = int(row.get("consecutive_errors") or 0) + 1
         delay = min(max_backoff, float(collector.interval_seconds) * (2 ** (n - 1)))
+        retry_at = getattr(exc, "retry_at", None)
+        if retry_at is not None:  # the platform's window says when: then, not the exponential back-off
+            delay = max(1.0, float(retry_at) - clock())
         error = redact(f"{type(exc).__name__}: {exc}")  # shown by GET /sources: no API keys in URLs
-        state.record_failure(name, error, unhealthy_after, clock() + delay)
+        state.record_failure(name, error, 1 if getattr(exc, "unhealthy", False) else unhealthy_after, clock() + delay)
         log.warning("collector %s failed (%d in a row): %s", name, n, error)
         return {"name": name, "ok": False, "items": items, "claims": claims, "batches": batches, "error": error}
     finally:
@@ -82,10 +91,11 @@ def run(sources: Sequence[Any], campaigns: Sequence[Campaign], sink: Sink, claim
         state_path: str | Path = "data/collectors.db", quarantine_path: str | Path | None = None,
         once: bool = False, stop_event: threading.Event | None = None, *, http=None,
         unhealthy_after: int = 3, max_backoff: float = 3600.0, clock: Callable[[], float] = time.time,
-        max_idle: float = 30.0) -> list[dict]:
+        max_idle: float = 30.0, idle: Callable[[float], Any] | None = None) -> list[dict]:
     """Run collectors until `stop_event` is set (or one round when `once`). Returns the last results.
 
     `sources`: source configs (dicts / pydantic models from collectors.config) and/or ready Collector objects.
+    `idle(seconds)` waits between rounds (default: `stop_event.wait`; the 24-hour bench passes its fake clock's).
     """
     stop_event = stop_event or threading.Event()
     collectors = _collectors_from(sources, campaigns, http)
@@ -110,7 +120,7 @@ def run(sources: Sequence[Any], campaigns: Sequence[Campaign], sink: Sink, claim
                 break
             due = [float((state.get(c.name) or {}).get("next_run_at") or 0) for c in collectors]
             wait = max(0.05, min(max_idle, (min(due) if due else now + max_idle) - clock()))
-            stop_event.wait(wait)
+            (idle or stop_event.wait)(wait)
     finally:
         state.close()
     return list(results.values())

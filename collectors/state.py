@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS sources (
     updated_at TEXT
 );
 """
+# columns added after the first release: added to an existing DB on open
+LATER_COLUMNS = {"skipped": "TEXT", "quota": "TEXT"}
 
 
 def _now_iso() -> str:
@@ -39,6 +41,10 @@ class StateStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
+        have = {r[1] for r in self._conn.execute("PRAGMA table_info(sources)")}
+        for col, kind in LATER_COLUMNS.items():
+            if col not in have:
+                self._conn.execute(f"ALTER TABLE sources ADD COLUMN {col} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -76,10 +82,31 @@ class StateStore:
         row = self.get(name)
         return row["cursor"] if row else None
 
-    def commit_batch(self, name: str, cursor: dict | None, items: int) -> None:
-        """Called only after the sink accepted the batch: advance the cursor and count the items, atomically."""
-        self._tx("UPDATE sources SET cursor=COALESCE(?, cursor), items_collected=items_collected+?, updated_at=? "
-                 "WHERE name=?", (json.dumps(cursor) if cursor is not None else None, items, _now_iso(), name))
+    def commit_batch(self, name: str, cursor: dict | None, items: int, skipped: dict[str, int] | None = None) -> None:
+        """Called only after the sink accepted the batch: advance the cursor and count the items (and the items
+        skipped on purpose, by reason), atomically."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                total = dict(_loads(self._conn.execute("SELECT skipped FROM sources WHERE name=?", (name,)).fetchone()))
+                for reason, n in (skipped or {}).items():
+                    total[reason] = int(total.get(reason, 0)) + int(n)
+                self._conn.execute(
+                    "UPDATE sources SET cursor=COALESCE(?, cursor), items_collected=items_collected+?, skipped=?, "
+                    "updated_at=? WHERE name=?", (json.dumps(cursor) if cursor is not None else None, items,
+                                                  json.dumps(total) if total else None, _now_iso(), name))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def quota(self, name: str) -> dict | None:
+        row = self.get(name)
+        return row["quota"] if row else None
+
+    def save_quota(self, name: str, quota: dict) -> None:
+        """Spent API quota is written as it is spent, apart from batches: a crash must not give it back."""
+        self._tx("UPDATE sources SET quota=?, updated_at=? WHERE name=?", (json.dumps(quota), _now_iso(), name))
 
     def record_attempt(self, name: str) -> None:
         self._tx("UPDATE sources SET last_attempt=? WHERE name=?", (_now_iso(), name))
@@ -106,9 +133,14 @@ class StateStore:
         return int(n)
 
 
+def _loads(row: tuple | None) -> dict:
+    return json.loads(row[0]) if row and row[0] else {}
+
+
 def _row(cols: list[str], row: tuple) -> dict[str, Any]:
     d = dict(zip(cols, row))
-    d["cursor"] = json.loads(d["cursor"]) if d.get("cursor") else None
+    for col in ("cursor", "skipped", "quota"):
+        d[col] = json.loads(d[col]) if d.get(col) else None
     d["healthy"] = bool(d["healthy"])
     return d
 

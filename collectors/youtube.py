@@ -7,7 +7,6 @@ oldest→newest, one batch per page-sized chunk.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -15,7 +14,6 @@ from collectors.base import Batch, Parsed, Reject, build_post, decode_json, html
 from collectors.http import CollectorHttpError, HttpClient
 from core.domain import Campaign, Engagement
 
-log = logging.getLogger(__name__)
 API = "https://www.googleapis.com/youtube/v3/commentThreads"
 SKIP_REASONS = {"commentsDisabled", "videoNotFound", "forbidden", "channelNotFound"}
 
@@ -83,7 +81,6 @@ class YoutubeCollector:
         self.api_key, self.campaigns, self.http = api_key, list(campaigns), http
         self.name = name or "youtube:comments"
         self.interval_seconds, self.max_pages, self.only_matching, self.api_url = interval_seconds, max_pages, only_matching, api_url
-        self.empty_skipped = 0  # comments with no text (removed/emptied), skipped rather than quarantined
 
     def collect(self, cursor: dict | None) -> Iterator[Batch]:
         if not self.api_key:
@@ -122,11 +119,9 @@ class YoutubeCollector:
                 if reached or not token or parsed.extra.get("unparseable"):
                     break
             gathered = sorted(found.values(), key=lambda p: (p.created_at, p.native_id))
-            if empty:
-                self.empty_skipped += empty
-                log.info("%s: video %s: %d empty comments skipped", self.name, vid, empty)
-            if rejects and not gathered:
-                yield Batch(rejects=rejects)
+            skipped = {"empty comment": empty} if empty else {}  # removed/emptied comments: counted in GET /sources
+            if (rejects or skipped) and not gathered:
+                yield Batch(rejects=rejects, skipped=skipped)
             for i in range(0, len(gathered), 100):
                 chunk = gathered[i:i + 100]
                 newest = chunk[-1].created_at
@@ -136,7 +131,8 @@ class YoutubeCollector:
                 latest_dt, ids_at_latest = newest, set(at)
                 state = {**state, "videos": {**state["videos"], vid: {"latest": newest.isoformat(), "ids": sorted(at)}}}
                 keep = [p for p in chunk if not self.only_matching or p.campaigns]
-                yield Batch(posts=keep, rejects=rejects if i == 0 else [], cursor=json.loads(json.dumps(state)))
+                yield Batch(posts=keep, rejects=rejects if i == 0 else [], skipped=skipped if i == 0 else {},
+                            cursor=json.loads(json.dumps(state)))
 
 
 # --- search.list: videos by campaign keyword, then their comment threads --------------------------------------
@@ -260,4 +256,5 @@ class YoutubeSearchCollector:
         for b in comments.collect({"videos": state["videos"]}):
             if b.cursor is not None:
                 state = {**state, "videos": b.cursor["videos"]}
-            yield Batch(posts=b.posts, rejects=b.rejects, cursor=json.loads(json.dumps(state)) if b.cursor else None)
+            yield Batch(posts=b.posts, rejects=b.rejects, skipped=b.skipped,
+                        cursor=json.loads(json.dumps(state)) if b.cursor else None)

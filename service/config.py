@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         return self.data_dir / "narrawatch.db"
 
     @property
+    def state_path(self) -> Path:
+        """Shared state of the embedded default (alerts, keys, claims, leases, events): service/store/documents.py"""
+        return self.data_dir / "state.db"
+
+    @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
 

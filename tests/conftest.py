@@ -65,3 +65,24 @@ def store(request, tmp_path) -> Iterator:
     if request.param == "elasticsearch":
         backend.drop()
     backend.close()
+
+
+@pytest.fixture(params=list(BACKENDS), ids=list(BACKENDS))
+def state_settings(request, tmp_path) -> Iterator:
+    """Settings whose shared state (service/store/documents.py, events.py) lives on each backend in turn: a fresh
+    state.db, or a fresh `<index>-state-*` family on the test node (deleted afterwards)."""
+    from service.config import Settings
+
+    if request.param == "sqlite":
+        yield Settings(data_dir=tmp_path, store="sqlite", config_file=None)
+        return
+    client = es_client_or_skip()
+    index = f"nwtest-{uuid.uuid4().hex[:10]}"
+    yield Settings(data_dir=tmp_path, store="elasticsearch", es_url=ES_URL, es_index=index, config_file=None)
+    drop_state_indices(client, index)
+
+
+def drop_state_indices(client, prefix: str) -> None:
+    """Delete `<prefix>-state-*` by name (the node refuses wildcard deletes)."""
+    if names := list(client.indices.get(index=f"{prefix}-state-*", expand_wildcards="all")):
+        client.indices.delete(index=names)

@@ -95,6 +95,20 @@ def _reason(item: dict) -> str:
     return f"elasticsearch {item.get('status')} {error.get('type')}: {error.get('reason')}{detail}"[:1000]
 
 
+def call(fn, **kwargs):
+    """The one mapping of Elasticsearch failures (posts and state documents alike). Unreachable, overloaded or failing
+    node: StoreUnavailable (503, retry). A 4xx refusal is a query this code should not have built: it propagates as a
+    bug instead of passing for an outage (409 included: the caller decides what a conflict means)."""
+    try:
+        return fn(**kwargs)
+    except TransportError as exc:
+        raise _unavailable(exc) from exc
+    except ApiError as exc:
+        if exc.meta.status >= 500 or exc.meta.status == 429:
+            raise _unavailable(exc) from exc
+        raise
+
+
 class ElasticStore(Store):
     def __init__(self, url: str, index: str = "narrawatch", refresh: bool = False, client: Elasticsearch | None = None):
         self.es = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True, max_retries=2)
@@ -333,16 +347,7 @@ class ElasticStore(Store):
                 after = hits[-1]["sort"]
 
     def _call(self, fn, **kwargs):
-        """Unreachable, overloaded or failing node: StoreUnavailable (503, retry). A 4xx refusal is a query this
-        code should not have built: it propagates as a bug instead of passing for an outage."""
-        try:
-            return fn(**kwargs)
-        except TransportError as exc:
-            raise _unavailable(exc) from exc
-        except ApiError as exc:
-            if exc.meta.status >= 500 or exc.meta.status == 429:
-                raise _unavailable(exc) from exc
-            raise
+        return call(fn, **kwargs)
 
     # -- campaigns --
     def put_campaign(self, campaign: Campaign) -> None:

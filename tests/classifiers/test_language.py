@@ -53,11 +53,27 @@ def test_unsure_other_language_falls_back_to_the_campaign_language():
     assert [p.lang for p in posts] == ["en", "id"]
 
 
-# measured share detected as Indonesian (issue 13 asks >= 99%, met on 2 of 6): IDSA 98.7 (Malaysian Malay and
-# English code-mixing), Pilpres 2019 99.3, rizalespe 97.7 (hashtag-only rows, emoji tags in English), emotion-opinion
-# 98.0, EmoT 99.1, Chromebook Instagram comments 97.3 (short comments); before the fallback rules: 91.4-99.2.
-SOCIAL_ID_FLOORS = {"idsa": 0.98, "pilpres2019": 0.99, "rizalespe": 0.97, "emotion_opinion": 0.975, "emot": 0.985,
-                    "chromebook_ig": 0.965}
+# measured share detected as Indonesian (issue 13 asks >= 99%: met on 5 of 6) with the vocabulary prior
+# (VOCAB_MIN_WORDS/SHARE): IDSA 99.15, Pilpres 2019 100.0, rizalespe 99.18, emotion-opinion 99.38, EmoT 99.59,
+# Chromebook Instagram comments 98.38 (10 of 618: English comments such as "This country is a joke", one in Arabic);
+# before it: 98.7 / 99.3 / 97.7 / 98.0 / 99.1 / 97.3. NusaX-eng test stays at 99.75% English, LIAR test 100%.
+SOCIAL_ID_FLOORS = {"idsa": 0.99, "pilpres2019": 0.995, "rizalespe": 0.99, "emotion_opinion": 0.99, "emot": 0.99,
+                    "chromebook_ig": 0.98}
+
+
+def test_code_mixed_and_slang_indonesian_is_indonesian_and_english_stays_english():
+    # fastText alone: all three "en" (IDSA / emotion-opinion rows); the Indonesian vocabulary outvotes it
+    assert detect_languages(["kayak woojin kesringan barengih dasar anak kembar", "hah? kaya dendam bnaget sama ibu",
+                             "baru bangun kena marah tiba tiba but we should keep kiyowo"]) == ["id"] * 3
+    # English with Indonesian brand names keeps English (the prior needs more Indonesian than English words)
+    assert detect_languages(["Available now, 5 brand new lunch boxes from Kotak Makan Yooyee, anti-leak lunch box",
+                             "The minister visited Bandung and Bogor to open the new toll road"]) == ["en", "en"]
+
+
+def test_hashtag_only_posts_take_the_campaign_language():
+    assert detect_languages(["#ahy", "@baskaraedwin", "", "#negeridagelan"], fallbacks=["id", "id", "id", "en"]) == \
+        ["id", "id", None, "en"]
+    assert detect_language("#TolakJakartaBersyariah #AHY") == "id" and detect_language("  ") is None
 
 
 def test_indonesian_social_sets_are_detected_as_indonesian(data_dir):

@@ -24,6 +24,8 @@ class SourceHealth(BaseModel):
     consecutive_errors: int = 0
     last_error: str | None = None
     cursor: dict[str, Any] | None = None
+    skipped: dict[str, int] = {}  # items left out on purpose (empty comments, captionless media), by reason
+    quota: dict[str, Any] | None = None  # API quota spent in its window: {name: {used, limit, per}}
 
 
 def _db_path(request: Request) -> Path | None:
@@ -42,7 +44,8 @@ def list_sources(request: Request) -> list[SourceHealth]:
         SourceHealth(name=r["name"], type=r.get("type") or "", healthy=r["healthy"], last_success=r.get("last_success"),
                      last_attempt=r.get("last_attempt"), items_collected=r.get("items_collected") or 0,
                      errors=r.get("total_errors") or 0, consecutive_errors=r.get("consecutive_errors") or 0,
-                     last_error=r.get("last_error"), cursor=_small(r.get("cursor")))
+                     last_error=r.get("last_error"), cursor=_small(r.get("cursor")), skipped=r.get("skipped") or {},
+                     quota=(r.get("quota") or {}).get("usage"))
         for r in read_health(path)
     ]
 
