@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from core.dates import parse_datetime
 from core.domain import Campaign, Engagement, Post
 from core.quarantine import truncate as _truncate
+from core.textrefs import extract_hashtags, extract_links
 
 RAW_LIMIT = 2000  # characters kept per string in Post.raw / quarantine payloads
 
@@ -108,8 +109,6 @@ def decode_json(payload: Any, out: Parsed, expect: type | None = None, problem: 
 _TAG_RE = re.compile(r"<[^>]+>")
 _BR_RE = re.compile(r"<\s*(br|/p|/div|/li|/h\d)\s*/?>", re.I)
 _WS_RE = re.compile(r"[ \t\r\f\v]+")
-_HASHTAG_RE = re.compile(r"(?<![\w/])#(\w{2,64})", re.U)
-_URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
 def html_to_text(value: str | None) -> str:
@@ -121,20 +120,6 @@ def html_to_text(value: str | None) -> str:
     text = htmllib.unescape(text)
     lines = [_WS_RE.sub(" ", ln).strip() for ln in text.split("\n")]
     return "\n".join(ln for ln in lines if ln).strip()
-
-
-def extract_hashtags(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for tag in _HASHTAG_RE.findall(text or ""):
-        seen.setdefault(tag.lower(), None)
-    return list(seen)
-
-
-def extract_links(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for url in _URL_RE.findall(text or ""):
-        seen.setdefault(url.rstrip(".,;:!?"), None)
-    return list(seen)
 
 
 def match_campaigns(campaigns: Iterable[Campaign], text: str, author: str | None, hashtags: list[str]) -> list[str]:

@@ -13,7 +13,7 @@ the configured API host: a host or path taken from a response is never requested
 Instagram (`InstagramHashtagCollector`): `ig_hashtag_search?user_id=…&q=…` → hashtag id (cached in the cursor), then
 `/{hashtag-id}/recent_media` and `/top_media` with fields id, caption, media_type, permalink, timestamp, like_count,
 comments_count. Instagram allows 30 unique hashtags per account in a rolling 7 days: each hashtag is counted in the
-source's quota (state DB) when first queried; a hashtag beyond the 30 is refused and the source reports it unhealthy
+source's quota (its state) when first queried; a hashtag beyond the 30 is refused and the source reports it unhealthy
 (naming the refused hashtags and when a slot frees), after collecting the others.
 
 Facebook (`FacebookPagesCollector`): `/{page}/posts` (since the newest post seen; a catch-up larger than `max_pages`

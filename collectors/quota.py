@@ -1,11 +1,11 @@
-"""API quotas a collector must stay within, counted as they are spent and kept in the state DB.
+"""API quotas a collector must stay within, counted as they are spent and kept in the source's state.
 
 A `Quota` holds named limits: so many units per UTC day (TikTok Research: 1,000 requests and 100,000 records a
 day), per rolling window (Instagram: 200 calls an hour), or so many *distinct keys* per rolling window (Instagram:
 30 unique hashtags in 7 days; a hashtag already counted costs nothing again). `spend` refuses, with
 `QuotaExhausted` naming the limit and when it frees up, any spending that would cross a limit, so a collector never
-sends the request that would be over. The scheduler binds the quota to the source's row of the state DB
-(`StateStore.save_quota`) before each run and every spending is written at once, apart from batches: a crash after
+sends the request that would be over. The scheduler binds the quota to the source's state in the store
+(service/store/sources.py `save_quota`) before each run and every spending is written at once, apart from batches: a crash after
 a request never gives its quota back. `GET /sources` shows `usage()`.
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Quota:
         self._save: Callable[[dict], None] | None = None
 
     def bind(self, saved: dict | None, save: Callable[[dict], None] | None) -> None:
-        """Load what was spent (the state DB's row) and write every later spending through `save`."""
+        """Load what was spent (the source's state) and write every later spending through `save`."""
         spent = (saved or {}).get("events") or {}
         self.events = {name: [list(e) for e in spent.get(name) or [] if isinstance(e, list) and len(e) == 3]
                        for name in self.limits}

@@ -10,7 +10,7 @@ Videos: `POST /v2/research/video/query/?fields=…` with one query per campaign:
 are being read, {"window": [start, end], "search_id": S, "cursor": N}, so a killed run resumes on the next page.
 Comments: `POST /v2/research/video/comment/list/` for the videos found with comments (`comment_pages` pages each).
 
-Quota (collectors.quota, kept in the state DB): 1,000 requests and 100,000 records per UTC day by default (TikTok's
+Quota (collectors.quota, kept in the source's state): 1,000 requests and 100,000 records per UTC day by default (TikTok's
 documented research quota); a request is counted before it is sent, records when they arrive; `max_count` shrinks
 to what is left. A 429 / `daily_quota_limit_exceeded` answer marks the day spent: the source waits for 00:00 UTC.
 Videos without any text and empty comments are skipped and counted (`skipped` in GET /sources), not quarantined.

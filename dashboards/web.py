@@ -13,7 +13,9 @@ from dashboards.digest import TEMPLATES, http_url
 from dashboards.i18n import LANGS, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
+from service.api.routes.saved_searches import searches, visible_search
 from service.store.base import MAX_OFFSET, Page, PostQuery
+from service.store.query import QuerySyntaxError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -164,45 +166,64 @@ def logout(request: Request) -> Response:
 # -- analyst ----------------------------------------------------------------------------------------------------------
 
 FILTERS = ("q", "campaign", "platform", "lang_filter", "sentiment", "hoax", "since", "until")
+# The search language's help panel: (example, the i18n key saying what it finds); README, Search language.
+SYNTAX_EXAMPLES = [("hotel gratis", "syn_and"), ("vaksin OR vaccine", "syn_or"), ("hotel -gratis", "syn_not"),
+                   ('"hotel gratis"', "syn_phrase"), ("vaksin*", "syn_prefix"),
+                   ("(vaksin OR vaccine) NOT hoaks", "syn_group"), ("author:budi platform:telegram", "syn_fields"),
+                   ("hashtag:vaksinaman domain:kompas.com", "syn_fields2"), ("campaign:asean lang:id", "syn_fields3")]
 
 
 @router.get("/analyst")
 def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "", lang_filter: str = "",
             sentiment: str = "", hoax: str = "", since: str = "", until: str = "", sort: str = "newest",
-            offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Response:
+            offset: int = Query(0, ge=0, le=MAX_OFFSET), saved: str = "", author: str = "") -> Response:
     principal = page(request, "analyst")
     if isinstance(principal, Response):
         return principal
     store = request.app.state.ctx.store
-    error, result, paging, until_at = None, None, Page(limit=25), None
+    can_save = principal.can("saved-searches:read")
+    opened = visible_search(principal, searches(request), saved) if saved and can_save else None
+    if opened is not None:  # a saved search fills the form: query and filters as they were saved
+        f = opened.filters
+        q, campaign, platform, lang_filter, sentiment = (opened.query, f.campaign or "", f.platform or "",
+                                                         f.lang or "", f.sentiment or "")
+        hoax, author = {True: "1", False: "0"}.get(f.hoax, ""), f.author or ""
+        since = f.since.date().isoformat() if f.since else ""
+        until = (f.until - timedelta(microseconds=1)).date().isoformat() if f.until else ""
+    failure, error, result, paging, until_at = None, None, None, Page(limit=25), None
     try:
         until_at = _day(until, "until", inclusive_end=True)
         query = PostQuery(text=q or None, campaign=campaign or None, platform=platform or None,
-                          lang=lang_filter or None, sentiment=sentiment or None,
+                          lang=lang_filter or None, sentiment=sentiment or None, author=author or None,
                           hoax={"1": True, "0": False}.get(hoax), since=_day(since, "since"), until=until_at)
         paging = Page(offset=offset, limit=25, sort=sort if sort in ("relevance", "newest", "oldest", "engagement")
                       else "newest")
         result = store.search(scope_query(principal, store, query), paging)
     except HTTPException:
         raise
-    except ValueError as exc:
-        error, result, paging = str(exc), None, Page(limit=25)
+    except ValueError as exc:  # a bad day, or a query the search language cannot read (400, with the position)
+        failure, error, result, paging = exc, str(exc), None, Page(limit=25)
     params = {k: v for k, v in (("q", q), ("campaign", campaign), ("platform", platform), ("lang", lang_filter),
-                                ("sentiment", sentiment), ("since", since)) if v}
+                                ("sentiment", sentiment), ("author", author), ("since", since)) if v}
     if hoax in ("0", "1"):
         params["hoax"] = "true" if hoax == "1" else "false"
     if until_at is not None:
         params["until"] = until_at.date().isoformat()
     form = {"q": q, "campaign": campaign, "platform": platform, "lang_filter": lang_filter, "sentiment": sentiment,
-            "hoax": hoax, "since": since, "until": until, "sort": sort}
+            "hoax": hoax, "since": since, "until": until, "sort": sort, "author": author}
+    if opened is not None:  # the export runs the saved search itself, through the same export route
+        params = {"saved_search": opened.id}
 
     def page_url(new_offset: int) -> str:
         return "/ui/analyst?" + urlencode({**{k: v for k, v in form.items() if v}, "offset": new_offset})
 
-    return render(request, "analyst.html", principal, status_code=422 if error else 200,
+    status_code = 400 if isinstance(failure, QuerySyntaxError) else 422 if error else 200
+    return render(request, "analyst.html", principal, status_code=status_code,
                   campaigns=_campaigns(request, principal), form=form,
                   result=result, paging=paging, error=error, can_export=principal.can("export:read"),
-                  can_correct=principal.can("corrections:write"),
+                  can_correct=principal.can("corrections:write"), can_save=can_save, opened=opened,
+                  saved_searches=searches(request).list(None if principal.sees_all else principal.workspace)
+                  if can_save else [], can_rule=principal.can("rules:write"), syntax_examples=SYNTAX_EXAMPLES,
                   export_csv="/export/posts?" + urlencode({**params, "format": "csv"}),
                   export_ndjson="/export/posts?" + urlencode({**params, "format": "ndjson"}),
                   prev_url=page_url(max(0, paging.offset - paging.limit)) if paging.offset else None,

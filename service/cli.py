@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from service.config import Settings
+from service.store.query import QuerySyntaxError
 from service.store.base import Page, PostQuery, StoreUnavailable
 
 app = typer.Typer(help="Narrative and hoax monitoring: collect, classify, store, alert, serve.",
@@ -129,11 +130,15 @@ def search(text: Optional[str] = typer.Argument(None), campaign: Optional[str] =
            hoax: Optional[bool] = typer.Option(None, "--hoax/--no-hoax"), since: Optional[datetime] = None,
            until: Optional[datetime] = None, limit: int = 20, sort: str = "relevance",
            config: Optional[Path] = ConfigOpt) -> None:
-    """Full-text search with filters, printed as a table."""
+    """Search (the search language: README, Search) with filters, printed as a table."""
     ctx = context(config)
-    result = ctx.store.search(PostQuery(text=text, campaign=campaign, platform=platform, lang=lang,
-                                        sentiment=sentiment, hoax=hoax, since=since, until=until),
-                              Page(limit=limit, sort=sort))
+    try:
+        result = ctx.store.search(PostQuery(text=text, campaign=campaign, platform=platform, lang=lang,
+                                            sentiment=sentiment, hoax=hoax, since=since, until=until),
+                                  Page(limit=limit, sort=sort))
+    except QuerySyntaxError as exc:
+        err.print(f"[red]invalid query:[/] {exc}")
+        raise typer.Exit(code=2) from None
     table = Table(title=f"{result.total} posts")
     for col in ("created", "platform", "author", "sentiment", "text"):
         table.add_column(col, overflow="fold")

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(default="", description=(
         "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed; empty = none"))
     session_hours: float = Field(default=12, gt=0, le=24 * 30, description="Dashboard log-in session lifetime")
+    lease_seconds: float = Field(default=30, ge=0.5, le=3600, description=(
+        "How long a worker's claim on a source lasts without renewal: a killed worker's sources move to another "
+        "worker within this time (renewed every third of it)"))
     timezone: str = Field(default=DEFAULT_ZONE, description=(
         "Default zone of days in charts, digests and summaries: Asia/Jakarta (WIB), Asia/Makassar (WITA), "
         "Asia/Jayapura (WIT) or UTC; users switch it per request (?tz=) or in the dashboards"))

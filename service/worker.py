@@ -1,4 +1,6 @@
-"""The long-running worker: collectors feed the pipeline; the spool is replayed whenever the store is back."""
+"""The long-running worker: collectors feed the pipeline; the spool is replayed whenever the store is back.
+
+Any number of workers may run against one store: they split the sources by leases (collectors/sharing.py)."""
 from __future__ import annotations
 
 import logging
@@ -10,6 +12,8 @@ from datetime import datetime
 from service.context import AppContext
 from service.classify import claim_store
 from service.store.base import StoreUnavailable
+from service.store.leases import Leases
+from service.store.sources import SourceState
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,8 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     claims = claim_store(ctx.settings)
+    leases = Leases.open(ctx.settings)  # this process's share of the sources, agreed with the other workers
+    workers = Leases.open(ctx.settings, leases.owner, kind="workers", searchable=True)
     index = getattr(ctx.pipeline.classifier, "claims", None)
 
     def keep_claims(items: list[dict]) -> None:
@@ -65,7 +71,9 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
     try:
         return run_from_config(ctx.settings.file_config, ctx.pipeline.current_campaigns(),  # store may be down
                                sink=lambda posts: ctx.pipeline.process(posts), claim_sink=keep_claims,
-                               data_dir=ctx.settings.data_dir, once=once, stop_event=stop)
+                               state=SourceState.open(ctx.settings, leases.owner), leases=leases, workers=workers,
+                               quarantine_path=ctx.settings.quarantine_dir / "collectors.jsonl", once=once,
+                               stop_event=stop)
     finally:
         stop.set()
         if drainer:

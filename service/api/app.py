@@ -10,8 +10,8 @@ from service.api import auth, errors
 from service.context import AppContext
 from service.api.limits import BodyLimitMiddleware
 from service.api.proxies import ClientAddressMiddleware
-from service.api.routes import (alerts, campaigns, corrections, export, health, metrics, narratives, posts, sources,
-                                summary, trending)
+from service.api.routes import (alerts, campaigns, corrections, export, health, metrics, narratives, posts,
+                                saved_searches, sources, summary, trending)
 from service.config import Settings
 
 DESCRIPTION = """Narrative and hoax monitoring for public-relations teams.
@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
 
     errors.install(app)
     app.state.auth = auth.AuthState.build(settings, auth_config)
-    for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives):
+    for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives,
+                   saved_searches):
         needs = [] if module in PUBLIC else [Depends(auth.require())]
         if module in OPERATOR:
             needs.append(Depends(auth.require_all_workspaces))

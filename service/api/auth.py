@@ -57,7 +57,7 @@ SESSION_PREFIX = "nws"
 PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({
         "posts:read", "export:read", "narratives:read", "trending:read", "campaigns:read", "sources:read",
-        "ui:analyst", "corrections:read", "corrections:write",
+        "ui:analyst", "corrections:read", "corrections:write", "saved-searches:read", "saved-searches:write",
     }),
     "pr": frozenset({
         "alerts:read", "alerts:write", "posts:read", "narratives:read", "trending:read", "campaigns:read",
@@ -504,7 +504,7 @@ def scope_query(principal: Principal, store, query):
         return query
     if query.campaign:
         check_campaign(principal, store, query.campaign)
-        return query
+    # also with a campaign filter: the search language's `campaign:` operator is folded against this list
     return query.model_copy(update={"campaigns": visible_campaign_ids(principal, store)})
 
 

@@ -12,6 +12,9 @@ from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundErro
 
 from core.periods import check_zone, zone
 from core.domain import Campaign, Post
+from service.store.analysis import SEARCH_VERSION, indexed, link_domains
+from service.store.elastic_query import es_query
+from service.store.query import parse, scoped
 from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
                                 TermField, id_problem, merge_existing)
 
@@ -64,8 +67,15 @@ MAPPINGS = {
             "matched_claim_id": KEYWORD, "matched_claim_url": LONG_KEYWORD, "entities": KEYWORD,
         }},
         "raw": {"type": "object", "enabled": False},  # kept for provenance, never indexed
+        # Written by the store, not part of a Post: the search language's analysed text (service/store/analysis.py
+        # tokenises and stems in Python for both backends, so ES only splits on spaces) and the links' domains.
+        "search_stems": {"type": "text", "analyzer": "whitespace"},
+        "search_words": {"type": "text", "analyzer": "whitespace", "index_options": "docs", "norms": False},
+        "domains": KEYWORD,
+        "search_version": {"type": "short"},
     },
 }
+_DERIVED = ("engagement_total", "search_stems", "search_words", "domains", "search_version")
 
 
 PIT_KEEP_ALIVE = "2m"  # between two requests of one walk; a walk's own duration is unbounded
@@ -141,6 +151,7 @@ class ElasticStore(Store):
                         raise
             elif name == self.index:
                 self._upgrade_mapping()
+                self._reindex_search()
 
     def _upgrade_mapping(self) -> None:
         """An index created by an older version keeps its mapping: bring in the keyword limits (ignore_above may
@@ -150,6 +161,16 @@ class ElasticStore(Store):
         except BadRequestError as exc:
             log.warning("could not update the mapping of %s (%s); long keyword values will be quarantined",
                         self.index, exc)
+
+    def _reindex_search(self) -> None:
+        """Posts written before the search language (or an older analysis) lack the analysed fields: rewrite them
+        once from their own source, so every post is found by the same query on both backends."""
+        stale = {"bool": {"must_not": [{"term": {"search_version": SEARCH_VERSION}}]}}
+        hits = helpers.scan(self.es, index=self.index, query={"query": stale})
+        actions = (self._action(_post(h["_source"])) for h in hits)
+        done, _ = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=True)
+        if done:
+            log.warning("re-analysed %d posts of %s for the search language", done, self.index)
 
     def _put_template(self, analysis: dict) -> None:
         # Elasticsearch validates the analysis chain here, so a node lacking a filter rejects the template.
@@ -213,6 +234,8 @@ class ElasticStore(Store):
     def _action(self, post: Post) -> dict:
         doc = post.model_dump(mode="json")
         doc["engagement_total"] = post.engagement.total
+        doc["search_stems"], doc["search_words"] = indexed(post.title, post.text)
+        doc["domains"], doc["search_version"] = link_domains(post.links), SEARCH_VERSION
         return {"_op_type": "index", "_index": self.index, "_id": post.id, "_source": doc}
 
     def delete_by_campaign(self, campaign: str) -> int:
@@ -238,8 +261,7 @@ class ElasticStore(Store):
         if q.since or q.until:
             rng = {k: v.isoformat() for k, v in (("gte", q.since), ("lt", q.until)) if v}
             filters.append({"range": {"created_at": rng}})
-        must = [{"simple_query_string": {"query": q.text, "fields": ["title^2", "text", "title.en", "text.en"],
-                                         "default_operator": "and", "lenient": True}}] if q.text else []
+        must = [es_query(scoped(parse(q.text), q.campaigns))] if q.text else []
         return {"bool": {"filter": filters, "must": must}}
 
     def search(self, query: PostQuery, page: Page = Page()) -> SearchResult:
@@ -394,5 +416,5 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def _post(source: dict) -> Post:
-    source = {k: v for k, v in source.items() if k != "engagement_total"}
+    source = {k: v for k, v in source.items() if k not in _DERIVED}
     return Post.model_validate(source)

@@ -1,7 +1,6 @@
 """Embedded default store: one SQLite file in WAL mode, FTS5 for full-text search. Zero setup, one process-safe file."""
 from __future__ import annotations
 
-import re
 import sqlite3
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
@@ -11,6 +10,9 @@ from pathlib import Path
 from core.periods import offset_minutes, zone
 from core.domain import Campaign, Post
 from service.sqlitedb import ThreadLocalDB
+from service.store.analysis import SEARCH_VERSION, indexed, link_domains
+from service.store.query import parse, scoped
+from service.store.sqlite_query import rank_expression, where as text_where
 from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
                                 TermField, id_problem, merge_existing)
 
@@ -30,7 +32,13 @@ CREATE INDEX IF NOT EXISTS post_campaigns_post ON post_campaigns(post_rowid);
 CREATE TABLE IF NOT EXISTS post_hashtags (post_rowid INTEGER NOT NULL, hashtag TEXT NOT NULL,
     PRIMARY KEY (hashtag, post_rowid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS post_hashtags_post ON post_hashtags(post_rowid);
-CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(title, text, tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS post_domains (post_rowid INTEGER NOT NULL, domain TEXT NOT NULL,
+    PRIMARY KEY (domain, post_rowid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS post_domains_post ON post_domains(post_rowid);
+-- service/store/analysis.py already split and stemmed the text: FTS5 only splits on the spaces ('_' is the
+-- title/text boundary token)
+CREATE VIRTUAL TABLE IF NOT EXISTS posts_search USING fts5(stems, words,
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, workspace TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS campaign_tombstones (id TEXT PRIMARY KEY, workspace TEXT NOT NULL);
 """
@@ -41,23 +49,15 @@ _DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.Interface
 
 # Columns a filter or a terms bucket may name; anything else never reaches SQL.
 _COLUMNS = {"platform": "platform", "lang": "lang", "sentiment": "sentiment", "author": "author", "source": "source"}
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Index rows per post: dropped and rewritten with it. posts_search is keyed by rowid, the others by post_rowid.
+_INDEX_TABLES = (("posts_search", "rowid"), ("post_campaigns", "post_rowid"), ("post_hashtags", "post_rowid"),
+                 ("post_domains", "post_rowid"))
 
 
 def _ts(value: datetime) -> str:
     """Fixed-width UTC text, so string order is time order."""
     v = value.astimezone(timezone.utc)  # %Y is not zero-padded before year 1000 on glibc: format it ourselves
     return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}Z"
-
-
-def fts_query(text: str) -> str | None:
-    """User text to a safe FTS5 expression: "quoted phrases" kept, other words ANDed, operators neutralised."""
-    parts: list[str] = []
-    for phrase, word in re.findall(r'"([^"]+)"|(\S+)', text):
-        tokens = _WORD.findall(phrase or word)
-        if tokens:
-            parts.append('"' + " ".join(tokens) + '"')
-    return " AND ".join(parts) or None
 
 
 class SQLiteStore(Store):
@@ -74,6 +74,19 @@ class SQLiteStore(Store):
 
     def init(self) -> None:
         self.db.executescript(SCHEMA)
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != SEARCH_VERSION:
+            self._reindex_search()
+
+    def _reindex_search(self) -> None:
+        """A file written before the search language: build the analysed columns and domains of every post once
+        (the old word index goes), in one transaction, so a crash midway just runs it again."""
+        with self._transaction() as db:
+            db.execute("DROP TABLE IF EXISTS posts_fts")
+            db.execute("DELETE FROM posts_search")
+            db.execute("DELETE FROM post_domains")
+            for rowid, doc in db.execute("SELECT rowid, doc FROM posts").fetchall():
+                self._index(rowid, Post.model_validate_json(doc))
+            db.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
 
     def ping(self) -> bool:
         try:
@@ -149,12 +162,17 @@ class SQLiteStore(Store):
             row,
         ).fetchone()[0]
         if old is not None:  # a new post has no index rows to replace
-            for table in ("posts_fts", "post_campaigns", "post_hashtags"):
-                key = "rowid" if table == "posts_fts" else "post_rowid"
+            for table, key in _INDEX_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
-        db.execute("INSERT INTO posts_fts (rowid, title, text) VALUES (?,?,?)", (rowid, post.title or "", post.text))
+        self._index(rowid, post)
+
+    def _index(self, rowid: int, post: Post) -> None:
+        db = self.db
+        db.execute("INSERT INTO posts_search (rowid, stems, words) VALUES (?,?,?)", (rowid, *indexed(post.title, post.text)))
         db.executemany("INSERT OR IGNORE INTO post_campaigns VALUES (?,?)", [(rowid, c) for c in post.campaigns])
         db.executemany("INSERT OR IGNORE INTO post_hashtags VALUES (?,?)", [(rowid, h) for h in post.hashtags])
+        db.executemany("INSERT OR IGNORE INTO post_domains VALUES (?,?)",
+                       [(rowid, d) for d in link_domains(post.links)])
 
     def delete_by_campaign(self, campaign: str) -> int:
         removed = 0
@@ -168,7 +186,7 @@ class SQLiteStore(Store):
                 if post.campaigns:  # still monitored by another campaign: only untag it
                     db.execute("UPDATE posts SET doc=? WHERE rowid=?", (post.model_dump_json(), rowid))
                 else:
-                    for table, key in (("posts", "rowid"), ("posts_fts", "rowid"), ("post_hashtags", "post_rowid")):
+                    for table, key in (("posts", "rowid"), *_INDEX_TABLES):
                         db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
                 removed += 1
         return removed
@@ -201,12 +219,9 @@ class SQLiteStore(Store):
                            "AND c.post_rowid = p.rowid)")
             args.extend(q.campaigns)
         if q.text:
-            match = fts_query(q.text)
-            if match is None:
-                clauses.append("0")
-            else:
-                clauses.append("p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
-                args.append(match)
+            condition, values = text_where(scoped(parse(q.text), q.campaigns))
+            clauses.append(condition)
+            args.extend(values)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
     def search(self, query: PostQuery, page: Page = Page()) -> SearchResult:
@@ -218,10 +233,11 @@ class SQLiteStore(Store):
             "engagement": "p.engagement DESC, p.created_at DESC, p.id",
             "relevance": "p.created_at DESC, p.id",
         }[page.sort]
-        if page.sort == "relevance" and query.text and (match := fts_query(query.text)):
-            sql = (f"SELECT p.doc FROM posts p JOIN (SELECT rowid AS r, bm25(posts_fts) AS score FROM posts_fts "
-                   f"WHERE posts_fts MATCH ?) f ON f.r = p.rowid{where} ORDER BY f.score, p.created_at DESC, p.id "
-                   f"LIMIT ? OFFSET ?")
+        if page.sort == "relevance" and query.text and (match := rank_expression(parse(query.text))):
+            # posts matched through a field operator only have no score: they come after the scored ones
+            sql = (f"SELECT p.doc FROM posts p LEFT JOIN (SELECT rowid AS r, bm25(posts_search) AS score "
+                   f"FROM posts_search WHERE posts_search MATCH ?) f ON f.r = p.rowid{where} "
+                   f"ORDER BY f.score IS NULL, f.score, p.created_at DESC, p.id LIMIT ? OFFSET ?")
             rows = self.db.execute(sql, [match, *args, page.limit, page.offset])
         else:
             rows = self.db.execute(f"SELECT p.doc FROM posts p{where} ORDER BY {order} LIMIT ? OFFSET ?",

@@ -5,6 +5,7 @@ The plain helpers `make_key(settings, role, workspace)` and `keyed_client(url, k
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,11 +58,18 @@ def auth_config() -> AuthConfig:
     return AuthConfig(rate_per_second=1000, burst=1000, anon_rate_per_second=1000, anon_burst=1000)
 
 
-@pytest.fixture()
-def api(api_settings, auth_config) -> Iterator[Api]:
-    app = create_app(api_settings, auth_config=auth_config)
+@contextmanager
+def served(settings: Settings, auth_config: AuthConfig | None = None) -> Iterator[Api]:
+    """The real app over loopback HTTP; the clients made through it are closed with it."""
+    app = create_app(settings, auth_config=auth_config or AuthConfig(rate_per_second=1000, burst=1000))
     with serve(app) as url:
-        live = Api(url=url, settings=api_settings, app=app)
+        live = Api(url=url, settings=settings, app=app)
         yield live
         for client in live.clients.values():
             client.close()
+
+
+@pytest.fixture()
+def api(api_settings, auth_config) -> Iterator[Api]:
+    with served(api_settings, auth_config) as live:
+        yield live

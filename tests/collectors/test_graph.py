@@ -7,7 +7,7 @@ from collectors.config import build_collectors
 from collectors.graph import FacebookPagesCollector, InstagramHashtagCollector, next_params
 from collectors.http import HttpClient
 from collectors.scheduler import run_collector
-from collectors.state import StateStore
+from tests.factories import source_state
 from core.quarantine import Quarantine
 from tests.collectors.conftest import fixture_text
 from tests.collectors.loopback import loopback
@@ -29,7 +29,7 @@ def http():
 
 
 def run(c, tmp_path, clock):
-    state, stored = StateStore(tmp_path / "collectors.db"), []
+    state, stored = source_state(tmp_path), []
     result = run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=stored.extend,
                            claim_sink=None, clock=clock)
     return result, state.get(c.name), stored
@@ -223,7 +223,7 @@ def test_a_facebook_catch_up_larger_than_max_pages_is_finished_next_round(campai
     with loopback(facebook()) as srv:
         c = FacebookPagesCollector(pages=["p"], access_token="tok", campaigns=campaigns, http=http(), api_url=srv.url,
                                    clock=clock, comment_posts=0, max_pages=1)
-        state = StateStore(tmp_path / "collectors.db")
+        state = source_state(tmp_path)
         state.ensure(c.name, c.type)
         state.commit_batch(c.name, {"pages": {"p": {"since": 1600000000}}}, 0)  # an earlier run's cursor
         _, row, stored = run(c, tmp_path, clock)

@@ -7,7 +7,7 @@ from collectors.bluesky import BlueskyCollector, parse_frame
 from collectors.gdelt import parse_artlist
 from collectors.rss import RssCollector, parse_feed
 from collectors.scheduler import run_collector
-from collectors.state import StateStore
+from tests.factories import source_state
 from collectors.youtube import YoutubeCollector, parse_comment_threads
 from core.domain import Campaign
 from core.quarantine import Quarantine
@@ -136,7 +136,7 @@ def test_a_comment_on_two_pages_is_stored_once_and_empty_comments_are_counted(ma
     assert [r for b in batches for r in b.rejects] == []  # the empty comment is no malformed item
     assert sum(b.skipped.get("empty comment", 0) for b in batches) == 1
     # ...and the count reaches the source's health row (GET /sources)
-    state, stored = StateStore(tmp_path / "c.db"), []
+    state, stored = source_state(tmp_path), []
     run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=stored.extend, claim_sink=None)
     assert state.get(c.name)["skipped"] == {"empty comment": 1} and len(stored) == 3
     parsed = parse_comment_threads(pages[1], source="s", campaigns=campaigns)

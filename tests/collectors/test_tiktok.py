@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from collectors.config import build_collectors
 from collectors.http import HttpClient
 from collectors.scheduler import run_collector
-from collectors.state import StateStore
+from tests.factories import source_state
 from collectors.tiktok import TiktokCollector, campaign_query, parse_comments, parse_videos
 from core.quarantine import Quarantine
 from tests.collectors.conftest import fixture_text
@@ -52,7 +52,7 @@ def collector(srv, campaigns, clock, **kw):
 
 
 def run(c, tmp_path, sink=None):
-    state = StateStore(tmp_path / "collectors.db")
+    state = source_state(tmp_path)
     stored = []
     result = run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=sink or stored.extend,
                            claim_sink=None, clock=c.clock)

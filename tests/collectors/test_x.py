@@ -9,7 +9,7 @@ import pytest
 
 from collectors.http import HttpClient
 from collectors.scheduler import run, run_collector
-from collectors.state import StateStore
+from tests.factories import source_state
 from collectors.x import (EXPANSIONS, XApiError, XSearchCollector, XStreamCollector, campaign_query, campaign_rules,
                           parse_tweets, x_lang)
 from core.quarantine import Quarantine
@@ -198,7 +198,7 @@ def test_scheduler_quarantines_and_keeps_cursor_until_sink_accepts(tmp_path, fak
     with loopback(lambda req: page("x_search_indonesian.json")) as srv:
         c = XSearchCollector(queries=["q"], bearer_token=TOKEN, campaigns=campaigns, http=make_http(fake_time),
                              api_url=srv.url)
-        state, quarantine = StateStore(tmp_path / "c.db"), Quarantine(tmp_path / "q.jsonl")
+        state, quarantine = source_state(tmp_path), Quarantine(tmp_path / "q.jsonl")
 
         def broken(posts):
             raise RuntimeError("store down")
@@ -219,9 +219,9 @@ def test_bearer_token_not_in_logs_or_source_health(tmp_path, fake_time, caplog):
                                json.dumps({"title": "Unauthorized", "type": "about:blank", "status": 401,
                                            "detail": "Unauthorized"}))) as srv:
         c = XSearchCollector(queries=["q"], bearer_token=TOKEN, campaigns=[], http=make_http(fake_time), api_url=srv.url)
-        run([c], [], sink=lambda posts: None, state_path=tmp_path / "c.db", quarantine_path=tmp_path / "q.jsonl", once=True)
-    with sqlite3.connect(tmp_path / "c.db") as db:
-        health = json.dumps(db.execute("SELECT * FROM sources").fetchall())
+        run([c], [], sink=lambda posts: None, state=source_state(tmp_path), quarantine_path=tmp_path / "q.jsonl", once=True)
+    with sqlite3.connect(tmp_path / "state.db") as db:  # what the store keeps, as written on disk
+        health = json.dumps(db.execute("SELECT * FROM doc_sources").fetchall())
     assert "401" in health and TOKEN not in health and TOKEN not in caplog.text
 
 

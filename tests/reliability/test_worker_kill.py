@@ -124,8 +124,9 @@ def stored(db: Path) -> int:
 
 
 def committed_seen(state_db: Path) -> set[str]:
-    rows = query(state_db, "SELECT cursor FROM sources")
-    return set(json.loads(rows[0][0] or "{}").get("seen", [])) if rows and rows[0][0] else set()
+    rows = query(state_db, "SELECT body FROM doc_sources")
+    cursor = json.loads(rows[0][0]).get("cursor") if rows else None
+    return set((cursor or {}).get("seen", []))
 
 
 def stored_native_ids(db: Path) -> set[str]:
@@ -141,8 +142,9 @@ def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, s
         f"sources:\n  - {{type: rss, url: '{url}', interval_seconds: 1, respect_robots: false}}\n",
         encoding="utf-8")
     var = tmp_path / "var"
-    env = {**os.environ, "NW_DATA_DIR": str(var), "NW_CONFIG_FILE": str(config), "NW_BATCH_SIZE": "20"}
-    db, state_db = var / "narrawatch.db", var / "collectors.db"
+    env = {**os.environ, "NW_DATA_DIR": str(var), "NW_CONFIG_FILE": str(config), "NW_BATCH_SIZE": "20",
+           "NW_LEASE_SECONDS": "2"}  # a killed life's lease on the feed expires before the next life needs it
+    db, state_db = var / "narrawatch.db", var / "state.db"
     rng = random.Random(SEED)
     started = time.monotonic()
     in_flight = 0

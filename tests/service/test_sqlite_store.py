@@ -56,4 +56,4 @@ def test_a_document_sqlite_cannot_take_is_rejected_alone(tmp_path, monkeypatch):
     _not_locked(tmp_path, 4)
     # the rejected post left nothing behind (no orphan index rows), the others are complete
     assert sorted(p.native_id for p in store.scan(PostQuery())) == ["1", "3", "4"]
-    assert store.db.execute("SELECT count(*) FROM posts_fts").fetchone()[0] == 3
+    assert store.db.execute("SELECT count(*) FROM posts_search").fetchone()[0] == 3

@@ -207,7 +207,7 @@ def can_see_rule(principal: Principal, store, rule: Rule) -> bool:
     return rule.campaign is not None and can_see_campaign(principal, store, rule.campaign)
 
 
-def _check_rule_campaign(principal: Principal, ctx: AppContext, campaign: str | None) -> None:
+def check_rule_campaign(principal: Principal, ctx: AppContext, campaign: str | None) -> None:
     if campaign is None:
         if not principal.sees_all:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "a rule without a campaign applies to every workspace; "
@@ -246,7 +246,7 @@ def get_rule(rule_id: str, ctx: AppContext = Depends(get_ctx), principal: Princi
                               404: {"description": "Campaign not found"}})
 def create_rule(body: RuleIn, request: Request, ctx: AppContext = Depends(get_ctx),
                 principal: Principal = Depends(authenticate)) -> Rule:
-    _check_rule_campaign(principal, ctx, body.campaign)
+    check_rule_campaign(principal, ctx, body.campaign)
     rule = Rule(**body.model_dump())
     return ctx.alerts.put_rule(rule, actor_of(request), "rule.create")
 
@@ -256,7 +256,7 @@ def update_rule(rule_id: str, body: RuleIn, request: Request, ctx: AppContext = 
                 principal: Principal = Depends(authenticate)) -> Rule:
     engine = ctx.alerts
     old = visible_rule(principal, ctx, rule_id)
-    _check_rule_campaign(principal, ctx, body.campaign)
+    check_rule_campaign(principal, ctx, body.campaign)
     rule = Rule(**body.model_dump(), id=rule_id, created_at=old.created_at)
     return engine.put_rule(rule, actor_of(request), "rule.update")
 
