@@ -37,6 +37,14 @@ def localtime(value: datetime, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(zone(tz)).strftime(fmt)
 
 
+def isotime(value: str | None, tz: str) -> str:
+    """An ISO 8601 text (stored UTC instants: audit rows, keys) as local time; kept as is when unreadable."""
+    try:
+        return localtime(datetime.fromisoformat((value or "").replace("Z", "+00:00")), tz)
+    except ValueError:
+        return value or ""
+
+
 _env.filters["localtime"] = localtime
 
 

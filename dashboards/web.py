@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from core.periods import ZONES
-from dashboards.digest import TEMPLATES, http_url
+from dashboards.digest import TEMPLATES, http_url, isotime, localtime
 from dashboards.i18n import LANGS, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
@@ -19,7 +19,7 @@ from service.store.query import QuerySyntaxError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters["http_url"] = http_url
+templates.env.filters.update(http_url=http_url, localtime=localtime, isotime=isotime)
 
 LANG_COOKIE = "nw_lang"
 TZ_COOKIE = "nw_tz"
@@ -27,8 +27,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HOME = {"leadership": "/ui/leadership", "analyst": "/ui/analyst", "pr": "/ui/pr", "admin": "/ui/leadership"}
 PAGES = [("leadership", "/ui/leadership"), ("analyst", "/ui/analyst"), ("narratives", "/ui/analyst/narratives"),
-         ("pr", "/ui/pr")]
-PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr"}
+         ("pr", "/ui/pr"), ("admin", "/ui/admin/campaigns")]
+PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr",
+             "admin": "ui:admin"}
 
 
 class _Redirect(Exception):
