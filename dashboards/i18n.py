@@ -102,6 +102,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_alerts": {"id": "Belum ada peringatan.", "en": "No alerts yet."},
     "ack": {"id": "Tandai diterima", "en": "Acknowledge"},
     "resolve": {"id": "Selesaikan", "en": "Resolve"},
+    "alert_changed": {"id": "Peringatan ini sudah diubah di sesi lain; kartu menampilkan keadaan terkini,",
+                      "en": "Someone else changed this alert meanwhile; the card now shows its current state,"},
+    "alert_gone": {"id": "Peringatan ini tidak lagi tersedia.", "en": "This alert is no longer available."},
     "status": {"id": "Status", "en": "Status"},
     "severity": {"id": "Tingkat", "en": "Severity"},
     "brief": {"id": "Bahan kontra-narasi", "en": "Counter-narrative brief"},
@@ -202,6 +205,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "download_pdf": {"id": "Unduh PDF", "en": "Download PDF"},
     "vs_previous": {"id": "vs periode sebelumnya", "en": "vs previous period"},
     "no_change_base": {"id": "tidak ada data sebelumnya", "en": "nothing before"},
+    "tips": {"id": "Aduan warga (tipline)", "en": "Citizen tips (tipline)"},
+    "answer_tip_senders": {"id": "Balas pengirim aduan", "en": "Reply to tip senders"},
+    "tips_answered": {"id": "Terkirim ke pengirim aduan", "en": "Sent to tip senders"},
+    "tips_already": {"id": "sudah dibalas sebelumnya", "en": "already answered"},
 }
 
 

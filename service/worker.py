@@ -14,6 +14,7 @@ from service.classify import claim_store
 from service.store.base import StoreUnavailable
 from service.store.leases import Leases
 from service.store.sources import SourceState
+from service.tipline.poller import start_poller
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,12 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
         for c in items if index is not None else []:
             index.add(str(c["id"]), c.get("claim") or c.get("title") or "", c.get("url"), c.get("verdict"),
                       c.get("title"))
-    drainer = None
+    drainer = poller = None
     if not once:
         drainer = threading.Thread(target=drain_forever, args=(ctx, stop), kwargs={"ticks": periodic_jobs(ctx)},
                                    daemon=True, name="spool-drain")
         drainer.start()
+        poller = start_poller(ctx.tipline, ctx.settings, leases, stop)  # Telegram tipline by long polling
     try:
         return run_from_config(ctx.settings.file_config, ctx.pipeline.current_campaigns(),  # store may be down
                                sink=lambda posts: ctx.pipeline.process(posts), claim_sink=keep_claims,
@@ -76,5 +78,6 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
                                stop_event=stop)
     finally:
         stop.set()
-        if drainer:
-            drainer.join(5)
+        for thread in (drainer, poller):
+            if thread:
+                thread.join(5)

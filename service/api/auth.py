@@ -42,6 +42,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from core.redact import redact
 from service.api.asgi import capture_status
 from service.config import Settings
 from service.sqlitedb import ThreadLocalDB
@@ -58,10 +59,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({
         "posts:read", "export:read", "narratives:read", "trending:read", "campaigns:read", "sources:read",
         "ui:analyst", "corrections:read", "corrections:write", "saved-searches:read", "saved-searches:write",
+        "tipline:read",
     }),
     "pr": frozenset({
         "alerts:read", "alerts:write", "posts:read", "narratives:read", "trending:read", "campaigns:read",
-        "sources:read", "ui:pr",
+        "sources:read", "ui:pr", "tipline:read",
     }),
     "leadership": frozenset({
         "summary:read", "dashboards:read", "campaigns:read", "ui:leadership",
@@ -545,8 +547,8 @@ class AuditMiddleware:
                 touched = (scope.get("state") or {}).get("audit_touched") or ()
                 client = scope.get("client")
                 query = scope.get("query_string") or b""
-                path = scope["path"][:AUDIT_PATH_MAX] + ("?" + query[:AUDIT_PATH_MAX].decode("latin-1")
-                                                         if query else "")
+                path = redact(scope["path"][:AUDIT_PATH_MAX] + ("?" + query[:AUDIT_PATH_MAX].decode("latin-1")
+                                                                if query else ""))  # no webhook secret path
                 await anyio.to_thread.run_sync(
                     auth.keys.audit, principal, scope["method"], path, seen["status"],
                     client[0] if client else None, detail, touched)
