@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.domain import Campaign
+from core.periods import DEFAULT_ZONE, check_zone
 
 if TYPE_CHECKING:
     from service.alerts.rules import Rule
@@ -40,6 +41,14 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30, ge=0.5, le=3600, description=(
         "How long a worker's claim on a source lasts without renewal: a killed worker's sources move to another "
         "worker within this time (renewed every third of it)"))
+    timezone: str = Field(default=DEFAULT_ZONE, description=(
+        "Default zone of days in charts, digests and summaries: Asia/Jakarta (WIB), Asia/Makassar (WITA), "
+        "Asia/Jayapura (WIT) or UTC; users switch it per request (?tz=) or in the dashboards"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return check_zone(v)
 
     @field_validator("trusted_proxies")
     @classmethod

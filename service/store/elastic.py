@@ -10,6 +10,7 @@ from typing import Any
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 
+from core.periods import check_zone, zone
 from core.domain import Campaign, Post
 from service.store.analysis import SEARCH_VERSION, indexed, link_domains
 from service.store.elastic_query import es_query
@@ -350,11 +351,13 @@ class ElasticStore(Store):
     def count(self, query: PostQuery = PostQuery()) -> int:
         return self._call(self.es.count, index=self.index, query=self._query(query))["count"]
 
-    def histogram(self, query: PostQuery, interval: Interval = "day") -> list[tuple[datetime, int]]:
+    def histogram(self, query: PostQuery, interval: Interval = "day", tz: str = "UTC") -> list[tuple[datetime, int]]:
         resp = self._call(self.es.search, index=self.index, query=self._query(query), size=0, aggs={"h": {
             "date_histogram": {"field": "created_at", "calendar_interval": interval, "min_doc_count": 1,
-                               "time_zone": "UTC"}}})
-        return [(_dt(b["key_as_string"]), b["doc_count"]) for b in resp["aggregations"]["h"]["buckets"]]
+                               "time_zone": check_zone(tz)}}})
+        # the key is the epoch millisecond at which the local bucket starts
+        return [(datetime.fromtimestamp(b["key"] / 1000, zone(tz)), b["doc_count"])
+                for b in resp["aggregations"]["h"]["buckets"]]
 
     def terms(self, query: PostQuery, field: TermField, size: int = 10) -> list[tuple[str, int]]:
         resp = self._call(self.es.search, index=self.index, query=self._query(query), size=0, aggs={"t": {
