@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     store: Literal["sqlite", "elasticsearch"] = "sqlite"
     es_url: str = "http://127.0.0.1:9200"
     es_index: str = "narrawatch"
+    es_shards: int = Field(default=1, ge=1, le=64, description="Primary shards of the posts index (set at creation)")
+    es_replicas: int = Field(default=0, ge=0, le=8, description=(
+        "Replica copies of the posts index: 1 or more on a cluster of several nodes, so losing a node loses nothing"))
     config_file: Path | None = Field(default=None, description="YAML with `campaigns:` and `sources:`")
     batch_size: int = Field(default=500, ge=1, le=10_000)
     adapt_every: int = Field(default=0, ge=0, description="Adapt a workspace's sentiment head every N corrected posts")

@@ -120,9 +120,11 @@ def call(fn, **kwargs):
 
 
 class ElasticStore(Store):
-    def __init__(self, url: str, index: str = "narrawatch", refresh: bool = False, client: Elasticsearch | None = None):
+    def __init__(self, url: str, index: str = "narrawatch", refresh: bool = False, client: Elasticsearch | None = None,
+                 shards: int = 1, replicas: int = 0):
         self.es = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True, max_retries=2)
         self.index = index
+        self.shards, self.replicas = shards, replicas  # the template's: an existing index keeps its own
         self.campaign_index = f"{index}-campaigns"
         self.tombstone_index = f"{index}-campaign-tombstones"
         self.refresh: Any = "wait_for" if refresh else False  # tests read their own writes
@@ -176,7 +178,8 @@ class ElasticStore(Store):
         # Elasticsearch validates the analysis chain here, so a node lacking a filter rejects the template.
         self.es.indices.put_index_template(
             name=self.index, index_patterns=[self.index], priority=200,
-            template={"settings": {"number_of_shards": 1, "number_of_replicas": 0, "analysis": analysis},
+            template={"settings": {"number_of_shards": self.shards, "number_of_replicas": self.replicas,
+                                   "analysis": analysis},
                       "mappings": MAPPINGS})
 
     def drop(self) -> None:
