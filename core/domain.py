@@ -160,7 +160,9 @@ class Alert(BaseModel):
     campaign: str
     rule: str
     severity: Literal["info", "low", "medium", "high", "critical"] = "medium"
-    title: str
+    title: str = Field(description="In English; title_key + title_params render it in any dashboard language")
+    title_key: str | None = Field(default=None, description="service/alerts/titles.py template key")
+    title_params: dict[str, Any] = Field(default_factory=dict)
     why: dict[str, Any] = Field(default_factory=dict, description="Rule, figures and example posts")
     brief: dict[str, Any] = Field(default_factory=dict, description="Counter-narrative brief")
     post_ids: list[str] = Field(default_factory=list)

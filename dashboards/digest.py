@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.domain import Alert, Campaign, Post
 from core.periods import Period, label, period_of, zone
-from dashboards.i18n import DEFAULT, translator
+from dashboards.i18n import DEFAULT, alert_title, translator
 from service.alerts.text import normalised
 from service.store.base import Page, PostQuery, Store
 
@@ -31,6 +31,7 @@ def http_url(value: str | None) -> str:
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True, default_for_string=True))
 _env.filters["http_url"] = http_url
+_env.filters["alert_title"] = alert_title
 
 
 def localtime(value: datetime, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:

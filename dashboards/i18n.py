@@ -1,6 +1,8 @@
 """Bahasa Indonesia (default) and English strings for the dashboards. `?lang=id|en` switches; a cookie keeps it."""
 from __future__ import annotations
 
+from service.alerts.titles import render_title, titles_for
+
 LANGS = ("id", "en")
 DEFAULT = "id"
 
@@ -209,7 +211,44 @@ STRINGS: dict[str, dict[str, str]] = {
     "answer_tip_senders": {"id": "Balas pengirim aduan", "en": "Reply to tip senders"},
     "tips_answered": {"id": "Terkirim ke pengirim aduan", "en": "Sent to tip senders"},
     "tips_already": {"id": "sudah dibalas sebelumnya", "en": "already answered"},
+    # alert labels: severity, status and rule kind values as stored (sev_<severity>, st_<status>, kind_<kind>)
+    "sev_info": {"id": "info", "en": "info"},
+    "sev_low": {"id": "rendah", "en": "low"},
+    "sev_medium": {"id": "sedang", "en": "medium"},
+    "sev_high": {"id": "tinggi", "en": "high"},
+    "sev_critical": {"id": "kritis", "en": "critical"},
+    "st_open": {"id": "terbuka", "en": "open"},
+    "st_acknowledged": {"id": "diterima", "en": "acknowledged"},
+    "st_assigned": {"id": "ditugaskan", "en": "assigned"},
+    "st_resolved": {"id": "selesai", "en": "resolved"},
+    "kind_keyword": {"id": "kata kunci", "en": "keyword"},
+    "kind_spike": {"id": "lonjakan volume", "en": "volume spike"},
+    "kind_negative_share": {"id": "lonjakan sentimen negatif", "en": "negative-sentiment surge"},
+    "kind_hoax_match": {"id": "pencocokan hoaks", "en": "hoax match"},
+    "kind_coordinated": {"id": "unggahan terkoordinasi", "en": "coordinated posting"},
+    "rule": {"id": "Aturan", "en": "Rule"},
+    "add_debunk": {"id": "Tambah klarifikasi / cek fakta", "en": "Add a debunk"},
+    "add_debunk_help": {"id": "Klaim yang sudah dibantah langsung dipakai pencocokan klaim: unggahan berikutnya yang "
+                                "mengulanginya ditandai dan tautan klarifikasinya masuk ke usulan jawaban.",
+                        "en": "The claim matcher uses it at once: the next post repeating it is flagged and the debunk "
+                              "link goes into the suggested reply."},
+    "claim_title": {"id": "Judul klarifikasi", "en": "Debunk title"},
+    "claim_text": {"id": "Klaim yang beredar", "en": "The claim as it circulates"},
+    "verdict": {"id": "Putusan", "en": "Verdict"},
+    "debunk_url": {"id": "Tautan klarifikasi", "en": "Debunk URL"},
+    "claim_added": {"id": "Klaim disimpan", "en": "Claim saved"},
+    # the figures of an alert's "why" (fig_<name>)
+    "fig_score": {"id": "Skor", "en": "Score"},
+    "fig_posts": {"id": "Unggahan", "en": "Posts"},
+    "fig_accounts": {"id": "Akun", "en": "Accounts"},
+    "fig_growth": {"id": "Pertumbuhan (nilai / median)", "en": "Growth (value / median)"},
+    "fig_time_span": {"id": "Rentang waktu", "en": "Time span"},
+    "fig_span_seconds": {"id": "Rentang (detik)", "en": "Span (seconds)"},
+    "fig_repeats": {"id": "Bukti baru sejak dibuat", "en": "New evidence since raised"},
+    "fig_minutes": {"id": "menit", "en": "min"},
+    "fig_named_accounts": {"id": "Akun yang terlibat", "en": "Accounts involved"},
 }
+ALERT_LABELS = [k for k in STRINGS if k.startswith(("sev_", "st_", "kind_", "fig_"))] + ["rule"]
 
 
 def pick_lang(query_lang: str | None, cookie_lang: str | None, accept: str | None = None) -> str:
@@ -226,3 +265,15 @@ def translator(lang: str):
         entry = STRINGS.get(key)
         return entry.get(lang, entry[DEFAULT]) if entry else key
     return t
+
+
+def alert_title(alert, lang: str) -> str:
+    """The alert's title in `lang` (Jinja filter; the browser does the same with NW.title)."""
+    get = alert.get if isinstance(alert, dict) else lambda k: getattr(alert, k, None)
+    return render_title(get("title_key"), get("title_params"), lang, get("title") or "")
+
+
+def browser_strings(lang: str, keys) -> dict:
+    """The nw-i18n block of base.html: `keys` translated, the alert labels and the alert title templates."""
+    t = translator(lang)
+    return {"lang": lang, "t": {k: t(k) for k in [*keys, *ALERT_LABELS]}, "titles": titles_for(lang)}

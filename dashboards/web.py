@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from core.periods import ZONES
 from dashboards.digest import TEMPLATES, http_url, isotime, localtime
-from dashboards.i18n import LANGS, pick_lang, translator
+from dashboards.i18n import LANGS, alert_title, browser_strings, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
 from service.api.routes.saved_searches import searches, visible_search
@@ -19,7 +19,8 @@ from service.store.query import QuerySyntaxError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters.update(http_url=http_url, localtime=localtime, isotime=isotime)
+templates.env.filters.update(http_url=http_url, localtime=localtime, isotime=isotime, alert_title=alert_title)
+templates.env.globals["nw_strings"] = browser_strings
 
 LANG_COOKIE = "nw_lang"
 TZ_COOKIE = "nw_tz"
@@ -258,7 +259,7 @@ def pr(request: Request) -> Response:
     if isinstance(principal, Response):
         return principal
     return render(request, "pr.html", principal, campaigns=_campaigns(request, principal),
-                  can_write=principal.can("alerts:write"))
+                  can_write=principal.can("alerts:write"), can_add_claims=principal.can("claims:write"))
 
 
 __all__ = ["router", "PERMISSIONS"]

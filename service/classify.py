@@ -17,6 +17,15 @@ def claim_store(settings: Settings) -> ClaimStore:
     return ClaimStore(settings.data_dir / "claims.db")
 
 
+def keep_claims(store: ClaimStore, index, items: list[dict]) -> None:
+    """Persist debunked claims (fact-check feeds, officers' own), then let this process's claim matcher (`index`,
+    the chain's ClaimIndex, or None) use them at once."""
+    store.put(items)
+    for c in items if index is not None else []:
+        index.add(str(c["id"]), c.get("claim") or c.get("title") or "", c.get("url"), c.get("verdict"), c.get("title"),
+                  c.get("date"), c.get("source"))
+
+
 def adapted_dir(settings: Settings) -> Path:
     """Per-workspace adapted heads: <data_dir>/models/<workspace>/<version>/, `current` names the active one."""
     return Path(settings.data_dir) / "models"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from service.context import AppContext
-from service.classify import claim_store
+from service.classify import claim_store, keep_claims
 from service.store.base import StoreUnavailable
 from service.store.leases import Leases
 from service.store.sources import SourceState
@@ -70,12 +70,6 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
     workers = Leases.open(ctx.settings, leases.owner, kind="workers", searchable=True)
     index = getattr(ctx.pipeline.classifier, "claims", None)
 
-    def keep_claims(items: list[dict]) -> None:
-        """Persist fact-checks, then let this process's claim matcher use them at once."""
-        claims.put(items)
-        for c in items if index is not None else []:
-            index.add(str(c["id"]), c.get("claim") or c.get("title") or "", c.get("url"), c.get("verdict"),
-                      c.get("title"))
     warm_up(ctx)
     drainer = poller = None
     if not once:
@@ -85,7 +79,8 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
         poller = start_poller(ctx.tipline, ctx.settings, leases, stop)  # Telegram tipline by long polling
     try:
         return run_from_config(ctx.settings.file_config, ctx.pipeline.current_campaigns(),  # store may be down
-                               sink=lambda posts: ctx.pipeline.process(posts), claim_sink=keep_claims,
+                               sink=lambda posts: ctx.pipeline.process(posts),
+                               claim_sink=lambda items: keep_claims(claims, index, items),
                                state=SourceState.open(ctx.settings, leases.owner), leases=leases, workers=workers,
                                quarantine_path=ctx.settings.quarantine_dir / "collectors.jsonl", once=once,
                                stop_event=stop)

@@ -5,6 +5,13 @@
   var NW = window.NW = {
     lang: cfg.lang,
     t: function (key) { return cfg.t[key] || key; },
+    /* An alert's title in the page language: its template key + parameters (service/alerts/titles.py, same
+       {name} substitution); the stored English title for alerts without a key. */
+    title: function (alert) {
+      var tpl = alert.title_key && (cfg.titles || {})[alert.title_key], params = alert.title_params || {};
+      if (!tpl) return alert.title || alert.rule || alert.id;
+      return tpl.replace(/\{(\w+)\}/g, function (m, name) { return name in params ? String(params[name]) : m; });
+    },
     el: function (tag, attrs, children) {
       var node = document.createElement(tag);
       Object.keys(attrs || {}).forEach(function (k) {

@@ -8,45 +8,74 @@
   var NW = window.NW, inbox = document.getElementById("inbox"), state = document.getElementById("live-state");
   var canWrite = inbox.dataset.canWrite === "true", cards = {};
 
+  function link(url, text) {  // only http(s) URLs become links (a javascript: URL in a post stays text)
+    if (!NW.httpUrl(url)) return document.createTextNode(text || url || "");
+    return NW.el("a", {href: url, rel: "noopener noreferrer nofollow", target: "_blank", text: text || url});
+  }
+
+  function postItem(p) {  // "author: text ↗"
+    if (typeof p !== "object" || p === null) return NW.el("li", {cls: "post-text", text: String(p)});
+    return NW.el("li", {cls: "post-text"}, [(p.author ? "@" + p.author + ": " : "") + (p.text || ""), " ",
+                                            p.url ? link(p.url, "↗") : null]);
+  }
+
+  function item(label, node) {
+    return NW.el("div", {cls: "brief-item"}, [NW.el("b", {text: label}), node]);
+  }
+
   function briefNode(brief) {
     if (!brief || typeof brief !== "object" || !Object.keys(brief).length) return null;
     var box = NW.el("div", {cls: "brief"}, [NW.el("h3", {text: NW.t("brief")})]);
-    function say(x) {
-      if (x === null || x === undefined) return "";
-      if (typeof x !== "object") return String(x);
-      if (x.text) return (x.author ? x.author + ": " : "") + x.text + (x.url ? " (" + x.url + ")" : "");
-      if (x.label) return x.label + (x.keywords ? " (" + x.keywords.join(", ") + ")" : "");
-      if (x.title || x.claim) return (x.title || x.claim) + (x.url ? " (" + x.url + ")" : "");
-      return JSON.stringify(x);
+    if (brief.suggested_reply) {
+      box.appendChild(item(NW.t("suggested_reply"), NW.el("p", {cls: "reply", text: brief.suggested_reply})));
     }
-    Object.keys(brief).forEach(function (k) {
-      var v = brief[k], dd;
-      if (v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length)) return;
-      if (k === "campaign" || k === "campaign_name") return;  // already in the card header
-      if (Array.isArray(v)) {
-        dd = NW.el("ul", {}, v.map(function (x) { return NW.el("li", {text: say(x)}); }));
-      } else {
-        dd = NW.el("p", {text: say(v)});
-      }
-      var label = NW.t(k);  // translated section name, else the key made readable
-      box.appendChild(NW.el("div", {cls: "brief-item"}, [NW.el("b", {text: label === k ? k.replace(/_/g, " ") : label}), dd]));
-    });
+    if ((brief.debunks || []).length) {
+      box.appendChild(item(NW.t("debunks"), NW.el("ul", {cls: "debunks"}, brief.debunks.map(function (d) {
+        return NW.el("li", {}, [link(d.url, d.reason || d.title || d.url || d.claim_id)]);
+      }))));
+    }
+    if ((brief.key_messages || []).length) {
+      box.appendChild(item(NW.t("key_messages"), NW.el("ol", {cls: "key-messages"}, brief.key_messages.map(function (m, i) {
+        return NW.el("li", {cls: i === brief.key_message ? "chosen" : "", text: m});
+      }))));
+    }
+    if ((brief.answer_posts || []).length) {
+      box.appendChild(item(NW.t("answer_posts"), NW.el("ul", {cls: "answer-posts"}, brief.answer_posts.map(postItem))));
+    }
+    var n = brief.narrative;
+    if (n && n.label) {
+      box.appendChild(item(NW.t("narrative"), NW.el("p", {text: n.label + (n.keywords && n.keywords.length ? " (" +
+                                                                              n.keywords.join(", ") + ")" : "")})));
+    }
     return box;
   }
 
+  function num(v) { return typeof v === "number" ? String(Math.round(v * 100) / 100) : String(v); }
+
+  /* The figures behind the alert: its rule's own (score, counts, growth vs the baseline) and the evidence summary
+     every alert carries (posts, accounts, time span), then the accounts named and example posts with links. */
   function whyNode(why) {
     if (!why || typeof why !== "object") return null;
-    var parts = [];
-    Object.keys(why).forEach(function (k) {
-      var v = why[k];
-      if (v === null || typeof v === "object") return;
-      parts.push(k.replace(/_/g, " ") + ": " + v);
-    });
-    var examples = why.examples || why.example_posts || [];
-    var list = NW.el("ul", {cls: "examples"}, (Array.isArray(examples) ? examples : []).slice(0, 3).map(function (p) {
-      return NW.el("li", {cls: "post-text", text: typeof p === "string" ? p : (p.text || JSON.stringify(p))});
-    }));
-    return NW.el("div", {cls: "why"}, [NW.el("p", {cls: "muted", text: NW.t("why") + ": " + parts.join(" · ")}), list]);
+    var f = why.figures || {}, s = why.summary || {}, facts = [];
+    function fact(key, value) { if (value !== undefined && value !== null && value !== "") facts.push(NW.el("li", {"data-fig": key}, [NW.el("span", {cls: "muted", text: NW.t("fig_" + key) + ": "}), num(value)])); }
+    fact("score", f.robust_z !== undefined ? f.robust_z : f.max_hoax_score);
+    fact("posts", f.matched_posts || f.hoax_posts || f.posts_in_window || f.posts || s.posts);
+    fact("accounts", typeof f.accounts === "number" ? f.accounts : s.accounts);
+    if (typeof f.value === "number" && typeof f.baseline_median === "number") {
+      fact("growth", num(f.value) + " / " + num(f.baseline_median) +
+           (f.baseline_median > 0 ? " (×" + num(f.value / f.baseline_median) + ")" : ""));
+    }
+    if (s.first) fact("time_span", NW.fmtDate(s.first) + " – " + NW.fmtDate(s.last) + " (" + num(s.span_minutes) + " " + NW.t("fig_minutes") + ")");
+    if (f.span_seconds !== undefined) fact("span_seconds", f.span_seconds);
+    if (why.repeats) fact("repeats", why.repeats);
+    var box = NW.el("div", {cls: "why"}, [NW.el("b", {text: NW.t("why")}), NW.el("ul", {cls: "figures"}, facts)]);
+    if ((s.top_accounts || []).length) {
+      box.appendChild(NW.el("p", {cls: "accounts"}, [NW.el("span", {cls: "muted", text: NW.t("fig_named_accounts") + ": "}),
+        s.top_accounts.map(function (a) { return "@" + a.author + " (" + a.platform + ", " + a.posts + ")"; }).join(", ")]));
+    }
+    var examples = Array.isArray(why.examples) ? why.examples : [];
+    if (examples.length) box.appendChild(NW.el("ul", {cls: "examples"}, examples.slice(0, 3).map(postItem)));
+    return box;
   }
 
   function act(alert, action, card) {
@@ -70,7 +99,7 @@
     var card = cards[alert.id];
     if (!card) return;
     var text = status === 404 ? NW.t("alert_gone") : NW.t("alert_changed") + " " + NW.t("status").toLowerCase() +
-      ": " + (alert.status || "") + (alert.assignee ? " (" + alert.assignee + ")" : "") + ".";
+      ": " + NW.t("st_" + (alert.status || "open")) + (alert.assignee ? " (" + alert.assignee + ")" : "") + ".";
     card.appendChild(NW.el("p", {cls: "notice stale", text: text}));
   }
 
@@ -114,10 +143,12 @@
       buttons.appendChild(res);
     }
     card.appendChild(NW.el("header", {}, [
-      NW.el("span", {cls: "tag sev", text: alert.severity || ""}),
-      NW.el("h2", {cls: "alert-title", text: alert.title || alert.rule || alert.id}),
-      NW.el("span", {cls: "tag status", text: alert.status || "open"})]));
-    card.appendChild(NW.el("p", {cls: "muted", text: (alert.campaign || "") + " · " + (alert.rule || "") + " · " + NW.fmtDate(alert.created_at)}));
+      NW.el("span", {cls: "tag sev", text: NW.t("sev_" + (alert.severity || "medium"))}),
+      NW.el("h2", {cls: "alert-title", text: NW.title(alert)}),
+      NW.el("span", {cls: "tag status", text: NW.t("st_" + (alert.status || "open"))})]));
+    var rule = (alert.why && alert.why.rule) || {};
+    card.appendChild(NW.el("p", {cls: "muted alert-meta", text: (alert.campaign || "") + " · " + NW.t("rule") + ": " +
+      (rule.name || alert.rule || "") + (rule.kind ? " (" + NW.t("kind_" + rule.kind) + ")" : "") + " · " + NW.fmtDate(alert.created_at)}));
     var why = whyNode(alert.why); if (why) card.appendChild(why);
     var brief = briefNode(alert.brief); if (brief) card.appendChild(brief);
     card.appendChild(tipsNode(alert));
@@ -126,6 +157,17 @@
     if (old && old.parentNode) old.parentNode.replaceChild(card, old); else inbox.insertBefore(card, inbox.firstChild);
     cards[alert.id] = card;
   }
+
+  var claimForm = document.getElementById("claim-form");
+  if (claimForm) claimForm.addEventListener("submit", function (ev) {  // POST /claims: the matcher uses it at once
+    ev.preventDefault();
+    var f = claimForm.elements, status = document.getElementById("claim-status");
+    var body = {title: f.title.value, claim: f.claim.value, verdict: f.verdict.value, url: f.url.value || null};
+    NW.api("POST", "/claims", body).then(function (c) {
+      status.className = "status"; status.textContent = NW.t("claim_added") + ": " + c.title + " (" + c.id + ")";
+      claimForm.reset();
+    }).catch(function (e) { status.className = "status error"; status.textContent = e.message; });
+  });
 
   NW.api("GET", "/alerts").then(function (body) {
     var items = Array.isArray(body) ? body : (body.alerts || body.items || []);

@@ -1,7 +1,10 @@
 """The counter-narrative brief attached to every alert: what to answer, with what, and where."""
 from __future__ import annotations
 
+from collections import Counter
+
 from core.domain import Campaign, Post
+from service.alerts.text import content_tokens
 
 
 def post_card(post: Post, chars: int = 280) -> dict:
@@ -9,6 +12,18 @@ def post_card(post: Post, chars: int = 280) -> dict:
             "created_at": post.created_at.isoformat(), "text": post.text[:chars],
             "engagement": post.engagement.total, "sentiment": post.classification.sentiment,
             "hoax": post.classification.hoax}
+
+
+def evidence_summary(posts: list[Post], accounts: int = 10) -> dict:
+    """The figures behind an alert that every kind shares: posts, distinct accounts (the busiest named), time span."""
+    if not posts:
+        return {}
+    by_account = Counter((p.platform, p.author or "?") for p in posts)
+    first, last = min(p.created_at for p in posts), max(p.created_at for p in posts)
+    return {"posts": len(posts), "accounts": len(by_account),
+            "top_accounts": [{"platform": pl, "author": a, "posts": n} for (pl, a), n in by_account.most_common(accounts)],
+            "first": first.isoformat(), "last": last.isoformat(),
+            "span_minutes": round((last - first).total_seconds() / 60, 1)}
 
 
 def build_brief(campaign: Campaign | None, posts: list[Post], narrative: dict | None = None,
@@ -20,10 +35,11 @@ def build_brief(campaign: Campaign | None, posts: list[Post], narrative: dict | 
             debunks.setdefault(c.matched_claim_id or c.matched_claim_url or "", c.matched_claim_url or "")
     top = sorted(posts, key=lambda p: (-p.engagement.total, p.created_at))[:answer]
     messages = list(campaign.key_messages) if campaign else []
+    best = relevant_message(campaign, posts, narrative)
     debunk_list = [{"claim_id": k, "url": v} for k, v in debunks.items() if k or v]
     reply = None
     if messages or debunk_list:
-        parts = [messages[0]] if messages else []
+        parts = [messages[best]] if messages else []
         if debunk_list and debunk_list[0]["url"]:
             parts.append(f"Cek fakta: {debunk_list[0]['url']}")
         reply = " ".join(parts)
@@ -32,11 +48,28 @@ def build_brief(campaign: Campaign | None, posts: list[Post], narrative: dict | 
         "campaign_name": campaign.name if campaign else None,
         "debunks": debunk_list,
         "key_messages": messages,
+        "key_message": best if messages else None,  # index of the message the suggested reply uses
         "answer_posts": [post_card(p) for p in top],
         "narrative": {k: narrative.get(k) for k in ("id", "label", "keywords", "size", "first_seen",
                                                      "seed_accounts", "hoax_share")} if narrative else None,
         "suggested_reply": reply,
     }
+
+
+def relevant_message(campaign: Campaign | None, posts: list[Post], narrative: dict | None = None) -> int:
+    """Index of the campaign key message closest to the narrative: each of the message's words scores the share of
+    the narrative's posts (and its label and keywords) that use it. The campaign's own keywords are left out: every
+    post collected for the campaign has them, so they say nothing about which message answers this narrative.
+    Ties keep the earlier message."""
+    messages = list(campaign.key_messages) if campaign else []
+    if len(messages) < 2:
+        return 0
+    background = {t for k in [campaign.name, *campaign.keywords, *campaign.hashtags] for t in content_tokens(k)}
+    texts = [p.text for p in posts] + ([" ".join([narrative.get("label") or "", *(narrative.get("keywords") or [])])]
+                                       if narrative else [])
+    share = Counter(t for text in texts for t in set(content_tokens(text)) - background)
+    scores = [sum(share[t] for t in set(content_tokens(m))) / max(1, len(texts)) for m in messages]
+    return max(range(len(messages)), key=lambda i: (scores[i], -i))
 
 
 def render_text(alert: dict, max_examples: int = 2) -> str:

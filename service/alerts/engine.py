@@ -15,13 +15,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from service.alerts.brief import build_brief, post_card
+from service.alerts.brief import build_brief, evidence_summary, post_card
 from service.alerts.config import AlertSettings
 from service.alerts.delivery.outbox import DeliveryWorker, channels_for
 from service.alerts.delivery.sse import EventFeed
 from service.alerts.matcher import RuleMatcher
 from service.alerts.rules import Rule, bump
 from service.alerts.store import AlertStore
+from service.alerts.titles import num, render_title
 from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
@@ -36,7 +37,8 @@ class Candidate:
     rule: Rule
     campaign: str
     subject: str
-    title: str
+    title_key: str  # service/alerts/titles.py; rendered in English into Alert.title
+    title_params: dict
     figures: dict
     posts: list[Post] = field(default_factory=list)
     evidence: list[dict] | None = None
@@ -147,7 +149,7 @@ class AlertEngine:
         for (rid, campaign, nid), matched in groups.items():
             rule = by_id[rid]
             severity = bump(rule.severity) if any(p.classification.hoax for p in matched) else rule.severity
-            out.append(Candidate(rule, campaign, f"narrative:{nid}", f"“{rule.name}” matched {len(matched)} post(s)",
+            out.append(Candidate(rule, campaign, f"narrative:{nid}", "keyword", {"rule": rule.name, "count": len(matched)},
                                  {"matched_posts": len(matched), "query": rule.query.model_dump(exclude_defaults=True)},
                                  matched, narrative_id=nid, severity=severity))
         return out
@@ -185,20 +187,18 @@ class AlertEngine:
             series = spikes.window_series(self.alerts, campaign, scope_end, width, th.history_buckets, nid)
             if rule.kind == "spike":
                 anomaly = spikes.volume_spike(series, scope_end, width, th.sensitivity, th.min_posts)
-                what = "Volume spike"
             else:
                 anomaly = spikes.negative_share_spike(series, scope_end, width, th.sensitivity, th.min_posts,
                                                       th.negative_share)
-                what = "Negative-sentiment surge"
             if anomaly is None:
                 continue
             severity = bump(rule.severity) if anomaly.z >= 2 * th.sensitivity else rule.severity
-            scope = f"narrative {nid}" if nid else f"campaign {campaign}"
+            params = {"value": num(anomaly.value), "median": num(anomaly.median), "z": f"{anomaly.z:.1f}"}
+            params |= {"narrative": nid} if nid else {"campaign": campaign}
             figures = anomaly.figures() | {"scope": "narrative" if nid else "campaign"}
             subject = f"narrative:{nid}" if nid else "campaign"
-            out.append(Candidate(rule, campaign, subject,
-                                 f"{what} in {scope}: {anomaly.value:.3g} vs median {anomaly.median:.3g} "
-                                 f"(z={anomaly.z:.1f})", figures, self._window_posts(campaign, anomaly, nid),
+            out.append(Candidate(rule, campaign, subject, f"{rule.kind}.{'narrative' if nid else 'campaign'}",
+                                 params, figures, self._window_posts(campaign, anomaly, nid),
                                  narrative_id=nid, severity=severity, event_time=scope_end))
         return out
 
@@ -233,8 +233,8 @@ class AlertEngine:
             posts = [a.post for a in group]
             claims = {p.classification.matched_claim_id or "": p.classification.matched_claim_url or ""
                       for p in posts if p.classification.matched_claim_id or p.classification.matched_claim_url}
-            what = "match a known debunked claim" if claims else "flagged as suspected hoaxes"
-            out.append(Candidate(rule, campaign, subject, f"Hoax spreading: {len(posts)} post(s) {what}",
+            out.append(Candidate(rule, campaign, subject, "hoax.claim" if claims else "hoax.suspected",
+                                 {"count": len(posts)},
                                  {"hoax_posts": len(posts), "claims": claims,
                                   "max_hoax_score": max(p.classification.hoax_score or 0 for p in posts)},
                                  posts, narrative_id=group[0].narrative_id))
@@ -249,11 +249,10 @@ class AlertEngine:
         out = []
         for b in bursts:
             severity = bump(rule.severity) if len(b.accounts) >= 2 * th.min_accounts else rule.severity
-            what = "the same link" if b.kind == "link" else "the same text"
             posts = self._posts([e["post_id"] for e in b.evidence[:20]])
-            out.append(Candidate(rule, campaign, f"{b.kind}:{b.key}",
-                                 f"Coordinated posting: {len(b.accounts)} accounts posted {what} within "
-                                 f"{int(b.figures()['span_seconds'])} s", b.figures(), posts, evidence=b.evidence,
+            out.append(Candidate(rule, campaign, f"{b.kind}:{b.key}", f"coordinated.{'link' if b.kind == 'link' else 'text'}",
+                                 {"accounts": len(b.accounts), "seconds": int(b.figures()["span_seconds"])},
+                                 b.figures(), posts, evidence=b.evidence,
                                  severity=severity, event_time=b.end))
         return out
 
@@ -272,7 +271,7 @@ class AlertEngine:
             campaign = self.campaign(c.campaign)
             examples = sorted(c.posts, key=lambda p: (-p.engagement.total, p.created_at))[:5]
             why = {"rule": {"id": c.rule.id, "name": c.rule.name, "kind": c.rule.kind}, "figures": c.figures,
-                   "examples": [post_card(p) for p in examples]}
+                   "summary": evidence_summary(c.posts), "examples": [post_card(p) for p in examples]}
             if c.evidence is not None:
                 why["evidence"] = c.evidence
             if narrative:
@@ -281,7 +280,9 @@ class AlertEngine:
             if event_time is None:
                 continue
             alert = Alert(id="a_" + uuid.uuid4().hex[:16], campaign=c.campaign, rule=c.rule.id,
-                          severity=c.severity or c.rule.severity, title=c.title, why=why,
+                          severity=c.severity or c.rule.severity, why=why,
+                          title=render_title(c.title_key, c.title_params), title_key=c.title_key,
+                          title_params=c.title_params,
                           brief=build_brief(campaign, c.posts, narrative, (narrative or {}).get("claims")),
                           post_ids=[p.id for p in c.posts][:200],
                           dedup_key=f"{c.rule.id}|{c.campaign}|{c.subject}")

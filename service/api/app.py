@@ -10,7 +10,7 @@ from service.api import auth, errors
 from service.context import AppContext
 from service.api.limits import BodyLimitMiddleware
 from service.api.proxies import ClientAddressMiddleware
-from service.api.routes import (alerts, campaigns, corrections, export, health, metrics, narratives, posts,
+from service.api.routes import (alerts, campaigns, claims, corrections, export, health, metrics, narratives, posts,
                                 saved_searches, sources, summary, tipline, trending)
 from service.config import Settings
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
     app.state.auth = auth.AuthState.build(settings, auth_config)
     app.include_router(tipline.webhooks)  # public: Telegram and Meta prove themselves by secret and signature
     for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives,
-                   saved_searches, tipline):
+                   saved_searches, tipline, claims):
         needs = [] if module in PUBLIC else [Depends(auth.require())]
         if module in OPERATOR:
             needs.append(Depends(auth.require_all_workspaces))

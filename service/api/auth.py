@@ -59,11 +59,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({
         "posts:read", "export:read", "narratives:read", "trending:read", "campaigns:read", "sources:read",
         "ui:analyst", "corrections:read", "corrections:write", "saved-searches:read", "saved-searches:write",
-        "tipline:read",
+        "tipline:read", "claims:read",
     }),
     "pr": frozenset({
         "alerts:read", "alerts:write", "posts:read", "narratives:read", "trending:read", "campaigns:read",
-        "sources:read", "ui:pr", "tipline:read",
+        "sources:read", "ui:pr", "tipline:read", "claims:read", "claims:write",
     }),
     "leadership": frozenset({
         "summary:read", "dashboards:read", "campaigns:read", "ui:leadership",

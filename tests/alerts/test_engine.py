@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from service.alerts.rules import Rule, RuleQuery, Thresholds
 from core.domain import Classification
+from service.alerts.titles import render_title
+from tests.alerts.test_titles import english_left
 from tests.factories import T0, classified, engaged, make_post
 
 RULES = [
@@ -66,6 +68,9 @@ def test_replay_fires_expected_alerts_once_even_after_restart(store, make_engine
     assert set(by_rule) == {"kw-chip", "spike", "neg", "hoax", "coord"}, [a.title for a in fired]
     assert {r: len(v) for r, v in by_rule.items()} == {"kw-chip": 1, "spike": 1, "neg": 1, "hoax": 1, "coord": 2}
     assert {a.why["figures"]["kind"] for a in by_rule["coord"]} == {"text", "link"}
+    for a in fired:  # the stored title stays English; its key renders the Indonesian wording
+        assert a.title == render_title(a.title_key, a.title_params, "en"), a.title
+        assert not english_left(render_title(a.title_key, a.title_params, "id")), a.title_key
     assert engine.errors == 0
 
     kw = by_rule["kw-chip"][0]

@@ -9,6 +9,7 @@ import pytest
 from service.api.app import create_app
 from service.api.auth import AuthConfig
 from tests.api.keys import keyed_client, make_key, make_settings
+from tests.alerts.test_titles import english_left
 from tests.browser.conftest import shot
 from tests.factories import classified, make_post
 from bench.loopback import serve
@@ -172,9 +173,70 @@ def test_pr_inbox_follows_other_sessions_and_explains_stale_actions(page, site):
     stale.locator(f"{card} button.ack").click()
     stale.wait_for_selector(f"{card}[data-status=resolved] .stale")
     message = stale.locator(f"{card} .stale").inner_text()
-    assert "409" not in message and "resolved" in message and stale.locator(f"{card} button").count() == 0
+    assert "409" not in message and "selesai" in message and stale.locator(f"{card} button").count() == 0
     shot(stale, "pr-inbox-stale-action")
     stale.close()
+
+
+def test_alert_titles_severities_statuses_and_rules_follow_the_language(page, site):
+    """Indonesian mode: every card's title, severity, status and rule kind (and the digest's alerts) in Indonesian,
+    no English word of the alert wording left; EN shows the stored English title."""
+    trigger = make_post(102, text="Sertifikat palsu vaksin <i>laku</i> keras", campaigns=[],
+                        created_at=datetime.now(timezone.utc))
+    with keyed_client(site["url"], site["keys"]["admin"]) as admin:
+        assert admin.post("/posts", json=[trigger.model_dump(mode="json")]).status_code == 202
+    login(page, site["url"], site["keys"]["pr"])
+    page.goto(site["url"] + "/ui/pr?lang=id")
+    page.wait_for_selector("article.alert")
+    labels = "article.alert .alert-title, article.alert .tag, article.alert .alert-meta, article.alert .why .muted"
+    shown = page.locator(labels).all_inner_texts()
+    assert any("cocok dengan" in x for x in shown), shown
+    assert not english_left(" ".join(shown)), english_left(" ".join(shown))
+    assert "kata kunci" in " ".join(shown) and ("terbuka" in shown or "selesai" in shown)
+    shot(page, "pr-inbox-id")
+    page.goto(site["url"] + "/ui/pr?lang=en")
+    page.wait_for_selector("article.alert")
+    with keyed_client(site["url"], site["keys"]["admin"]) as admin:
+        titles = {a["title"] for a in admin.get("/alerts").json()}
+    english = page.locator("article.alert .alert-title").all_inner_texts()
+    assert english and set(english) <= titles, (english, titles)  # the stored English title, unchanged
+    assert english_left(" ".join(page.locator(labels).all_inner_texts()))
+    shot(page, "pr-inbox-en")
+    today = datetime.now(timezone.utc).date().isoformat()
+    login(page, site["url"], site["keys"]["leadership"])
+    page.goto(f"{site['url']}/ui/digest?campaign=vaksin&day={today}&lang=id")
+    rows = page.locator("#alerts").inner_text()
+    assert "cocok dengan" in rows and not english_left(rows), rows
+    shot(page, "digest-alerts-id")
+
+
+def test_officer_adds_a_debunk_on_the_pr_page_and_the_live_matcher_uses_it(page, site):
+    """The PR page's form keeps a hand-made debunk (POST /claims); the next post repeating the claim is matched to
+    it by the running pipeline, no restart. Bad URLs get 422, roles without claims:write 403."""
+    claim = "Beredar kabar vaksin booster terbaru membuat rambut rontok permanen dalam sebulan"
+    login(page, site["url"], site["keys"]["pr"])
+    page.goto(site["url"] + "/ui/pr?lang=en")
+    page.click("#add-claim summary")
+    page.fill("#claim-form [name=title]", "[HOAKS] Vaksin booster bikin rambut rontok permanen")
+    page.fill("#claim-form [name=claim]", claim)
+    page.fill("#claim-form [name=url]", "https://example.org/cekfakta/rambut-rontok")
+    page.click("#claim-form button[type=submit]")
+    page.wait_for_selector("#claim-status:has-text('Claim saved')")
+    shot(page, "pr-add-debunk")
+    with keyed_client(site["url"], site["keys"]["pr"]) as pr:
+        found = pr.get("/claims", params={"q": "rambut rontok"}).json()
+        assert [(c["url"], c["source"]) for c in found] == [("https://example.org/cekfakta/rambut-rontok",
+                                                              "manual:kemkes")]
+        bad = pr.post("/claims", json={"title": "x y z", "claim": claim, "url": "javascript:alert(1)"})
+        assert bad.status_code == 422
+        post = make_post(103, text="Katanya vaksin booster terbaru membuat rambut rontok permanen dalam sebulan",
+                         campaigns=[], created_at=datetime.now(timezone.utc))
+    with keyed_client(site["url"], site["keys"]["analyst"]) as analyst:
+        assert analyst.post("/claims", json={"title": "x y z", "claim": claim}).status_code == 403
+    with keyed_client(site["url"], site["keys"]["admin"]) as admin:
+        assert admin.post("/posts", json=[post.model_dump(mode="json")]).status_code == 202
+        stored = admin.get(f"/posts/{post.id}").json()["classification"]
+    assert stored["matched_claim_id"] == found[0]["id"] and stored["matched_claim_url"] == found[0]["url"]
 
 
 def test_leadership_page_and_digest(page, site):
