@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.periods import offset_minutes, zone
 from core.domain import Campaign, Post
 from service.sqlitedb import ThreadLocalDB
 from service.store.analysis import SEARCH_VERSION, indexed, link_domains
@@ -301,13 +302,14 @@ class SQLiteStore(Store):
             return self.db.execute(sql, [match, *values]).fetchone()[0]
         return self.db.execute(f"SELECT count(*) FROM posts p{where}", args).fetchone()[0]
 
-    def histogram(self, query: PostQuery, interval: Interval = "day") -> list[tuple[datetime, int]]:
-        width = {"hour": 13, "day": 10}[interval]
+    def histogram(self, query: PostQuery, interval: Interval = "day", tz: str = "UTC") -> list[tuple[datetime, int]]:
+        fmt = {"hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}[interval]
+        shift = f"{offset_minutes(tz):+d} minutes"  # the zone's fixed offset: local wall-clock time, then truncate
         where, args = self._where(query)
         rows = self.db.execute(
-            f"SELECT substr(p.created_at, 1, {width}) AS b, count(*) FROM posts p{where} GROUP BY b ORDER BY b", args)
-        fmt = {"hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}[interval]
-        return [(datetime.strptime(b, fmt).replace(tzinfo=timezone.utc), n) for b, n in rows]
+            f"SELECT strftime(?, p.created_at, ?) AS b, count(*) FROM posts p{where} GROUP BY b ORDER BY b",
+            [fmt, shift, *args])
+        return [(datetime.strptime(b, fmt).replace(tzinfo=zone(tz)), n) for b, n in rows]
 
     def terms(self, query: PostQuery, field: TermField, size: int = 10) -> list[tuple[str, int]]:
         where, args = self._where(query)
