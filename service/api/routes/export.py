@@ -82,7 +82,7 @@ def export_posts(request: Request,
                  saved_search: str | None = Query(None, description="Export this saved search (its query and "
                                                   "filters, instead of the ones above)")) -> StreamingResponse:
     """Same filters as `GET /posts`, restricted to the caller's workspace; no page limit."""
-    if saved_search is not None:
+    if saved_search:  # empty like the other filters: absent
         query = visible_search(principal, searches(request), saved_search).post_query()
     visible = visible_campaign_ids(principal, ctx.store)
     posts = (shown_post(principal, visible, p) for p in ctx.store.scan(scope_query(principal, ctx.store, query)))
