@@ -80,9 +80,10 @@ def load(stores: dict[str, Store], n: int) -> dict[str, int]:
                     if todo:
                         store.upsert(todo)
                 batch = []
-    for store in bulk.values():
-        store.es.indices.put_settings(index=store.index, settings={"index": {
-            "refresh_interval": "1s", "translog": {"durability": "request"}}})
+    for name, store in stores.items():  # also after an earlier load was stopped midway
+        if name == "elasticsearch":
+            store.es.indices.put_settings(index=store.index, settings={"index": {
+                "refresh_interval": "1s", "translog": {"durability": "request"}}})
     return have
 
 
