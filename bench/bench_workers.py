@@ -90,7 +90,7 @@ def main() -> None:
     rounds = [one_round(args.es_url, w, args.feeds, args.posts_per_feed, tmp) for w in (1, 2, 2, 1)]
     for r in rounds:
         print(r)
-    rate = {w: statistics.median(r["posts_per_s"] for r in rounds if r["workers"] == w) for w in (1, 2)}
+    rate = {w: round(statistics.median(r["posts_per_s"] for r in rounds if r["workers"] == w), 1) for w in (1, 2)}
     doc = {"feeds": args.feeds, "posts": args.feeds * args.posts_per_feed, "rounds": rounds,
            "posts_per_s_1_worker": rate[1], "posts_per_s_2_workers": rate[2],
            "ratio_2_to_1": round(rate[2] / rate[1], 2)}
