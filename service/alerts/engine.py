@@ -26,7 +26,7 @@ from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
 from service.store.base import PostQuery, Store
-from service.store.events import EventLog, open_events
+from service.store.events import EventLog
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class AlertEngine:
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":
         alert_settings = AlertSettings.load(settings.file_config)
-        return cls(store, AlertStore(settings.data_dir / "alerts.db"), alert_settings, events=open_events(settings))
+        return cls(store, AlertStore.open(settings), alert_settings)
 
     # -- lifecycle --
     def start(self) -> "AlertEngine":
