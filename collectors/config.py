@@ -80,28 +80,29 @@ class BlueskySource(_Source):
     batch_size: int = Field(default=200, ge=1)
 
 
-class YoutubeSource(_Source):
-    type: Literal["youtube"]
-    video_ids: list[str] = Field(min_length=1)
+class _YoutubeSource(_Source):
     api_key: str | None = None
     api_key_env: str = "YOUTUBE_API_KEY"
-    max_pages: int = Field(default=10, ge=1, le=100)
+    daily_units: int = Field(default=10_000, ge=1, description="This source's share of the key's daily quota units")
     only_matching: bool = False
 
 
-class YoutubeSearchSource(_Source):
+class YoutubeSource(_YoutubeSource):
+    type: Literal["youtube"]
+    video_ids: list[str] = Field(min_length=1)
+    max_pages: int = Field(default=10, ge=1, le=100)
+
+
+class YoutubeSearchSource(_YoutubeSource):
     type: Literal["youtube-search"]
     interval_seconds: float = Field(default=3600, gt=0, description="search.list costs 100 of 10,000 daily units")
     queries: list[str] | None = Field(default=None, description="None → campaign keywords")
-    api_key: str | None = None
-    api_key_env: str = "YOUTUBE_API_KEY"
     region_code: str = "ID"
     relevance_language: str = "id"
     search_pages: int = Field(default=1, ge=1, le=10)
     watch_days: float = Field(default=7, gt=0)
     max_videos: int = Field(default=50, ge=1, le=500)
     comment_pages: int = Field(default=3, ge=1, le=100)
-    only_matching: bool = False
 
 
 class _XSource(_Source):
@@ -220,7 +221,8 @@ def campaign_keywords(campaigns: Sequence[Campaign]) -> list[str]:
 def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign], http, *,
                      jetstream_connect=None, clock=None) -> list:
     """Config entries → ready collectors (one per feed URL / channel; one per instance, video list, query set).
-    `clock` (epoch seconds; default time.time) drives the quota windows of TikTok and the Graph API sources."""
+    `clock` (epoch seconds; default time.time) drives the quota windows of YouTube, TikTok and the Graph API sources
+    and X's rate-limit resets."""
     from collectors.bluesky import BlueskyCollector
     from collectors.gdelt import GdeltCollector
     from collectors.mastodon import MastodonCollector
@@ -277,7 +279,8 @@ def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign
             key = _secret(cfg, "api_key")
             out.append(YoutubeCollector(video_ids=cfg.video_ids, api_key=key, campaigns=campaigns, http=http,
                                         name=cfg.name, interval_seconds=cfg.interval_seconds,
-                                        max_pages=cfg.max_pages, only_matching=cfg.only_matching))
+                                        max_pages=cfg.max_pages, only_matching=cfg.only_matching,
+                                        daily_units=cfg.daily_units, clock=clock))
         elif isinstance(cfg, YoutubeSearchSource):
             queries = cfg.queries if cfg.queries is not None else campaign_keywords(campaigns)
             if queries:
@@ -286,7 +289,7 @@ def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign
                     http=http, name=cfg.name, interval_seconds=cfg.interval_seconds, region_code=cfg.region_code,
                     relevance_language=cfg.relevance_language, search_pages=cfg.search_pages,
                     watch_days=cfg.watch_days, max_videos=cfg.max_videos, comment_pages=cfg.comment_pages,
-                    only_matching=cfg.only_matching))
+                    only_matching=cfg.only_matching, daily_units=cfg.daily_units, clock=clock))
         elif isinstance(cfg, XSource):
             queries = cfg.queries if cfg.queries is not None else [q for q in map(campaign_query, campaigns) if q]
             queries = [f"{q} {cfg.extra_query}".strip() for q in queries]
@@ -295,12 +298,14 @@ def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign
                     queries=queries, bearer_token=_secret(cfg, "bearer_token"),
                     campaigns=campaigns, http=http, name=cfg.name, interval_seconds=cfg.interval_seconds,
                     archive=cfg.archive, start_time=cfg.start_time, max_results=cfg.max_results,
-                    backfill_pages=cfg.backfill_pages, max_pages=cfg.max_pages, only_matching=cfg.only_matching))
+                    backfill_pages=cfg.backfill_pages, max_pages=cfg.max_pages, only_matching=cfg.only_matching,
+                    clock=clock))
         elif isinstance(cfg, XStreamSource):
             out.append(XStreamCollector(
                 campaigns=campaigns, bearer_token=_secret(cfg, "bearer_token"), http=http,
                 name=cfg.name, interval_seconds=cfg.interval_seconds, extra_rule=cfg.extra_rule,
-                max_seconds=cfg.max_seconds, batch_size=cfg.batch_size, backfill_minutes=cfg.backfill_minutes))
+                max_seconds=cfg.max_seconds, batch_size=cfg.batch_size, backfill_minutes=cfg.backfill_minutes,
+                clock=clock))
         elif isinstance(cfg, GdeltSource):
             queries = cfg.queries if cfg.queries is not None else gdelt_queries(campaigns)
             if queries:

@@ -1,7 +1,7 @@
 """API quotas a collector must stay within, counted as they are spent and kept in the source's state.
 
 A `Quota` holds named limits: so many units per UTC day (TikTok Research: 1,000 requests and 100,000 records a
-day), per rolling window (Instagram: 200 calls an hour), or so many *distinct keys* per rolling window (Instagram:
+day), per Pacific day (YouTube Data API: 10,000 units, reset at midnight Pacific Time), per rolling window (Instagram: 200 calls an hour), or so many *distinct keys* per rolling window (Instagram:
 30 unique hashtags in 7 days; a hashtag already counted costs nothing again). `spend` refuses, with
 `QuotaExhausted` naming the limit and when it frees up, any spending that would cross a limit, so a collector never
 sends the request that would be over. The scheduler binds the quota to the source's state in the store
@@ -13,11 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, time as daytime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from collectors.http import CollectorHttpError
 
 UTC_DAY = "utc-day"
+PACIFIC_DAY = "pacific-day"  # Google's API quotas reset at midnight America/Los_Angeles
+DAY_ZONES = {UTC_DAY: timezone.utc, PACIFIC_DAY: ZoneInfo("America/Los_Angeles")}
 
 
 class QuotaExhausted(CollectorHttpError):
@@ -32,19 +35,32 @@ class QuotaExhausted(CollectorHttpError):
 @dataclass(frozen=True)
 class Limit:
     most: int
-    per: float | str  # seconds of a rolling window, or UTC_DAY (resets at 00:00 UTC)
+    per: float | str  # seconds of a rolling window, or a calendar day in DAY_ZONES (UTC_DAY, PACIFIC_DAY)
     distinct: bool = False  # count distinct keys instead of units
 
+    def _midnight(self, now: float, days: int = 0) -> float:
+        zone = DAY_ZONES[self.per]
+        date = datetime.fromtimestamp(now, zone).date() + timedelta(days=days)
+        return datetime.combine(date, daytime(0), tzinfo=zone).timestamp()  # DST-safe: that day's own midnight
+
     def window_start(self, now: float) -> float:
-        if self.per == UTC_DAY:
-            day = datetime.fromtimestamp(now, timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-            return day.timestamp()
-        return now - float(self.per)
+        return self._midnight(now) if self.per in DAY_ZONES else now - float(self.per)
+
+    def window_end(self, now: float) -> float | None:
+        """The next reset of a calendar-day limit (None for a rolling window)."""
+        return self._midnight(now, 1) if self.per in DAY_ZONES else None
+
+    def counts(self, spent_at: float, now: float) -> bool:
+        """Spending at `spent_at` still counts at `now`: since that day's midnight, or less than `per` seconds ago."""
+        start = self.window_start(now)
+        return spent_at >= start if self.per in DAY_ZONES else spent_at > start
+
+    def label(self) -> str:
+        return {UTC_DAY: "UTC day", PACIFIC_DAY: "Pacific day"}.get(self.per) or _span(float(self.per))
 
     def describe(self) -> str:
         unit = "distinct" if self.distinct else ""
-        per = "UTC day" if self.per == UTC_DAY else _span(float(self.per))
-        return f"{self.most} {unit} per {per}".replace("  ", " ")
+        return f"{self.most} {unit} per {self.label()}".replace("  ", " ")
 
 
 def _span(seconds: float) -> str:
@@ -73,8 +89,7 @@ class Quota:
         self._save = save
 
     def _live(self, name: str, now: float) -> list[list]:
-        start = self.limits[name].window_start(now)
-        self.events[name] = [e for e in self.events[name] if e[0] >= start]
+        self.events[name] = [e for e in self.events[name] if self.limits[name].counts(e[0], now)]
         return self.events[name]
 
     def used(self, name: str) -> int:
@@ -86,10 +101,10 @@ class Quota:
         return any(e[2] == key for e in self._live(name, self.clock()))
 
     def frees_at(self, name: str) -> float:
-        """When at least one more unit fits: the next UTC midnight, or when the oldest counted event leaves the window."""
+        """When at least one more unit fits: the day's next midnight, or when the oldest counted event leaves the window."""
         now, limit = self.clock(), self.limits[name]
-        if limit.per == UTC_DAY:
-            return limit.window_start(now) + 86400
+        if limit.per in DAY_ZONES:
+            return limit.window_end(now)
         live = self._live(name, now)
         return (min(e[0] for e in live) if live else now) + float(limit.per)
 
@@ -127,6 +142,6 @@ class Quota:
 
     def usage(self) -> dict[str, dict]:
         return {name: {"used": self.used(name), "limit": lim.most,
-                       "per": "utc-day" if lim.per == UTC_DAY else _span(float(lim.per)),
+                       "per": lim.per if lim.per in DAY_ZONES else _span(float(lim.per)),
                        **({"distinct": True} if lim.distinct else {})} for name, lim in self.limits.items()}
 

@@ -4,7 +4,9 @@ accepted its batch.
 A source that fails `unhealthy_after` times in a row is marked unhealthy and backs off exponentially
 (interval · 2^(n-1), capped), while the other sources keep running on their own intervals. A failure that says when
 to come back (`retry_at`: a spent daily quota, a platform's rate-limit window) waits until then instead, and one
-marked `unhealthy` (a refused configuration, an expired token) is unhealthy at once.
+marked `unhealthy` (a refused configuration, an expired token) is unhealthy at once. A collector whose rate-limit
+window ran dry ends its run early and sets `not_before`: it comes back at the reset, and no collector sleeps
+through a window while the others wait.
 A collector with a `quota` (collectors.quota.Quota) gets it bound to its source's state before each run.
 """
 from __future__ import annotations
@@ -78,7 +80,9 @@ def run_collector(collector: Collector, *, state, quarantine: Quarantine, sink: 
             batches += 1
             if (stop_event is not None and stop_event.is_set()) or not still_held():
                 break
-        state.record_success(name, clock() + float(collector.interval_seconds))
+        # a collector may ask to come back no sooner than `not_before` (a rate-limit window's reset)
+        state.record_success(name, max(clock() + float(collector.interval_seconds),
+                                       float(getattr(collector, "not_before", 0) or 0)))
         return {"name": name, "ok": True, "items": items, "claims": claims, "batches": batches, "error": None}
     except LeaseLost as exc:
         log.warning("stopped %s: %s", name, exc)

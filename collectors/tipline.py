@@ -7,7 +7,8 @@ not understand gives no tip.
   `forward_origin` (user, hidden_user, chat, channel) marks a forward, and a public channel/chat origin is kept.
 - WhatsApp (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components): `entry[].changes[]` with
   `field == "messages"`, `value.messages[]` of type text (`text.body`) or image/video/document (`caption`);
-  `context.forwarded` / `context.frequently_forwarded` mark forwards. Status callbacks carry no messages.
+  `context.forwarded` / `context.frequently_forwarded` mark forwards. Status callbacks carry no messages; reactions
+  and system messages give no tip (answering them would be noise).
 - `valid_signature`: WhatsApp's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body, app secret>`.
 
 The sender (Telegram user id, WhatsApp number) is carried in memory only; service/tipline hashes it before anything
@@ -29,6 +30,8 @@ from collectors.http import HttpClient
 
 TEXT_MEDIA = ("photo", "video", "document", "animation", "audio", "voice")
 WHATSAPP_CAPTIONED = ("image", "video", "document")
+# not something a citizen sends us to check: a reaction to our answer, a number change, an unsupported type
+WHATSAPP_IGNORED = frozenset({"reaction", "system", "unsupported", "request_welcome"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -125,6 +128,8 @@ def _whatsapp_tip(m: Any, account: Any) -> Tip | None:
     if not isinstance(m, dict) or not isinstance(m.get("id"), str) or not isinstance(m.get("from"), str):
         return None
     kind = str(m.get("type") or "other")
+    if kind in WHATSAPP_IGNORED:
+        return None
     body = m.get(kind) if isinstance(m.get(kind), dict) else {}
     text = body.get("body") if kind == "text" else body.get("caption") if kind in WHATSAPP_CAPTIONED else None
     context = m.get("context") if isinstance(m.get("context"), dict) else {}
@@ -155,3 +160,15 @@ def poll_updates(http: HttpClient, base_url: str, token: str, offset: int | None
     if not isinstance(result, list):
         raise ValueError("getUpdates answered without a result list")
     return [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+
+
+def set_webhook(http: HttpClient, base_url: str, token: str, url: str | None, secret: str | None) -> str:
+    """Register (`url`) or remove (None) the bot's webhook: `setWebhook` with the secret Telegram will send as
+    X-Telegram-Bot-Api-Secret-Token, private `message` updates only. Returns Telegram's description."""
+    body: dict[str, Any] = {"url": url or "", "allowed_updates": ["message"]}
+    if url and secret:
+        body["secret_token"] = secret
+    answer = http.post(f"{base_url.rstrip('/')}/bot{token}/setWebhook", json=body, ok_statuses=(200, 400, 401)).json()
+    if not (isinstance(answer, dict) and answer.get("ok")):
+        raise ValueError(f"Telegram refused setWebhook: {(answer or {}).get('description')}")
+    return str(answer.get("description") or "ok")

@@ -8,26 +8,28 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from dashboards.digest import TEMPLATES, digest_day, http_url, render_digest
+from core.periods import ZONES
+from dashboards.digest import TEMPLATES, http_url, isotime, localtime
 from dashboards.i18n import LANGS, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
-from service.api.routes import summary
 from service.api.routes.saved_searches import searches, visible_search
 from service.store.base import MAX_OFFSET, Page, PostQuery
 from service.store.query import QuerySyntaxError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters["http_url"] = http_url
+templates.env.filters.update(http_url=http_url, localtime=localtime, isotime=isotime)
 
 LANG_COOKIE = "nw_lang"
+TZ_COOKIE = "nw_tz"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HOME = {"leadership": "/ui/leadership", "analyst": "/ui/analyst", "pr": "/ui/pr", "admin": "/ui/leadership"}
 PAGES = [("leadership", "/ui/leadership"), ("analyst", "/ui/analyst"), ("narratives", "/ui/analyst/narratives"),
-         ("pr", "/ui/pr")]
-PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr"}
+         ("pr", "/ui/pr"), ("admin", "/ui/admin/campaigns")]
+PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr",
+             "admin": "ui:admin"}
 
 
 class _Redirect(Exception):
@@ -49,26 +51,40 @@ def _principal(request: Request) -> Principal | None:
         raise
 
 
-def _lang_links(request: Request) -> dict[str, str]:
+def user_zone(request: Request) -> str:
+    """The time zone of the user's days: ?tz=, else the cookie the last ?tz= set, else NW_TIMEZONE."""
+    for cand in (request.query_params.get("tz"), request.cookies.get(TZ_COOKIE)):
+        if cand in ZONES:
+            return cand
+    return request.app.state.ctx.settings.timezone
+
+
+def _switch_links(request: Request, name: str, values) -> dict[str, str]:
+    """This page with `name` set to each value (the language and time-zone switches)."""
     out = {}
-    for lang in LANGS:
+    for value in values:
         params = dict(request.query_params)
-        params["lang"] = lang
-        out[lang] = f"{request.url.path}?{urlencode(params)}"
+        params[name] = value
+        out[value] = f"{request.url.path}?{urlencode(params)}"
     return out
 
 
 def render(request: Request, template: str, principal: Principal | None, status_code: int = 200, **ctx) -> Response:
     lang = _lang(request)
     nav = [(name, url) for name, url in PAGES if principal and principal.can(PAGE_PERM[name])]
+    zone = user_zone(request)
     response = templates.TemplateResponse(request, template, {
-        "t": translator(lang), "lang": lang, "principal": principal, "nav": nav, "lang_links": _lang_links(request),
-        **ctx}, status_code=status_code)
+        "t": translator(lang), "lang": lang, "principal": principal, "nav": nav,
+        "lang_links": _switch_links(request, "lang", LANGS), "tz": zone,
+        "tz_links": _switch_links(request, "tz", ZONES),
+        "zones": ZONES, **ctx}, status_code=status_code)
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     if request.query_params.get("lang") in LANGS:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    if request.query_params.get("tz") in ZONES:
+        response.set_cookie(TZ_COOKIE, zone, max_age=365 * 86400, samesite="lax")
     return response
 
 
@@ -146,59 +162,6 @@ def logout(request: Request) -> Response:
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
-
-
-# -- leadership -----------------------------------------------------------------------------------------------------
-
-@router.get("/leadership")
-def leadership(request: Request, campaign: list[str] = Query(None), since: str | None = None,
-               until: str | None = None, interval: str = "day") -> Response:
-    principal = page(request, "leadership")
-    if isinstance(principal, Response):
-        return principal
-    store = request.app.state.ctx.store
-    interval = interval if interval in ("day", "hour") else "day"
-    chosen = summary._campaigns(store, principal, campaign or None)
-    try:
-        s, u = _day(since, "since"), _day(until, "until", inclusive_end=True)
-    except ValueError as exc:
-        return render(request, "error.html", principal, status_code=422, message=str(exc))
-    charts = {
-        "labels": {k: translator(_lang(request))(k) for k in ("positive", "neutral", "negative", "total", "hoax")},
-        "sentiment": [{"campaign": cid, "name": name,
-                       "series": [b.model_dump(mode="json") for b in summary.sentiment_series(store, cid, s, u, interval)]}
-                      for cid, name in chosen],
-        "hoax": [{"campaign": cid, "name": name,
-                  "series": [b.model_dump(mode="json") for b in summary.hoax_series(store, cid, s, u, interval)]}
-                 for cid, name in chosen],
-    }
-    sov = summary.share_of_voice(store, chosen, s, u)
-    charts["share"] = sov.model_dump(mode="json")
-    engine = getattr(request.app.state.ctx, "alerts", None)
-    narratives = [summary.top_narratives(store, cid, s, u, 8, engine=engine) for cid, _ in chosen]
-    return render(request, "leadership.html", principal, campaigns=_campaigns(request, principal),
-                  chosen=[cid for cid, _ in chosen], names=dict(chosen), since=since or "", until=until or "",
-                  charts=charts, sov=sov, narratives=narratives, today=date.today().isoformat())
-
-
-@router.get("/digest")
-def digest(request: Request, campaign: str, day: str | None = None) -> Response:
-    principal = page(request, "leadership")
-    if isinstance(principal, Response):
-        return principal
-    store = request.app.state.ctx.store
-    check_campaign(principal, store, campaign)
-    found = store.get_campaign(campaign)  # workspace `*` passes the check for any id, existing or not
-    if found is None:
-        raise HTTPException(404, f"campaign {campaign!r} not found")
-    try:
-        the_day = digest_day(day or datetime.now(timezone.utc).date())
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    html = render_digest(store, found, the_day, lang=_lang(request),
-                         engine=getattr(request.app.state.ctx, "alerts", None))
-    return HTMLResponse(html, headers={"Content-Security-Policy": CSP.replace("style-src 'self'",
-                                                                              "style-src 'self' 'unsafe-inline'")})
 
 
 # -- analyst ----------------------------------------------------------------------------------------------------------

@@ -45,6 +45,18 @@ def periodic_jobs(ctx: AppContext, clock: Callable[[], datetime] | None = None) 
     return [DigestScheduler.for_engine(engine, **({"clock": clock} if clock else {})).tick]
 
 
+def warm_up(ctx: AppContext) -> None:
+    """Load the models' lazy parts (claim index, entity rules) before claiming sources: a first batch that spends
+    seconds building them must not starve the lease renewals and hand this worker's sources to another."""
+    from core.domain import Post
+
+    try:
+        ctx.pipeline.classifier.classify([Post(source="warm-up", native_id="0", text="kabar vaksin hoaks ktt asean",
+                                               created_at=datetime(2026, 1, 1))])
+    except Exception:  # noqa: BLE001 - the first real batch will build them instead
+        log.exception("model warm-up failed")
+
+
 def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None = None) -> list[dict]:
     """Collect from every configured source; `once` runs a single round (cron-style), else until SIGTERM/SIGINT."""
     from collectors.scheduler import run_from_config
@@ -64,6 +76,7 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
         for c in items if index is not None else []:
             index.add(str(c["id"]), c.get("claim") or c.get("title") or "", c.get("url"), c.get("verdict"),
                       c.get("title"))
+    warm_up(ctx)
     drainer = poller = None
     if not once:
         drainer = threading.Thread(target=drain_forever, args=(ctx, stop), kwargs={"ticks": periodic_jobs(ctx)},

@@ -261,12 +261,23 @@ class KeyStore:
                 (_now(), p and p.key_id, p and p.name, p and p.role, p and p.workspace, method, path,
                  status_code, client, detail, marks))
 
-    def audit_log(self, limit: int = 100, key_id: str | None = None,
-                  workspace: str | None = None) -> list[AuditEntry]:
-        """Newest first; with `workspace`, the rows of its keys and the rows of writes that touched it."""
+    def audit_log(self, limit: int = 100, key_id: str | None = None, workspace: str | None = None,
+                  method: str | None = None, path: str | None = None,
+                  status_class: int | None = None) -> list[AuditEntry]:
+        """Newest first; with `workspace`, the rows of its keys and the rows of writes that touched it. `path`: rows
+        whose path contains it; `status_class`: 2, 3, 4 or 5 for 2xx..5xx."""
         clauses, args = [], []
         if key_id:
             clauses, args = ["key_id=?"], [key_id]
+        if method:
+            clauses.append("method=?")
+            args.append(method.upper())
+        if path:
+            clauses.append("instr(path, ?) > 0")
+            args.append(path)
+        if status_class:
+            clauses.append("status / 100 = ?")
+            args.append(status_class)
         if workspace is not None:
             clauses.append("(workspace=? OR instr(touched, ?) > 0)")  # not LIKE: '_' is a wildcard there
             args += [workspace, f",{workspace},"]
@@ -609,5 +620,9 @@ def delete_key(key_id: str, request: Request, principal: Principal = Depends(aut
 
 @router.get("/audit", response_model=list[AuditEntry], summary="Audit log of mutating requests, newest first (admin)")
 def get_audit(request: Request, limit: int = Query(100, ge=1, le=1000), key_id: str | None = None,
+              method: str | None = Query(None, max_length=10, description="POST, PUT, DELETE, ..."),
+              path: str | None = Query(None, max_length=200, description="Rows whose path contains this"),
+              status_class: int | None = Query(None, ge=2, le=5, description="2, 3, 4 or 5: 2xx..5xx answers"),
               principal: Principal = Depends(authenticate)) -> list[AuditEntry]:
-    return auth_state(request).keys.audit_log(limit, key_id, None if principal.sees_all else principal.workspace)
+    return auth_state(request).keys.audit_log(limit, key_id, None if principal.sees_all else principal.workspace,
+                                              method, path, status_class)

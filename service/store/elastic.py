@@ -10,6 +10,7 @@ from typing import Any
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 
+from core.periods import check_zone, zone
 from core.domain import Campaign, Post
 from service.store.analysis import SEARCH_VERSION, indexed, link_domains
 from service.store.elastic_query import es_query
@@ -119,9 +120,11 @@ def call(fn, **kwargs):
 
 
 class ElasticStore(Store):
-    def __init__(self, url: str, index: str = "narrawatch", refresh: bool = False, client: Elasticsearch | None = None):
+    def __init__(self, url: str, index: str = "narrawatch", refresh: bool = False, client: Elasticsearch | None = None,
+                 shards: int = 1, replicas: int = 0):
         self.es = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True, max_retries=2)
         self.index = index
+        self.shards, self.replicas = shards, replicas  # the template's: an existing index keeps its own
         self.campaign_index = f"{index}-campaigns"
         self.tombstone_index = f"{index}-campaign-tombstones"
         self.refresh: Any = "wait_for" if refresh else False  # tests read their own writes
@@ -175,7 +178,8 @@ class ElasticStore(Store):
         # Elasticsearch validates the analysis chain here, so a node lacking a filter rejects the template.
         self.es.indices.put_index_template(
             name=self.index, index_patterns=[self.index], priority=200,
-            template={"settings": {"number_of_shards": 1, "number_of_replicas": 0, "analysis": analysis},
+            template={"settings": {"number_of_shards": self.shards, "number_of_replicas": self.replicas,
+                                   "analysis": analysis},
                       "mappings": MAPPINGS})
 
     def drop(self) -> None:
@@ -347,11 +351,13 @@ class ElasticStore(Store):
     def count(self, query: PostQuery = PostQuery()) -> int:
         return self._call(self.es.count, index=self.index, query=self._query(query))["count"]
 
-    def histogram(self, query: PostQuery, interval: Interval = "day") -> list[tuple[datetime, int]]:
+    def histogram(self, query: PostQuery, interval: Interval = "day", tz: str = "UTC") -> list[tuple[datetime, int]]:
         resp = self._call(self.es.search, index=self.index, query=self._query(query), size=0, aggs={"h": {
             "date_histogram": {"field": "created_at", "calendar_interval": interval, "min_doc_count": 1,
-                               "time_zone": "UTC"}}})
-        return [(_dt(b["key_as_string"]), b["doc_count"]) for b in resp["aggregations"]["h"]["buckets"]]
+                               "time_zone": check_zone(tz)}}})
+        # the key is the epoch millisecond at which the local bucket starts
+        return [(datetime.fromtimestamp(b["key"] / 1000, zone(tz)), b["doc_count"])
+                for b in resp["aggregations"]["h"]["buckets"]]
 
     def terms(self, query: PostQuery, field: TermField, size: int = 10) -> list[tuple[str, int]]:
         resp = self._call(self.es.search, index=self.index, query=self._query(query), size=0, aggs={"t": {

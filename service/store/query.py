@@ -28,6 +28,7 @@ from service.store.analysis import stem, words
 
 FIELDS = ("author", "platform", "lang", "hashtag", "domain", "campaign")
 MAX_QUERY = 2000  # characters; a search box, not a document
+MAX_DEPTH = 20  # nested groups, operators and NOTs
 
 
 class QuerySyntaxError(ValueError):
@@ -92,6 +93,8 @@ def parse(text: str) -> Node:
         raise QuerySyntaxError(f"query longer than {MAX_QUERY} characters", MAX_QUERY)
     try:
         parsed = parser.parse(text)
+    except RecursionError:
+        raise QuerySyntaxError(f"groups and NOTs nested more than {MAX_DEPTH} levels deep", 0) from None
     except IllegalCharacterError as exc:
         raise QuerySyntaxError(f"cannot read {_quote(str(exc))}: unclosed quote?", _position(str(exc), text)) \
             from None
@@ -112,23 +115,25 @@ def _quote(message: str) -> str:
     return repr(found.group(1)[:40]) if found else "the query"
 
 
-def _build(item: tree.Item, field: str | None) -> Node:
+def _build(item: tree.Item, field: str | None, depth: int = 0) -> Node:
+    if depth > MAX_DEPTH:  # Elasticsearch refuses bool queries nested past 30 levels; Python recursion is finite
+        raise QuerySyntaxError(f"groups and NOTs nested more than {MAX_DEPTH} levels deep", item.pos)
     if isinstance(item, (tree.Group, tree.FieldGroup)):
-        return _build(item.expr, field)
+        return _build(item.expr, field, depth + 1)
     if isinstance(item, (tree.AndOperation, tree.UnknownOperation)):
-        return And(tuple(_build(c, field) for c in item.children))
+        return And(tuple(_build(c, field, depth + 1) for c in item.children))
     if isinstance(item, tree.OrOperation):
-        return Or(tuple(_build(c, field) for c in item.children))
+        return Or(tuple(_build(c, field, depth + 1) for c in item.children))
     if isinstance(item, (tree.Not, tree.Prohibit)):
-        return Not(_build(item.a, field))
+        return Not(_build(item.a, field, depth + 1))
     if isinstance(item, tree.Plus):
-        return _build(item.a, field)
+        return _build(item.a, field, depth + 1)
     if isinstance(item, tree.SearchField):
         if field is not None:
             raise QuerySyntaxError(f"field {item.name}: inside field {field}:", item.pos)
         if item.name not in FIELDS:
             raise QuerySyntaxError(f"unknown field {item.name!r}; fields are {', '.join(FIELDS)}", item.pos)
-        return _build(item.expr, item.name)
+        return _build(item.expr, item.name, depth + 1)
     if isinstance(item, (tree.Word, tree.Phrase)):
         return _field(field, item) if field else _text(item)
     kinds = {tree.Range: "ranges", tree.Fuzzy: "fuzzy ~", tree.Proximity: "proximity ~", tree.Boost: "boosts ^",

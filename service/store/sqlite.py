@@ -7,11 +7,12 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.periods import offset_minutes, zone
 from core.domain import Campaign, Post
 from service.sqlitedb import ThreadLocalDB
 from service.store.analysis import SEARCH_VERSION, indexed, link_domains
 from service.store.query import parse, scoped
-from service.store.sqlite_query import rank_expression, where as text_where
+from service.store.sqlite_query import fts, rank_expression, where as text_where
 from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
                                 TermField, id_problem, merge_existing)
 
@@ -25,6 +26,7 @@ CREATE TABLE IF NOT EXISTS posts (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at);
+CREATE INDEX IF NOT EXISTS posts_author ON posts(author);
 CREATE TABLE IF NOT EXISTS post_campaigns (post_rowid INTEGER NOT NULL, campaign TEXT NOT NULL,
     PRIMARY KEY (campaign, post_rowid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS post_campaigns_post ON post_campaigns(post_rowid);
@@ -48,6 +50,8 @@ _DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.Interface
 
 # Columns a filter or a terms bucket may name; anything else never reaches SQL.
 _COLUMNS = {"platform": "platform", "lang": "lang", "sentiment": "sentiment", "author": "author", "source": "source"}
+BROAD = 200  # matches above which a date-ordered page walks the date index (cheap unless matches are rare)
+_ROW_FILTERS = ("platform", "lang", "sentiment", "hoax", "author", "since", "until")  # read from the post's row
 # Index rows per post: dropped and rewritten with it. posts_search is keyed by rowid, the others by post_rowid.
 _INDEX_TABLES = (("posts_search", "rowid"), ("post_campaigns", "post_rowid"), ("post_hashtags", "post_rowid"),
                  ("post_domains", "post_rowid"))
@@ -225,7 +229,7 @@ class SQLiteStore(Store):
 
     def search(self, query: PostQuery, page: Page = Page()) -> SearchResult:
         where, args = self._where(query)
-        total = self.db.execute(f"SELECT count(*) FROM posts p{where}", args).fetchone()[0]
+        total = self.count(query)
         order = {
             "newest": "p.created_at DESC, p.id",
             "oldest": "p.created_at ASC, p.id",
@@ -239,7 +243,10 @@ class SQLiteStore(Store):
                    f"ORDER BY f.score IS NULL, f.score, p.created_at DESC, p.id LIMIT ? OFFSET ?")
             rows = self.db.execute(sql, [match, *args, page.limit, page.offset])
         else:
-            rows = self.db.execute(f"SELECT p.doc FROM posts p{where} ORDER BY {order} LIMIT ? OFFSET ?",
+            # Many matches in date order: walk the date index and test each post against the matches, stopping at
+            # the page, instead of reading and sorting every match (the planner would pick the latter)
+            walk = " INDEXED BY posts_created" if total > BROAD and page.sort in ("newest", "oldest") else ""
+            rows = self.db.execute(f"SELECT p.doc FROM posts p{walk}{where} ORDER BY {order} LIMIT ? OFFSET ?",
                                    [*args, page.limit, page.offset])
         return SearchResult(total=total, posts=[Post.model_validate_json(d) for (d,) in rows])
 
@@ -249,15 +256,23 @@ class SQLiteStore(Store):
 
     def count(self, query: PostQuery = PostQuery()) -> int:
         where, args = self._where(query)
+        if (query.text and not any(getattr(query, f) is not None for f in _ROW_FILTERS)
+                and (match := fts(scoped(parse(query.text), query.campaigns))) is not None):
+            # text (one MATCH) and campaigns only: count the matches in the full-text index, probing the campaign
+            # keys, without reading a post row (what makes a broad search slow on a large store)
+            rest, values = self._where(query.model_copy(update={"text": None}))
+            sql = f"SELECT count(*) FROM posts_search p WHERE posts_search MATCH ?{rest.replace(' WHERE ', ' AND ', 1)}"
+            return self.db.execute(sql, [match, *values]).fetchone()[0]
         return self.db.execute(f"SELECT count(*) FROM posts p{where}", args).fetchone()[0]
 
-    def histogram(self, query: PostQuery, interval: Interval = "day") -> list[tuple[datetime, int]]:
-        width = {"hour": 13, "day": 10}[interval]
+    def histogram(self, query: PostQuery, interval: Interval = "day", tz: str = "UTC") -> list[tuple[datetime, int]]:
+        fmt = {"hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}[interval]
+        shift = f"{offset_minutes(tz):+d} minutes"  # the zone's fixed offset: local wall-clock time, then truncate
         where, args = self._where(query)
         rows = self.db.execute(
-            f"SELECT substr(p.created_at, 1, {width}) AS b, count(*) FROM posts p{where} GROUP BY b ORDER BY b", args)
-        fmt = {"hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}[interval]
-        return [(datetime.strptime(b, fmt).replace(tzinfo=timezone.utc), n) for b, n in rows]
+            f"SELECT strftime(?, p.created_at, ?) AS b, count(*) FROM posts p{where} GROUP BY b ORDER BY b",
+            [fmt, shift, *args])
+        return [(datetime.strptime(b, fmt).replace(tzinfo=zone(tz)), n) for b, n in rows]
 
     def terms(self, query: PostQuery, field: TermField, size: int = 10) -> list[tuple[str, int]]:
         where, args = self._where(query)

@@ -9,9 +9,12 @@ from __future__ import annotations
 from service.store.query import And, Const, Field, Node, Not, Or, Prefix, Terms, positive_terms
 
 MATCH = "p.rowid IN (SELECT rowid FROM posts_search WHERE posts_search MATCH ?)"
-_COLUMN = {"author": "p.author", "platform": "p.platform", "lang": "p.lang"}
-_TABLE = {"hashtag": ("post_hashtags", "hashtag"), "domain": ("post_domains", "domain"),
-          "campaign": ("post_campaigns", "campaign")}
+# Selective field operators are rowid sets read from an index (posts_author, the tag tables' keys); platform,
+# language and campaign (a few values, each shared by many posts) are tested on the posts the rest selects. Every
+# form is never NULL, so NOT works as on Elasticsearch.
+_COLUMN = {"platform": "p.platform", "lang": "p.lang"}
+_SET = {"author": ("posts", "rowid", "author"), "hashtag": ("post_hashtags", "post_rowid", "hashtag"),
+        "domain": ("post_domains", "post_rowid", "domain")}
 
 
 def fts(node: Node) -> str | None:
@@ -38,7 +41,7 @@ def fts(node: Node) -> str | None:
 
 
 def where(node: Node) -> tuple[str, list]:
-    """A SQL condition on `posts p` (never NULL, so NOT works as on Elasticsearch) and its arguments."""
+    """A SQL condition on `posts p` (never NULL) and its arguments."""
     if (expr := fts(node)) is not None:
         return MATCH, [expr]
     if isinstance(node, Const):
@@ -47,9 +50,11 @@ def where(node: Node) -> tuple[str, list]:
         marks = ",".join("?" * len(node.values))
         if node.name in _COLUMN:
             return f"IFNULL({_COLUMN[node.name]} IN ({marks}), 0)", list(node.values)
-        table, column = _TABLE[node.name]
-        return (f"EXISTS (SELECT 1 FROM {table} t WHERE t.{column} IN ({marks}) AND t.post_rowid = p.rowid)",
-                list(node.values))
+        if node.name == "campaign":
+            return (f"EXISTS (SELECT 1 FROM post_campaigns t WHERE t.campaign IN ({marks}) AND t.post_rowid = p.rowid)",
+                    list(node.values))
+        table, key, column = _SET[node.name]
+        return f"p.rowid IN (SELECT {key} FROM {table} WHERE {column} IN ({marks}))", list(node.values)
     if isinstance(node, Not):
         inner, args = where(node.child)
         return f"NOT ({inner})", args

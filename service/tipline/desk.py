@@ -153,21 +153,21 @@ class TipDesk:
     def answer_alert(self, alert: Alert, text: str, actor: str) -> dict:
         """Send `text` to each sender of the alert's tips once; returns counts (never who)."""
         counts = {"senders": 0, "sent": 0, "already": 0, "unreachable": 0, "failed": 0}
-        with self._lock:
-            for sender in self.store.senders(self.tips_of_alert(alert)):
-                counts["senders"] += 1
-                if not self.store.claim_answer(alert.id, sender):
-                    counts["already"] += 1
-                    continue
-                route = self.store.route(sender)
-                address = self.vault.unseal(route[1]) if route else None
-                if route is None or address is None:
-                    counts["unreachable"] += 1
-                    self.store.settle_answer(alert.id, sender, False)
-                    continue
-                outcome = self.replier.send(route[0], address, text, None, route[2])
-                counts["sent" if outcome.ok else "failed"] += 1
-                self.store.settle_answer(alert.id, sender, outcome.ok)
+        # no desk lock: incoming tips keep flowing while this sends; claim_answer alone makes each sender once
+        for sender in self.store.senders(self.tips_of_alert(alert)):
+            counts["senders"] += 1
+            if not self.store.claim_answer(alert.id, sender):
+                counts["already"] += 1
+                continue
+            route = self.store.route(sender)
+            address = self.vault.unseal(route[1]) if route else None
+            if route is None or address is None:
+                counts["unreachable"] += 1
+                self.store.settle_answer(alert.id, sender, False)
+                continue
+            outcome = self.replier.send(route[0], address, text, None, route[2])
+            counts["sent" if outcome.ok else "failed"] += 1
+            self.store.settle_answer(alert.id, sender, outcome.ok)
         self.alerts.audit(alert.id, actor, "tipline.answer", {**counts, "chars": len(text)})
         return counts
 

@@ -23,13 +23,22 @@ class Api:
     url: str
     settings: Settings
     app: object
-    clients: dict[tuple[str, str], httpx.Client] = field(default_factory=dict)
+    clients: dict[tuple, httpx.Client] = field(default_factory=dict)
 
     def as_(self, role: str, workspace: str = "*") -> httpx.Client:
         """A client whose key has this role and workspace (created on first use)."""
         if (role, workspace) not in self.clients:
             self.clients[(role, workspace)] = keyed_client(self.url, make_key(self.settings, role, workspace))
         return self.clients[(role, workspace)]
+
+    def ui(self, role: str, workspace: str = "*") -> httpx.Client:
+        """A client logged in to the dashboards (the pages read the session cookie, not the key header)."""
+        if ("ui", role, workspace) not in self.clients:
+            client = keyed_client(self.url, None)
+            r = client.post("/ui/login", data={"key": make_key(self.settings, role, workspace)})
+            assert r.status_code == 303 and client.cookies.get("nw_session"), r.text
+            self.clients[("ui", role, workspace)] = client
+        return self.clients[("ui", role, workspace)]
 
     @property
     def admin(self) -> httpx.Client:

@@ -13,7 +13,8 @@ from tests.factories import make_post
 
 POSTS = [make_post(1, "Vaksinasi lansia dimulai", campaigns=["vaksin"]),
          make_post(2, "Hoaks vaksin chip lagi", campaigns=["vaksin"]),
-         make_post(3, "KTT ASEAN vaksin delegasi", campaigns=["asean"])]
+         make_post(3, "KTT ASEAN vaksin delegasi", campaigns=["asean"]),
+         make_post(4, "Delegasi KTT dapat booster", campaigns=["asean", "vaksin"])]  # in both workspaces
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_a_saved_search_is_listed_run_and_exported_in_its_workspace(api, saved):
     kemkes = api.as_("analyst", "kemkes")
     assert saved["workspace"] == "kemkes" and saved["owner"] == "test-analyst-kemkes"
     assert [s["id"] for s in kemkes.get("/saved-searches").json()] == [saved["id"]]
-    run = kemkes.get(f"/saved-searches/{saved['id']}/posts").json()
+    run = kemkes.get(f"/saved-searches/{saved['id']}/posts", params={"sort": "oldest"}).json()
     assert [p["native_id"] for p in run["posts"]] == ["1"] and run["total"] == 1
     exported = kemkes.get("/export/posts", params={"saved_search": saved["id"], "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(exported.text)))
@@ -79,3 +80,14 @@ def test_one_call_turns_a_saved_search_into_a_keyword_rule(api, saved):
     prefix = admin.post("/saved-searches", json={"name": "p", "query": "vaksin*", "filters": {"campaign": "vaksin"}})
     refused = admin.post(f"/saved-searches/{prefix.json()['id']}/rules")
     assert refused.status_code == 422 and "prefixes" in refused.json()["message"]
+
+
+def test_the_campaign_operator_stays_in_the_workspace_over_http(api):
+    """Post 4 is in kemlu's asean and kemkes's vaksin: kemlu must not learn the second, with or without a
+    campaign filter beside the query."""
+    kemlu = api.as_("analyst", "kemlu")
+    for params in ({"q": "campaign:vaksin"}, {"q": "campaign:vaksin", "campaign": "asean"},
+                   {"q": "booster campaign:vaksin", "campaign": "asean"}):
+        assert kemlu.get("/posts", params=params).json()["total"] == 0, params
+    assert kemlu.get("/posts", params={"q": "NOT campaign:vaksin", "campaign": "asean"}).json()["total"] == 2
+    assert api.admin.get("/posts", params={"q": "campaign:vaksin booster"}).json()["total"] == 1

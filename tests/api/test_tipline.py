@@ -15,6 +15,7 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -325,6 +326,30 @@ def test_poll_offset_survives_a_restart(desk):
     row = second.state.get(SOURCE)
     assert row["healthy"] and row["last_success"] and row["items_collected"] == 4
     second.release()
+
+
+def test_no_secret_sender_or_tip_text_in_logs(desk, caplog):
+    from pydantic import SecretStr
+
+    from core import redact
+
+    redact.install()  # as `narrawatch serve` and the worker do
+    caplog.set_level(logging.DEBUG)
+    number, chat = "6281100000040", 810000040
+    whatsapp = _ctx(desk).tipline.settings.whatsapp
+    token = whatsapp.access_token
+    whatsapp.access_token = SecretStr("EAAG-revoked-token")  # the Graph API refuses the answer: a warning is logged
+    try:
+        assert _signed(desk, _wa(number, "wamid.HBgNNjI4MTEwMDAwMDA0MBUCABIYFDNBRkQ5", UNMATCHED + " log")).status_code == 200
+        assert _tg(desk, _tg_update(500000500, chat, 1, UNMATCHED + " log")).status_code == 200
+        assert _tg(desk, _tg_update(500000501, chat, 2, "x"), path="not-the-path").status_code == 404
+    finally:
+        whatsapp.access_token = token
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "not sent" in logged and "/bot[redacted]/sendMessage" in logged  # the failure and the calls were logged
+    for secret in (number, str(chat), "NjI4MTEwMDAwMDA0MBU", BOT_TOKEN, HOOK_SECRET, APP_SECRET, ACCESS_TOKEN,
+                   "EAAG-revoked-token", VERIFY_TOKEN, UNMATCHED):
+        assert secret not in logged
 
 
 @pytest.mark.browser

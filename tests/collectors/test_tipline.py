@@ -41,6 +41,7 @@ def test_whatsapp_recorded_notifications():
     [video] = whatsapp_tips(data["video"])
     assert video.text == "caption" and video.forwarded and video.origin == {"type": "forwarded"}
     assert whatsapp_tips(data["sent"]) == []  # a status callback carries no message
+    assert whatsapp_tips(data["reaction"]) == []  # a reaction to our answer is not a tip
     for junk in (None, [], {"entry": "x"}, {"entry": [{"changes": [{"field": "messages", "value": {"messages": [1]}}]}]}):
         assert whatsapp_tips(junk) == []
 
@@ -66,3 +67,34 @@ def test_webhook_secret_path_and_bot_token_are_masked_in_logs():
                   "GET https://api.telegram.org/bot123:ABC/getUpdates?offset=5")
     assert "hook-path-5f1c" not in line and "123:ABC" not in line
     assert "/tipline/telegram/[redacted]" in line and "/bot[redacted]/getUpdates" in line
+
+
+def test_telegram_webhook_command_registers_path_and_secret(tmp_path):
+    from typer.testing import CliRunner
+
+    from service.cli import app
+    from tests.collectors.loopback import loopback
+
+    def respond(seen):  # setWebhook as the Bot API answers it
+        if not seen.path.startswith("/botTOKEN:1/"):
+            return 401, {"Content-Type": "application/json"}, json.dumps(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        said = "Webhook was set" if seen.body.get("url") else "Webhook was deleted"
+        return 200, {"Content-Type": "application/json"}, json.dumps({"ok": True, "result": True, "description": said})
+
+    with loopback(respond) as tg:
+        def run(token: str, *args: str):
+            cfg = tmp_path / "nw.yaml"
+            cfg.write_text(f"tipline:\n  telegram: {{token: '{token}', webhook_path: 'p4th', webhook_secret: 's3c', "
+                           f"base_url: '{tg.url}'}}\n", encoding="utf-8")
+            return CliRunner().invoke(app, ["tipline", "telegram-webhook", *args, "--config", str(cfg)],
+                                      env={"NW_DATA_DIR": str(tmp_path / "var")})
+
+        done = run("TOKEN:1", "https://nw.example.go.id/")
+        assert done.exit_code == 0 and "Webhook was set" in done.output
+        assert tg.requests[-1].body == {"url": "https://nw.example.go.id/tipline/telegram/p4th",
+                                        "allowed_updates": ["message"], "secret_token": "s3c"}
+        assert run("TOKEN:1", "--delete").exit_code == 0 and tg.requests[-1].body["url"] == ""
+        refused = run("WRONG:9", "https://nw.example.go.id")
+        assert refused.exit_code == 1 and "Unauthorized" in refused.output and "WRONG:9" not in refused.output
+        assert run("TOKEN:1").exit_code == 2  # no URL and no --delete

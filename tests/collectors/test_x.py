@@ -165,7 +165,27 @@ def test_rate_limit_headers_are_honoured(fake_time, campaigns):
         posts = [p for b in c.collect(None) for p in b.posts]
     assert len(posts) == 10 and len(srv.requests) == 2
     waits = [s for s in fake_time.sleeps if s > 0]
-    assert len(waits) == 2 and all(30 < s <= 41 for s in waits), waits  # after the 429, and before the next call
+    assert len(waits) == 1 and 30 < waits[0] <= 41, waits  # after the 429 X sends at once
+    # the window is spent after the last answer: no sleep here, the source comes back at the reset
+    assert abs(c.not_before - reset) <= 1
+
+
+def test_a_spent_window_ends_the_run_and_the_scheduler_waits_for_the_reset(fake_time, campaigns, tmp_path):
+    reset = int(time.time()) + 600
+
+    def respond(req):
+        status, headers, body = recorded("x_recent_tweepy.json")
+        return status, {**headers, "x-rate-limit-remaining": "1", "x-rate-limit-reset": str(reset)}, body
+
+    with loopback(respond) as srv:
+        c = XSearchCollector(queries=["a", "b"], bearer_token=TOKEN, campaigns=campaigns, http=make_http(fake_time),
+                             api_url=srv.url)
+        state = source_state(tmp_path)
+        result = run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=lambda p: None,
+                               claim_sink=None)
+    assert result["ok"] and [r.query["query"] for r in srv.requests] == ["a"]  # "b" waits for the reset
+    assert [s for s in fake_time.sleeps if s > 0] == []  # nothing slept through the window
+    assert abs(state.get(c.name)["next_run_at"] - reset) <= 1
 
 
 def test_full_archive_endpoint_and_plan_error(fake_time, campaigns):

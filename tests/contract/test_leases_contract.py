@@ -98,7 +98,11 @@ def test_a_worker_that_lost_its_source_cannot_move_the_cursor(state_settings):
         old.commit_batch("rss:x", {"n": 99}, 5)
     row = new.get("rss:x")
     assert row["cursor"] == {"n": 2} and row["items_collected"] == 10 and row["owner"] == "new"
-    assert [r["name"] for r in SourceState.open(state_settings).all()] == ["rss:x"]
+    listing = SourceState.open(state_settings)
+    deadline = time.monotonic() + 10  # a listing is a search: on Elasticsearch it follows writes within a refresh
+    while [r["name"] for r in listing.all()] != ["rss:x"]:
+        assert time.monotonic() < deadline, listing.all()
+        time.sleep(0.1)
 
 
 def test_workers_split_the_sources_and_take_over_a_dead_ones(state_settings):

@@ -120,7 +120,7 @@ def test_posts_stored_before_the_search_language_are_reanalysed_at_init(store):
 
 
 @pytest.mark.parametrize("bad", ['"unclosed', "(vaksin OR", "vaksin AND", "x:[1 TO 2]", "vaksin~2", "va?sin",
-                                 "*", "nope:vaksin", "&&", "hotel^3"])
+                                 "*", "nope:vaksin", "&&", "hotel^3", "-" * 1990 + "a", "(" * 40 + "a" + ")" * 40])
 def test_bad_syntax_is_a_query_error_with_a_position(loaded, bad):
     with pytest.raises(QuerySyntaxError) as err:
         loaded.search(PostQuery(text=bad))

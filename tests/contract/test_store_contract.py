@@ -90,6 +90,17 @@ def test_histogram_by_hour_and_day(store):
     assert [n for _, n in hours] == [1, 1, 1] and hours[0][0] == T0
 
 
+def test_histogram_days_start_at_local_midnight(store):
+    """23:30 UTC is 06:30 the next day in WIB (UTC+7): the post counts on that day, not on the UTC one."""
+    late = datetime(2026, 11, 20, 23, 30, tzinfo=timezone.utc)
+    store.upsert([make_post(1, created_at=late), make_post(2, created_at=late - timedelta(hours=8))])
+    wib = store.histogram(PostQuery(), "day", "Asia/Jakarta")
+    assert [(d.isoformat(), n) for d, n in wib] == [("2026-11-20T00:00:00+07:00", 1), ("2026-11-21T00:00:00+07:00", 1)]
+    assert [n for _, n in store.histogram(PostQuery(), "day", "UTC")] == [2]
+    wit = store.histogram(PostQuery(), "hour", "Asia/Jayapura")  # UTC+9
+    assert [d.isoformat() for d, _ in wit] == ["2026-11-21T00:00:00+09:00", "2026-11-21T08:00:00+09:00"]
+
+
 def test_terms_by_field(store):
     store.upsert([
         make_post(1, platform="telegram", hashtags=["KTT", "asean"]),
