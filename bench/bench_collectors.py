@@ -300,7 +300,12 @@ class FakePlatforms:
             return httpx.Response(200, text=text("x_rules_get.json" if request.method == "GET" else "x_rules_post.json"),
                                   headers=js)
         if path == "/2/tweets/search/stream":
+            if self.busy and max_in_window(self.hits["x:stream"] + [self.ft.now], 900) > 50:
+                self.refused["x:stream"] += 1
+                return httpx.Response(429, json={"title": "TooManyConnections"}, headers=js)
             self.count("x:stream")
+            if self.busy:  # a hang-up storm: every connection is closed at once
+                return httpx.Response(200, content=b"\r\n", headers=js)
             lines = [ln + "\n" for ln in text("x_stream.jsonl").splitlines()]
             ft = self.ft
 
@@ -396,11 +401,12 @@ def min_gap(times: list[float]) -> float | None:
     return min((b - a for a, b in zip(times, times[1:])), default=None)
 
 
-QUOTA_TYPES = {"youtube-search", "x", "tiktok", "instagram", "facebook"}
+QUOTA_TYPES = {"youtube-search", "x", "x-stream", "tiktok", "instagram", "facebook"}
 
 
 def simulate(hours: float, tmp: Path, busy: bool = False) -> dict:
-    """`busy`: the quota-bound sources only, for 35 campaigns, against platforms that always have more."""
+    """`busy`: the quota-bound sources only, for 35 campaigns, against platforms that always have more (and an X
+    stream that hangs up at once)."""
     ft = FakeTime(START)
     fake = FakePlatforms(ft, busy=busy)
     http = HttpClient(transport=httpx.MockTransport(fake.handle), sleep=ft.sleep, clock=ft.clock)

@@ -11,6 +11,8 @@ app are left alone), then `/2/tweets/search/stream` is read for about `max_secon
 sends a keep-alive every 20 s, a silent connection times out after `read_timeout`), reconnecting as X
 asks: network errors back off linearly (0.25 s steps, ≤ 16 s), HTTP errors exponentially (5 s, ≤ 320 s), 429 until
 `x-rate-limit-reset` (else 60 s doubling). The stream cannot resume from an id (only Pro's `backfill_minutes`).
+Connection attempts are counted in the source's quota (X allows 50 per 15 minutes): when a hang-up storm has spent
+them, the round ends and the scheduler brings the stream back when one frees.
 
 Authors are resolved to `@username` from `includes.users`; retweets, quotes and replies carry their original
 (`raw.retweet_of` / `quote_of` / `reply_to`); a retweet's text is its original's full text when X included it;
@@ -29,6 +31,7 @@ import httpx
 
 from collectors.base import Batch, Parsed, Reject, build_post, decode_json, id_key, nonneg_int, parse_dt
 from collectors.http import CollectorHttpError, HttpClient, rate_limit_wait
+from collectors.quota import Limit, Quota, QuotaExhausted
 from core.domain import Campaign, Engagement
 
 API = "https://api.x.com"
@@ -290,8 +293,10 @@ class XStreamCollector(_XBase):
     def __init__(self, *, campaigns: Sequence[Campaign], bearer_token: str | None, http: HttpClient,
                  name: str | None = None, interval_seconds: float = 60, rules: Sequence[dict] | None = None,
                  extra_rule: str = "", max_seconds: float = 50, batch_size: int = 100, max_connections: int = 20,
-                 backfill_minutes: int = 0, read_timeout: float = 90.0, api_url: str = API, clock=None):
+                 backfill_minutes: int = 0, read_timeout: float = 90.0, api_url: str = API, clock=None,
+                 connections_per_15min: int = 50):
         super().__init__(bearer_token, http, api_url, clock)
+        self.quota = Quota({"connections": Limit(connections_per_15min, 900)}, clock=self.clock)
         self.campaigns = list(campaigns)
         self.name = name or "x:stream"
         self.rules = list(rules) if rules is not None else campaign_rules(self.campaigns, extra_rule)
@@ -360,8 +365,14 @@ class XStreamCollector(_XBase):
             posts, rejects = [], []
             return b
 
+        self.not_before = 0.0
         for _ in range(self.max_connections):
             if clock() - started >= self.max_seconds:
+                break
+            try:  # X allows 50 connection attempts per 15 minutes: a hang-up storm must not spend more
+                self.quota.spend("connections")
+            except QuotaExhausted as spent:
+                self.not_before = spent.retry_at  # the scheduler brings the stream back when one frees
                 break
             wait = 0.0
             try:

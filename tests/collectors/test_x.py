@@ -298,6 +298,26 @@ def test_stream_rules_sync_and_reconnects(fake_time, campaigns):
     assert 140 < waits[1] <= 151  # 429: wait for x-rate-limit-reset
 
 
+def test_a_hang_up_storm_spends_no_more_connections_than_x_allows(fake_time, campaigns, tmp_path):
+    """X allows 50 connection attempts per 15 min (3 here): then the round ends and the stream waits for a free one."""
+    def respond(req):
+        if req.path.endswith("/rules"):
+            return 200, {"content-type": "application/json"}, json.dumps({"meta": {"sent": "2024-06-10T00:00:00.000Z"}})
+        return 200, {"content-type": "application/json"}, ["\r\n"]  # a keep-alive, then the server hangs up
+
+    now = 1_800_000_000.0
+    with loopback(respond) as srv:
+        c = XStreamCollector(campaigns=campaigns, bearer_token=TOKEN, http=make_http(fake_time), api_url=srv.url,
+                             max_connections=20, max_seconds=3600, connections_per_15min=3, clock=lambda: now)
+        state = source_state(tmp_path)
+        result = run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=lambda p: None,
+                               claim_sink=None, clock=lambda: now)
+        streams = [r for r in srv.requests if r.path.endswith("/stream")]
+    assert result["ok"] and len(streams) == 3
+    row = state.get(c.name)
+    assert row["next_run_at"] == now + 900 and row["quota"]["usage"]["connections"]["used"] == 3
+
+
 def test_stream_auth_error_fails_the_source(fake_time, campaigns):
     def respond(req):
         if req.path.endswith("/rules"):
