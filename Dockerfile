@@ -1,4 +1,8 @@
 FROM python:3.11-slim
+# Chromium renders the digest PDFs (dashboards/pdf.py): the Debian package, as in the browser tests
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+ENV NW_CHROMIUM=/usr/bin/chromium
 WORKDIR /app
 COPY pyproject.toml README.md constraints.txt ./
 COPY core core

@@ -62,8 +62,8 @@ def raw_sqlite_seconds(posts, path: Path) -> float:
             db.execute("BEGIN")
             db.executemany("INSERT INTO posts (id, created_at, platform, lang, sentiment, hoax, author, source, "
                            "engagement, doc) VALUES (?,?,?,?,?,?,?,?,?,?)", chunk)
-            db.executemany("INSERT INTO posts_fts (title, text) VALUES (?, ?)",
-                           [("", posts[start + i].text) for i in range(len(chunk))])
+            db.executemany("INSERT INTO posts_search (stems, words) VALUES (?, ?)",  # the text, unanalysed
+                           [(posts[start + i].text, "") for i in range(len(chunk))])
             db.execute("COMMIT")
     seconds = timed(write)
     store.close()

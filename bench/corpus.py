@@ -37,14 +37,15 @@ def real_texts() -> list[str]:
     return [t for t in texts if t.strip()]
 
 
-def generate(n: int, seed: int = 1, days: int = 60) -> Iterator[Post]:
+def generate(n: int, seed: int = 1, days: int = 60, skip: int = 0) -> Iterator[Post]:
+    """Posts `skip`..n-1 (the draws of the skipped ones are still made, so post i is always the same)."""
     rng = random.Random(seed)
     texts = real_texts()
     start = datetime(2026, 9, 1, tzinfo=timezone.utc)
     for i in range(n):
-        yield Post(
-            source="bench", native_id=str(i), platform=rng.choice(PLATFORMS), author=f"acct{rng.randrange(5000)}",
-            text=texts[i % len(texts)], created_at=start + timedelta(seconds=rng.randrange(days * 86400)),
-            campaigns=[rng.choice(CAMPAIGNS)],
-            engagement=Engagement(likes=rng.randrange(500), reposts=rng.randrange(50)),
-        )
+        platform, author, seconds = rng.choice(PLATFORMS), f"acct{rng.randrange(5000)}", rng.randrange(days * 86400)
+        campaign, likes, reposts = rng.choice(CAMPAIGNS), rng.randrange(500), rng.randrange(50)
+        if i >= skip:
+            yield Post(source="bench", native_id=str(i), platform=platform, author=author, text=texts[i % len(texts)],
+                       created_at=start + timedelta(seconds=seconds), campaigns=[campaign],
+                       engagement=Engagement(likes=likes, reposts=reposts))

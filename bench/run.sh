@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 bash scripts/venv.sh
 export ES_PORT="${ES_PORT:-9211}" ES_TRANSPORT_PORT="${ES_TRANSPORT_PORT:-9311}"
 py=.venv/bin/python
-only="${BENCH_ONLY:-classify ingest alerts matcher api search memory body_limit}"
+only="${BENCH_ONLY:-classify ingest alerts matcher collectors api search memory body_limit}"
 want() { [[ " $only " == *" $1 "* ]]; }
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   sizes="20000"; mem=50000; every=10000; api_posts=20000; api_seconds=10; ingest=5000; alerts=20
@@ -45,6 +45,7 @@ want classify && $py -m bench.bench_classify
 want ingest && $py -m bench.bench_ingest --n "$ingest" --repeats 3 "${es_args[@]}"
 want alerts && $py -m bench.bench_alerts --alerts "$alerts"
 want matcher && $py -m bench.bench_matcher
+want collectors && $py -m bench.bench_collectors
 want api && $py -m bench.bench_api --posts "$api_posts" --seconds "$api_seconds" --connections 100
 want search && $py -m bench.bench_search --sizes $sizes "${es_args[@]}"
 want memory && $py -m bench.bench_memory --n "$mem" --every "$every"

@@ -104,9 +104,14 @@ class ClaimMatch:
     def reason(self) -> str:
         """What a PR officer reads: matches debunk 'X' (turnbackhoax.id, 2025-11-03, similarity 0.91)."""
         where = ", ".join(x for x in (self.source, self.date) if x)
-        title = _LABEL_PREFIX.sub("", self.title or "").strip() or self.claim_id
+        title = shown_title(self.title) or self.claim_id
         return (f"matches debunk '{title}' ({where + ', ' if where else ''}"
                 f"similarity {self.score:.2f})" + (f" {self.url}" if self.url else ""))
+
+
+def shown_title(title: str | None) -> str:
+    """A debunk's title as a reader sees it: without the fact-checker's "[HOAKS]" label."""
+    return _LABEL_PREFIX.sub("", title or "").strip()
 
 
 def index_text(title: str, text: str) -> str:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from core.dates import parse_datetime
 from core.domain import Campaign, Engagement, Post
 from core.quarantine import truncate as _truncate
+from core.textrefs import extract_hashtags, extract_links
 
 RAW_LIMIT = 2000  # characters kept per string in Post.raw / quarantine payloads
 
@@ -37,6 +38,8 @@ class Batch:
     claims: list[dict] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     cursor: dict | None = None
+    # items left out on purpose (not malformed), by reason, e.g. {"empty comment": 2}: counted in GET /sources
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -60,6 +63,24 @@ class Parsed:
         """One bad item: a ValueError says what is wrong with it; anything else is an unexpected parse error."""
         reason = str(exc) if isinstance(exc, ValueError) else f"parse error: {type(exc).__name__}: {exc}"
         self.rejects.append(Reject(reason, payload))
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        """An item left out on purpose (no text to analyse): counted, not quarantined."""
+        skipped = self.extra.setdefault("skipped", {})
+        skipped[reason] = skipped.get(reason, 0) + n
+
+    def absorb(self, page: "Parsed", posts: list[Post] | None = None) -> None:
+        """Gather another page into this one: its rejects, skip counts, and its posts (or the `posts` kept of it)."""
+        self.posts += page.posts if posts is None else posts
+        self.rejects += page.rejects
+        for reason, n in (page.extra.get("skipped") or {}).items():
+            self.skip(reason, n)
+
+    def batch(self, cursor: dict | None, only_matching: bool = False) -> "Batch":
+        """This page as a Batch (posts matching no campaign dropped when `only_matching`); `cursor` is copied."""
+        return Batch(posts=[p for p in self.posts if not only_matching or p.campaigns], rejects=self.rejects,
+                     skipped=dict(self.extra.get("skipped") or {}),
+                     cursor=json.loads(json.dumps(cursor)) if cursor is not None else None)
 
     def unparseable(self, reason: str, payload: Any) -> "Parsed":
         """The whole page/response is unusable: one reject, and a flag the collector turns into a source error."""
@@ -88,8 +109,6 @@ def decode_json(payload: Any, out: Parsed, expect: type | None = None, problem: 
 _TAG_RE = re.compile(r"<[^>]+>")
 _BR_RE = re.compile(r"<\s*(br|/p|/div|/li|/h\d)\s*/?>", re.I)
 _WS_RE = re.compile(r"[ \t\r\f\v]+")
-_HASHTAG_RE = re.compile(r"(?<![\w/])#(\w{2,64})", re.U)
-_URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
 def html_to_text(value: str | None) -> str:
@@ -101,20 +120,6 @@ def html_to_text(value: str | None) -> str:
     text = htmllib.unescape(text)
     lines = [_WS_RE.sub(" ", ln).strip() for ln in text.split("\n")]
     return "\n".join(ln for ln in lines if ln).strip()
-
-
-def extract_hashtags(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for tag in _HASHTAG_RE.findall(text or ""):
-        seen.setdefault(tag.lower(), None)
-    return list(seen)
-
-
-def extract_links(text: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for url in _URL_RE.findall(text or ""):
-        seen.setdefault(url.rstrip(".,;:!?"), None)
-    return list(seen)
 
 
 def match_campaigns(campaigns: Iterable[Campaign], text: str, author: str | None, hashtags: list[str]) -> list[str]:

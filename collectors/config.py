@@ -1,8 +1,10 @@
 """Source configuration: the `sources:` list of the project YAML, validated with pydantic.
 
-Each entry has `type: rss|telegram|mastodon|bluesky|youtube|youtube-search|gdelt|x|x-stream`, its own fields and
-`interval_seconds`. Mastodon tags, Telegram search terms, Bluesky terms, GDELT and X queries, X stream rules and
-YouTube search keywords come from the campaigns' hashtags/keywords (and accounts, for X) when not configured.
+Each entry has `type: rss|telegram|mastodon|bluesky|youtube|youtube-search|gdelt|x|x-stream|tiktok|instagram|facebook`,
+its own fields and `interval_seconds`. Mastodon tags, Telegram search terms, Bluesky terms, GDELT and X queries, X
+stream rules, YouTube search keywords, TikTok queries and Instagram hashtags come from the campaigns'
+hashtags/keywords (and accounts, for X) when not configured. A credential is given in the entry or read from the
+environment variable its `*_env` field names.
 """
 from __future__ import annotations
 
@@ -24,6 +26,12 @@ class _Source(BaseModel):
     interval_seconds: float = Field(default=600, gt=0)
 
 
+def _needs_one(source: "_Source", one: str, many: str) -> "_Source":
+    if not getattr(source, one) and not getattr(source, many):
+        raise ValueError(f"{source.type} source needs {one} or {many}")
+    return source
+
+
 class RssSource(_Source):
     type: Literal["rss"]
     url: str | None = None
@@ -33,11 +41,7 @@ class RssSource(_Source):
     only_matching: bool = False
     respect_robots: bool = True
 
-    @model_validator(mode="after")
-    def _one(self) -> "RssSource":
-        if not self.url and not self.urls:
-            raise ValueError("rss source needs url or urls")
-        return self
+    _one = model_validator(mode="after")(lambda self: _needs_one(self, "url", "urls"))
 
 
 class TelegramSource(_Source):
@@ -51,11 +55,7 @@ class TelegramSource(_Source):
     refresh_engagement: bool = True
     only_matching: bool = False
 
-    @model_validator(mode="after")
-    def _one(self) -> "TelegramSource":
-        if not self.channel and not self.channels:
-            raise ValueError("telegram source needs channel or channels")
-        return self
+    _one = model_validator(mode="after")(lambda self: _needs_one(self, "channel", "channels"))
 
 
 class MastodonSource(_Source):
@@ -80,28 +80,29 @@ class BlueskySource(_Source):
     batch_size: int = Field(default=200, ge=1)
 
 
-class YoutubeSource(_Source):
-    type: Literal["youtube"]
-    video_ids: list[str] = Field(min_length=1)
+class _YoutubeSource(_Source):
     api_key: str | None = None
     api_key_env: str = "YOUTUBE_API_KEY"
-    max_pages: int = Field(default=10, ge=1, le=100)
+    daily_units: int = Field(default=10_000, ge=1, description="This source's share of the key's daily quota units")
     only_matching: bool = False
 
 
-class YoutubeSearchSource(_Source):
+class YoutubeSource(_YoutubeSource):
+    type: Literal["youtube"]
+    video_ids: list[str] = Field(min_length=1)
+    max_pages: int = Field(default=10, ge=1, le=100)
+
+
+class YoutubeSearchSource(_YoutubeSource):
     type: Literal["youtube-search"]
     interval_seconds: float = Field(default=3600, gt=0, description="search.list costs 100 of 10,000 daily units")
     queries: list[str] | None = Field(default=None, description="None → campaign keywords")
-    api_key: str | None = None
-    api_key_env: str = "YOUTUBE_API_KEY"
     region_code: str = "ID"
     relevance_language: str = "id"
     search_pages: int = Field(default=1, ge=1, le=10)
     watch_days: float = Field(default=7, gt=0)
     max_videos: int = Field(default=50, ge=1, le=500)
     comment_pages: int = Field(default=3, ge=1, le=100)
-    only_matching: bool = False
 
 
 class _XSource(_Source):
@@ -140,8 +141,56 @@ class GdeltSource(_Source):
     lookback_hours: int = Field(default=24, ge=1, le=24 * 90)
 
 
+class TiktokSource(_Source):
+    type: Literal["tiktok"]
+    interval_seconds: float = Field(default=3600, gt=0)
+    client_key: str | None = None
+    client_key_env: str = "TIKTOK_CLIENT_KEY"
+    client_secret: str | None = None
+    client_secret_env: str = "TIKTOK_CLIENT_SECRET"
+    keywords: list[str] | None = Field(default=None, description="None → one query per campaign")
+    hashtags: list[str] | None = Field(default=None, description="None → one query per campaign")
+    region_code: str = "ID"
+    lookback_days: int = Field(default=7, ge=1, le=30)
+    max_pages: int = Field(default=5, ge=1, le=100)
+    comment_videos: int = Field(default=10, ge=0, le=1000)
+    comment_pages: int = Field(default=1, ge=1, le=100)
+    daily_requests: int = Field(default=1000, ge=1, description="TikTok's research quota: 1,000 requests/day")
+    daily_records: int = Field(default=100_000, ge=1)
+    max_requests_per_run: int = Field(default=40, ge=1)
+    only_matching: bool = False
+
+
+class _GraphSource(_Source):
+    access_token: str | None = None
+    access_token_env: str = "META_ACCESS_TOKEN"
+    api_version: str = "v21.0"
+    hourly_calls: int = Field(default=200, ge=1, description="Graph API: 200 calls per hour per user/app")
+    max_pages: int = Field(default=2, ge=1, le=50)
+    only_matching: bool = False
+
+
+class InstagramSource(_GraphSource):
+    type: Literal["instagram"]
+    interval_seconds: float = Field(default=3600, gt=0)
+    user_id: str | None = Field(default=None, description="The Instagram professional account id making the calls")
+    user_id_env: str = "IG_USER_ID"
+    hashtags: list[str] | None = Field(default=None, description="None → campaign hashtags")
+    edges: list[Literal["recent_media", "top_media"]] = Field(default_factory=lambda: ["recent_media", "top_media"])
+    weekly_hashtags: int = Field(default=30, ge=1, le=30, description="Instagram: 30 unique hashtags / 7 days")
+
+
+class FacebookSource(_GraphSource):
+    type: Literal["facebook"]
+    interval_seconds: float = Field(default=900, gt=0)
+    pages: list[str] = Field(min_length=1, description="Public Page ids or usernames")
+    comment_posts: int = Field(default=10, ge=0, le=100, description="Newest posts whose comments are read per run")
+    comment_pages: int = Field(default=1, ge=1, le=50)
+
+
 SourceConfig = Annotated[Union[RssSource, TelegramSource, MastodonSource, BlueskySource, YoutubeSource,
-                               YoutubeSearchSource, GdeltSource, XSource, XStreamSource], Field(discriminator="type")]
+                               YoutubeSearchSource, GdeltSource, XSource, XStreamSource, TiktokSource,
+                               InstagramSource, FacebookSource], Field(discriminator="type")]
 _ADAPTER = TypeAdapter(list[SourceConfig])
 
 
@@ -170,8 +219,10 @@ def campaign_keywords(campaigns: Sequence[Campaign]) -> list[str]:
 
 
 def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign], http, *,
-                     jetstream_connect=None) -> list:
-    """Config entries → ready collectors (one per feed URL / channel; one per instance, video list, query set)."""
+                     jetstream_connect=None, clock=None) -> list:
+    """Config entries → ready collectors (one per feed URL / channel; one per instance, video list, query set).
+    `clock` (epoch seconds; default time.time) drives the quota windows of YouTube, TikTok and the Graph API sources
+    and X's rate-limit resets."""
     from collectors.bluesky import BlueskyCollector
     from collectors.gdelt import GdeltCollector
     from collectors.mastodon import MastodonCollector
@@ -179,6 +230,7 @@ def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign
     from collectors.telegram import TelegramCollector
     from collectors.x import XSearchCollector, XStreamCollector, campaign_query
     from collectors.youtube import YoutubeCollector, YoutubeSearchCollector
+    from collectors import graph, tiktok
 
     campaigns = list(campaigns)
     out: list = []
@@ -224,40 +276,81 @@ def build_collectors(source_configs: Sequence[Any], campaigns: Sequence[Campaign
                                         max_frames=cfg.max_frames, max_seconds=cfg.max_seconds,
                                         batch_size=cfg.batch_size, connect=jetstream_connect, http=http))
         elif isinstance(cfg, YoutubeSource):
-            key = cfg.api_key or os.environ.get(cfg.api_key_env)
+            key = _secret(cfg, "api_key")
             out.append(YoutubeCollector(video_ids=cfg.video_ids, api_key=key, campaigns=campaigns, http=http,
                                         name=cfg.name, interval_seconds=cfg.interval_seconds,
-                                        max_pages=cfg.max_pages, only_matching=cfg.only_matching))
+                                        max_pages=cfg.max_pages, only_matching=cfg.only_matching,
+                                        daily_units=cfg.daily_units, clock=clock))
         elif isinstance(cfg, YoutubeSearchSource):
             queries = cfg.queries if cfg.queries is not None else campaign_keywords(campaigns)
             if queries:
                 out.append(YoutubeSearchCollector(
-                    queries=queries, api_key=cfg.api_key or os.environ.get(cfg.api_key_env), campaigns=campaigns,
+                    queries=queries, api_key=_secret(cfg, "api_key"), campaigns=campaigns,
                     http=http, name=cfg.name, interval_seconds=cfg.interval_seconds, region_code=cfg.region_code,
                     relevance_language=cfg.relevance_language, search_pages=cfg.search_pages,
                     watch_days=cfg.watch_days, max_videos=cfg.max_videos, comment_pages=cfg.comment_pages,
-                    only_matching=cfg.only_matching))
+                    only_matching=cfg.only_matching, daily_units=cfg.daily_units, clock=clock))
         elif isinstance(cfg, XSource):
             queries = cfg.queries if cfg.queries is not None else [q for q in map(campaign_query, campaigns) if q]
             queries = [f"{q} {cfg.extra_query}".strip() for q in queries]
             if queries:
                 out.append(XSearchCollector(
-                    queries=queries, bearer_token=cfg.bearer_token or os.environ.get(cfg.bearer_token_env),
+                    queries=queries, bearer_token=_secret(cfg, "bearer_token"),
                     campaigns=campaigns, http=http, name=cfg.name, interval_seconds=cfg.interval_seconds,
                     archive=cfg.archive, start_time=cfg.start_time, max_results=cfg.max_results,
-                    backfill_pages=cfg.backfill_pages, max_pages=cfg.max_pages, only_matching=cfg.only_matching))
+                    backfill_pages=cfg.backfill_pages, max_pages=cfg.max_pages, only_matching=cfg.only_matching,
+                    clock=clock))
         elif isinstance(cfg, XStreamSource):
             out.append(XStreamCollector(
-                campaigns=campaigns, bearer_token=cfg.bearer_token or os.environ.get(cfg.bearer_token_env), http=http,
+                campaigns=campaigns, bearer_token=_secret(cfg, "bearer_token"), http=http,
                 name=cfg.name, interval_seconds=cfg.interval_seconds, extra_rule=cfg.extra_rule,
-                max_seconds=cfg.max_seconds, batch_size=cfg.batch_size, backfill_minutes=cfg.backfill_minutes))
+                max_seconds=cfg.max_seconds, batch_size=cfg.batch_size, backfill_minutes=cfg.backfill_minutes,
+                clock=clock))
         elif isinstance(cfg, GdeltSource):
             queries = cfg.queries if cfg.queries is not None else gdelt_queries(campaigns)
             if queries:
                 out.append(GdeltCollector(queries=queries, campaigns=campaigns, http=http, name=cfg.name,
                                           interval_seconds=cfg.interval_seconds, extra_query=cfg.extra_query,
                                           maxrecords=cfg.maxrecords, lookback_hours=cfg.lookback_hours))
+        elif isinstance(cfg, TiktokSource):
+            queries = tiktok_queries(cfg, campaigns)
+            if queries:
+                out.append(tiktok.TiktokCollector(
+                    queries=queries, client_key=_secret(cfg, "client_key"), client_secret=_secret(cfg, "client_secret"),
+                    campaigns=campaigns, http=http, name=cfg.name, interval_seconds=cfg.interval_seconds,
+                    lookback_days=cfg.lookback_days, max_pages=cfg.max_pages, comment_videos=cfg.comment_videos,
+                    comment_pages=cfg.comment_pages, daily_requests=cfg.daily_requests,
+                    daily_records=cfg.daily_records, max_requests_per_run=cfg.max_requests_per_run,
+                    only_matching=cfg.only_matching, clock=clock))
+        elif isinstance(cfg, (InstagramSource, FacebookSource)):
+            common = dict(access_token=_secret(cfg, "access_token"), campaigns=campaigns, http=http, name=cfg.name,
+                          interval_seconds=cfg.interval_seconds, api_version=cfg.api_version,
+                          hourly_calls=cfg.hourly_calls, max_pages=cfg.max_pages, only_matching=cfg.only_matching,
+                          clock=clock)
+            if isinstance(cfg, FacebookSource):
+                out.append(graph.FacebookPagesCollector(pages=cfg.pages, comment_posts=cfg.comment_posts,
+                                                        comment_pages=cfg.comment_pages, **common))
+            else:
+                tags = cfg.hashtags if cfg.hashtags is not None else campaign_hashtags(campaigns)
+                if tags:
+                    out.append(graph.InstagramHashtagCollector(
+                        hashtags=tags, user_id=_secret(cfg, "user_id"), edges=cfg.edges,
+                        weekly_hashtags=cfg.weekly_hashtags, **common))
     return out
+
+
+def _secret(cfg: BaseModel, field: str) -> str | None:
+    """A credential from the entry, else from the environment variable its `<field>_env` names."""
+    return getattr(cfg, field) or os.environ.get(getattr(cfg, f"{field}_env"))
+
+
+def tiktok_queries(cfg: TiktokSource, campaigns: Sequence[Campaign]) -> list[dict]:
+    from collectors.tiktok import campaign_query
+    if cfg.keywords is not None or cfg.hashtags is not None:
+        queries = [campaign_query(cfg.keywords or [], cfg.hashtags or [], cfg.region_code)]
+    else:
+        queries = [campaign_query([k for k in c.keywords if k.strip()], c.hashtags, cfg.region_code) for c in campaigns]
+    return [q for q in queries if q]
 
 
 def gdelt_queries(campaigns: Sequence[Campaign]) -> list[str]:

@@ -164,19 +164,22 @@ class HttpClient:
                 return min(ra, self.max_retry_after)
         return exp
 
-    def _send(self, method: str, url: str, *, headers: dict, params, untrusted: bool = False) -> httpx.Response:
+    def _send(self, method: str, url: str, *, headers: dict, params, untrusted: bool = False,
+              answers: tuple[int, ...] = (), **body) -> httpx.Response:
+        """`answers`: statuses the caller reads itself (a 429 carrying a quota error): never retried."""
         host = (urlsplit(url).hostname or "").lower()
         client = self.untrusted_client if untrusted else self.client
+        retry_statuses = RETRY_STATUS - set(answers)
 
         def once() -> httpx.Response:
             self._wait_for_host(host)
             self.requests_made += 1
-            return client.request(method, url, headers=headers, params=params)
+            return client.request(method, url, headers=headers, params=params, **body)
 
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self._wait_strategy,
-            retry=retry_if_exception_type(httpx.TransportError) | retry_if_result(lambda r: r.status_code in RETRY_STATUS),
+            retry=retry_if_exception_type(httpx.TransportError) | retry_if_result(lambda r: r.status_code in retry_statuses),
             sleep=self.sleep,
             retry_error_callback=lambda s: s.outcome.result(),  # re-raises a last exception, else last response
             reraise=True,
@@ -194,6 +197,20 @@ class HttpClient:
         except EgressRefused as exc:
             raise CollectorHttpError(f"refused {full}: {exc}") from exc
 
+    def post(self, url: str, *, params: Mapping | None = None, headers: Mapping[str, str] | None = None,
+             json: object = None, data: Mapping | None = None, ok_statuses: tuple[int, ...] = (200,)) -> Fetched:
+        """POST to a configured API (TikTok's query endpoints, OAuth token requests): the same politeness and
+        retries as `get`; statuses in `ok_statuses` come back to the caller and are not retried."""
+        full = str(httpx.URL(url, params=params)) if params else url
+        try:
+            resp = self._send("POST", url, headers=dict(headers or {}), params=params, answers=ok_statuses,
+                              json=json, data=data)
+        except httpx.HTTPError as exc:
+            raise CollectorHttpError(f"{type(exc).__name__}: {exc} ({full})") from exc
+        if resp.status_code not in ok_statuses:
+            raise CollectorHttpError(f"HTTP {resp.status_code} for {full}", status=resp.status_code)
+        return Fetched(str(resp.url), resp.status_code, resp.text, resp.headers)
+
     def _get(self, url, full, params, headers, validators, respect_robots, ok_statuses, untrusted) -> Fetched:
         if respect_robots and not self.robots_allowed(full, untrusted):
             raise RobotsDisallowed(f"robots.txt disallows {full}")
@@ -204,7 +221,7 @@ class HttpClient:
             if validators.get("last_modified"):
                 hdrs["If-Modified-Since"] = validators["last_modified"]
         try:
-            resp = self._send("GET", url, headers=hdrs, params=params, untrusted=untrusted)
+            resp = self._send("GET", url, headers=hdrs, params=params, untrusted=untrusted, answers=ok_statuses)
         except httpx.HTTPError as exc:
             raise CollectorHttpError(f"{type(exc).__name__}: {exc} ({full})") from exc
         if resp.status_code == 304:

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from collectors.base import Batch, Parsed, Reject, build_post, extract_links, html_to_text, truncate
+from collectors.base import Batch, Parsed, Reject, build_post, html_to_text, truncate
+from core.textrefs import extract_hashtags, extract_links
 from collectors.http import HttpClient
 from core.domain import Campaign
 from core.langcodes import normalize_lang
@@ -132,7 +133,7 @@ def _parse_feed(text, *, source, campaigns, platform, factcheck, base_url, conte
                               text=text, title=title, url=link, author=entry.get("author") or None,
                               lang=normalize_lang(content.get("language")) or channel_lang,
                               created_at=_entry_dt(entry), links=links, raw=raw,
-                              hashtags=None if not tags else [*_hashtags_of(text), *_slug_tags(tags)])
+                              hashtags=None if not tags else [*extract_hashtags(text), *_slug_tags(tags)])
         except ValueError as exc:
             out.rejects.append(Reject(str(exc), raw or truncate(dict(entry))))
             continue
@@ -145,11 +146,6 @@ def _parse_feed(text, *, source, campaigns, platform, factcheck, base_url, conte
                 "summary": summary[:1000] or None,
             })
     return out
-
-
-def _hashtags_of(text: str) -> list[str]:
-    from collectors.base import extract_hashtags
-    return extract_hashtags(text)
 
 
 def _slug_tags(tags: list[str]) -> list[str]:

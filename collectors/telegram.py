@@ -14,7 +14,8 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from collectors.base import Batch, Parsed, Reject, build_post, extract_hashtags, html_to_text, parse_dt
+from collectors.base import Batch, Parsed, Reject, build_post, html_to_text, parse_dt
+from core.textrefs import extract_hashtags
 from collectors.http import HttpClient
 from core.domain import Campaign, Engagement
 

@@ -11,6 +11,8 @@ app are left alone), then `/2/tweets/search/stream` is read for about `max_secon
 sends a keep-alive every 20 s, a silent connection times out after `read_timeout`), reconnecting as X
 asks: network errors back off linearly (0.25 s steps, ≤ 16 s), HTTP errors exponentially (5 s, ≤ 320 s), 429 until
 `x-rate-limit-reset` (else 60 s doubling). The stream cannot resume from an id (only Pro's `backfill_minutes`).
+Connection attempts are counted in the source's quota (X allows 50 per 15 minutes): when a hang-up storm has spent
+them, the round ends and the scheduler brings the stream back when one frees.
 
 Authors are resolved to `@username` from `includes.users`; retweets, quotes and replies carry their original
 (`raw.retweet_of` / `quote_of` / `reply_to`); a retweet's text is its original's full text when X included it;
@@ -20,13 +22,16 @@ A tweet without `created_at` gets the instant encoded in its snowflake id.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
 from collectors.base import Batch, Parsed, Reject, build_post, decode_json, id_key, nonneg_int, parse_dt
 from collectors.http import CollectorHttpError, HttpClient, rate_limit_wait
+from collectors.quota import Limit, Quota, QuotaExhausted
 from core.domain import Campaign, Engagement
 
 API = "https://api.x.com"
@@ -169,8 +174,12 @@ def campaign_query(campaign: Campaign) -> str | None:
 
 
 class _XBase:
-    def __init__(self, bearer_token: str | None, http: HttpClient, api_url: str):
+    def __init__(self, bearer_token: str | None, http: HttpClient, api_url: str, clock=None):
         self.bearer_token, self.http, self.api_url = bearer_token, http, api_url.rstrip("/")
+        self.clock = clock or time.time  # epoch seconds: x-rate-limit-reset is an epoch instant
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
 
     def _auth(self) -> dict:
         if not self.bearer_token:
@@ -182,10 +191,14 @@ class _XBase:
                                 ok_statuses=(200, 400, 401, 403, 404))
         if fetched.status != 200:
             raise XApiError(f"X API {fetched.status} on {path}: {_problem(fetched.text)}", status=fetched.status)
-        wait = rate_limit_wait(fetched.headers)  # x-rate-limit-remaining/-reset: pause before the window runs dry
+        # x-rate-limit-remaining/-reset: pause before the window runs dry
+        wait = rate_limit_wait(fetched.headers, now=self._now())
         if wait > 0:
-            self.http.sleep(wait)
+            self._window_spent(wait)
         return fetched
+
+    def _window_spent(self, wait: float) -> None:
+        self.http.sleep(wait)  # the stream's rule calls: wait in place
 
 
 class XSearchCollector(_XBase):
@@ -194,8 +207,8 @@ class XSearchCollector(_XBase):
     def __init__(self, *, queries: Sequence[str], bearer_token: str | None, campaigns: Sequence[Campaign],
                  http: HttpClient, name: str | None = None, interval_seconds: float = 300, archive: bool = False,
                  max_results: int = 100, backfill_pages: int = 1, max_pages: int = 10, start_time: str | None = None,
-                 only_matching: bool = False, api_url: str = API):
-        super().__init__(bearer_token, http, api_url)
+                 only_matching: bool = False, api_url: str = API, clock=None):
+        super().__init__(bearer_token, http, api_url, clock)
         self.queries = list(dict.fromkeys(q for q in queries if q.strip()))
         self.campaigns = list(campaigns)
         self.archive = archive
@@ -205,10 +218,18 @@ class XSearchCollector(_XBase):
         self.max_results = min(max(max_results, 10), 500 if archive else 100)
         self.backfill_pages, self.max_pages = max(backfill_pages, 1), max(max_pages, 1)
 
+    def _window_spent(self, wait: float) -> None:
+        """The rate-limit window is spent: finish this page and stop the run; the scheduler brings the source back
+        at the window's reset (`not_before`) instead of this collector sleeping while the other sources wait."""
+        self.not_before = self.clock() + wait
+
     def collect(self, cursor: dict | None) -> Iterator[Batch]:
         state = {"queries": {}, **(cursor or {})}
         state["queries"] = dict(state.get("queries") or {})
+        self.not_before = 0.0
         for query in self.queries:
+            if self.not_before > self.clock():
+                return  # the remaining queries come first thing after the reset
             qstate = dict(state["queries"].get(query) or {})
             since, until, high = qstate.get("since_id"), qstate.get("until_id"), qstate.get("high")
             params = {"query": query, "max_results": self.max_results, "tweet.fields": TWEET_FIELDS,
@@ -230,7 +251,7 @@ class XSearchCollector(_XBase):
                 posts += parsed.posts
                 ids += parsed.extra["ids"]
                 token = parsed.extra["next"]
-                if not token:
+                if not token or self.not_before > self.clock():  # a catch-up cut here keeps its gap (until_id)
                     break
             if not ids:
                 if rejects:
@@ -272,8 +293,10 @@ class XStreamCollector(_XBase):
     def __init__(self, *, campaigns: Sequence[Campaign], bearer_token: str | None, http: HttpClient,
                  name: str | None = None, interval_seconds: float = 60, rules: Sequence[dict] | None = None,
                  extra_rule: str = "", max_seconds: float = 50, batch_size: int = 100, max_connections: int = 20,
-                 backfill_minutes: int = 0, read_timeout: float = 90.0, api_url: str = API):
-        super().__init__(bearer_token, http, api_url)
+                 backfill_minutes: int = 0, read_timeout: float = 90.0, api_url: str = API, clock=None,
+                 connections_per_15min: int = 50):
+        super().__init__(bearer_token, http, api_url, clock)
+        self.quota = Quota({"connections": Limit(connections_per_15min, 900)}, clock=self.clock)
         self.campaigns = list(campaigns)
         self.name = name or "x:stream"
         self.rules = list(rules) if rules is not None else campaign_rules(self.campaigns, extra_rule)
@@ -307,7 +330,7 @@ class XStreamCollector(_XBase):
         if kind == "network":
             return min(16.0, 0.25 * n)
         if kind == "rate":
-            wait = rate_limit_wait(headers or {}, min_remaining=0, cap=900.0)
+            wait = rate_limit_wait(headers or {}, min_remaining=0, cap=900.0, now=self._now())
             return wait if wait > 0 else min(900.0, 60.0 * 2 ** (n - 1))
         return min(320.0, 5.0 * 2 ** (n - 1))
 
@@ -342,8 +365,14 @@ class XStreamCollector(_XBase):
             posts, rejects = [], []
             return b
 
+        self.not_before = 0.0
         for _ in range(self.max_connections):
             if clock() - started >= self.max_seconds:
+                break
+            try:  # X allows 50 connection attempts per 15 minutes: a hang-up storm must not spend more
+                self.quota.spend("connections")
+            except QuotaExhausted as spent:
+                self.not_before = spent.retry_at  # the scheduler brings the stream back when one frees
                 break
             wait = 0.0
             try:

@@ -3,21 +3,30 @@
 Cursor: {"videos": {video_id: {"latest": ISO publishedAt, "ids": [thread ids at that instant]}}}.
 Pages (order=time, newest first) are followed by nextPageToken until the cursor is reached, then emitted
 oldest→newest, one batch per page-sized chunk.
+Quota: every call is counted in the source's quota before it is sent (a commentThreads page 1 unit, a search.list
+100) against `daily_units` (the API's default 10,000 a day, reset at midnight Pacific Time); a call that would cross
+it is not sent and the source waits for the reset.
 """
 from __future__ import annotations
 
 import json
-import logging
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from collectors.base import Batch, Parsed, Reject, build_post, decode_json, html_to_text, nonneg_int, parse_dt
 from collectors.http import CollectorHttpError, HttpClient
+from collectors.quota import PACIFIC_DAY, Limit, Quota, QuotaExhausted
 from core.domain import Campaign, Engagement
 
-log = logging.getLogger(__name__)
 API = "https://www.googleapis.com/youtube/v3/commentThreads"
 SKIP_REASONS = {"commentsDisabled", "videoNotFound", "forbidden", "channelNotFound"}
+COMMENT_PAGE_UNITS, SEARCH_UNITS = 1, 100  # YouTube Data API quota costs
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+
+
+def units_quota(daily_units: int, clock=None) -> Quota:
+    return Quota({"units": Limit(daily_units, PACIFIC_DAY)}, clock=clock or time.time)
 
 
 class YoutubeApiError(CollectorHttpError):
@@ -73,17 +82,28 @@ def _error_reason(text: str) -> str | None:
         return None
 
 
+def api_error(what: str, fetched, quota: Quota) -> CollectorHttpError:
+    """A refused call; Google's quotaExceeded / dailyLimitExceeded marks the day's units spent (wait for the reset)."""
+    reason = _error_reason(fetched.text)
+    if reason in QUOTA_REASONS:
+        quota.force("units", 0)
+        return QuotaExhausted(f"{what}: {reason}; waiting for the quota reset (midnight Pacific Time)",
+                              retry_at=quota.frees_at("units"))
+    return YoutubeApiError(f"{what}: {reason}", status=fetched.status)
+
+
 class YoutubeCollector:
     type = "youtube"
 
     def __init__(self, *, video_ids: Sequence[str], api_key: str | None, campaigns: Sequence[Campaign], http: HttpClient,
                  name: str | None = None, interval_seconds: float = 600, max_pages: int = 10,
-                 only_matching: bool = False, api_url: str = API):
+                 only_matching: bool = False, api_url: str = API, daily_units: int = 10_000,
+                 quota: Quota | None = None, clock=None):
+        self.quota = quota or units_quota(daily_units, clock)
         self.video_ids = list(dict.fromkeys(video_ids))
         self.api_key, self.campaigns, self.http = api_key, list(campaigns), http
         self.name = name or "youtube:comments"
         self.interval_seconds, self.max_pages, self.only_matching, self.api_url = interval_seconds, max_pages, only_matching, api_url
-        self.empty_skipped = 0  # comments with no text (removed/emptied), skipped rather than quarantined
 
     def collect(self, cursor: dict | None) -> Iterator[Batch]:
         if not self.api_key:
@@ -101,13 +121,14 @@ class YoutubeCollector:
                           "textFormat": "plainText", "key": self.api_key}
                 if token:
                     params["pageToken"] = token
+                self.quota.spend("units", COMMENT_PAGE_UNITS)
                 fetched = self.http.get(self.api_url, params=params, respect_robots=False, ok_statuses=(200, 403, 404))
                 if fetched.status != 200:
                     reason = _error_reason(fetched.text)
                     if reason in SKIP_REASONS:
                         rejects.append(Reject(f"video {vid} skipped: {reason}", fetched.text))
                         break
-                    raise YoutubeApiError(f"YouTube API {fetched.status}: {reason}", status=fetched.status)
+                    raise api_error(f"YouTube API {fetched.status}", fetched, self.quota)
                 parsed = parse_comment_threads(fetched.text, source=self.name, campaigns=self.campaigns)
                 rejects += parsed.rejects
                 empty += parsed.extra.get("empty", 0)
@@ -122,11 +143,9 @@ class YoutubeCollector:
                 if reached or not token or parsed.extra.get("unparseable"):
                     break
             gathered = sorted(found.values(), key=lambda p: (p.created_at, p.native_id))
-            if empty:
-                self.empty_skipped += empty
-                log.info("%s: video %s: %d empty comments skipped", self.name, vid, empty)
-            if rejects and not gathered:
-                yield Batch(rejects=rejects)
+            skipped = {"empty comment": empty} if empty else {}  # removed/emptied comments: counted in GET /sources
+            if (rejects or skipped) and not gathered:
+                yield Batch(rejects=rejects, skipped=skipped)
             for i in range(0, len(gathered), 100):
                 chunk = gathered[i:i + 100]
                 newest = chunk[-1].created_at
@@ -136,7 +155,8 @@ class YoutubeCollector:
                 latest_dt, ids_at_latest = newest, set(at)
                 state = {**state, "videos": {**state["videos"], vid: {"latest": newest.isoformat(), "ids": sorted(at)}}}
                 keep = [p for p in chunk if not self.only_matching or p.campaigns]
-                yield Batch(posts=keep, rejects=rejects if i == 0 else [], cursor=json.loads(json.dumps(state)))
+                yield Batch(posts=keep, rejects=rejects if i == 0 else [], skipped=skipped if i == 0 else {},
+                            cursor=json.loads(json.dumps(state)))
 
 
 # --- search.list: videos by campaign keyword, then their comment threads --------------------------------------
@@ -186,15 +206,17 @@ class YoutubeSearchCollector:
     already seen), then commentThreads of every found video for `watch_days` (at most `max_videos`, newest first).
 
     Cursor: {"queries": {q: newest publishedAt}, "watch": {videoId: publishedAt}, "videos": <YoutubeCollector cursor>}.
-    Quota: a search.list call costs 100 units of the default 10,000/day, a commentThreads page 1."""
+    Quota: a search.list call costs 100 units of the default 10,000/day, a commentThreads page 1; both are counted in
+    this source's quota (the comment reader shares it)."""
     type = "youtube-search"
 
     def __init__(self, *, queries: Sequence[str], api_key: str | None, campaigns: Sequence[Campaign], http: HttpClient,
                  name: str | None = None, interval_seconds: float = 3600, region_code: str = "ID",
                  relevance_language: str = "id", search_pages: int = 1, max_results: int = 50, watch_days: float = 7,
                  max_videos: int = 50, comment_pages: int = 3, only_matching: bool = False, api_url: str = SEARCH_API,
-                 comments_api_url: str = API, now=None):
+                 comments_api_url: str = API, now=None, daily_units: int = 10_000, clock=None):
         from datetime import datetime, timezone
+        self.quota = units_quota(daily_units, clock)
         self.queries = list(dict.fromkeys(q.strip() for q in queries if q.strip()))
         self.api_key, self.campaigns, self.http = api_key, list(campaigns), http
         self.name = name or "youtube:search"
@@ -213,10 +235,10 @@ class YoutubeSearchCollector:
                       "publishedAfter": published_after, "key": self.api_key}
             if token:
                 params["pageToken"] = token
+            self.quota.spend("units", SEARCH_UNITS)
             fetched = self.http.get(self.api_url, params=params, respect_robots=False, ok_statuses=(200, 400, 403))
             if fetched.status != 200:
-                raise YoutubeApiError(f"YouTube search {fetched.status}: {_error_reason(fetched.text)}",
-                                      status=fetched.status)
+                raise api_error(f"YouTube search {fetched.status}", fetched, self.quota)
             page = parse_search_results(fetched.text, source=self.name, campaigns=self.campaigns)
             found.rejects += page.rejects
             if page.extra.get("unparseable"):
@@ -256,8 +278,10 @@ class YoutubeSearchCollector:
         state = {**state, "watch": dict(watch), "videos": {v: c for v, c in state["videos"].items() if v in dict(watch)}}
         comments = YoutubeCollector(video_ids=[v for v, _ in watch], api_key=self.api_key, campaigns=self.campaigns,
                                     http=self.http, name=self.name, max_pages=self.comment_pages,
-                                    only_matching=self.only_matching, api_url=self.comments_api_url)
+                                    only_matching=self.only_matching, api_url=self.comments_api_url,
+                                    quota=self.quota)
         for b in comments.collect({"videos": state["videos"]}):
             if b.cursor is not None:
                 state = {**state, "videos": b.cursor["videos"]}
-            yield Batch(posts=b.posts, rejects=b.rejects, cursor=json.loads(json.dumps(state)) if b.cursor else None)
+            yield Batch(posts=b.posts, rejects=b.rejects, skipped=b.skipped,
+                        cursor=json.loads(json.dumps(state)) if b.cursor else None)

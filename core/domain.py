@@ -13,7 +13,7 @@ from core.langcodes import normalize_lang
 Sentiment = Literal["positive", "neutral", "negative"]
 Platform = Literal[
     "rss", "news", "factcheck", "telegram", "mastodon", "bluesky", "youtube", "gdelt", "twitter", "facebook",
-    "instagram", "tiktok", "import", "other"
+    "instagram", "tiktok", "tipline", "import", "other"
 ]
 
 

@@ -8,6 +8,7 @@ import re
 _PATTERNS = [
     (re.compile(r"([?&](?:key|api_key|apikey|access_token|token|secret|password)=)[^&\s'\"]+", re.I), r"\1[redacted]"),
     (re.compile(r"(/bot)[^/\s'\"]+(?=/)"), r"\1[redacted]"),  # Telegram bot API path
+    (re.compile(r"(/tipline/telegram/)[^/\s?'\"]+"), r"\1[redacted]"),  # the tipline webhook's secret path
     (re.compile(r"\bnwk_[A-Za-z0-9]+_[A-Za-z0-9_\-]+"), "nwk_[redacted]"),  # our API keys
     (re.compile(r"(\bBearer\s+)[^\s'\"]+", re.I), r"\1[redacted]"),
 ]

@@ -19,7 +19,9 @@ class Static(StaticFiles):
 
 def install(app) -> None:
     """Mount the pages and their static files on a narrawatch FastAPI app."""
-    from dashboards.web import router
+    from dashboards import admin, leadership, web
 
-    app.include_router(router)
+    app.include_router(web.router)
+    app.include_router(leadership.router)
+    app.include_router(admin.router)
     app.mount("/ui/static", Static(directory=STATIC), name="ui-static")

@@ -1,18 +1,25 @@
-"""The daily digest of one campaign as a self-contained HTML page (inline CSS, print-ready, e-mail friendly).
+"""The digest of one campaign for a day, week or month as a self-contained HTML page (inline CSS, no script:
+print-ready, e-mail friendly, rendered to PDF by dashboards/pdf.py).
 
-`render_digest(store, campaign, day)` only renders; the alerts e-mail channel sends it. Every user-generated
-string goes through Jinja autoescaping.
+Figures against the period before, the volume of every day of the period (empty days at zero), the alerts raised
+in it or still open, the narratives of the period (counted in it), the most engaged and the hoax posts with copies
+of one text grouped. `render_digest` only renders; the alerts e-mail channel sends it. Every user-generated string
+goes through Jinja autoescaping.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from core.domain import Alert, Campaign, Post
+from core.periods import Period, label, period_of, zone
 from dashboards.i18n import DEFAULT, translator
-from core.domain import Campaign
+from service.alerts.text import normalised
 from service.store.base import Page, PostQuery, Store
+
+SEVERITY = ["info", "low", "medium", "high", "critical"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -26,23 +33,65 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 _env.filters["http_url"] = http_url
 
 
-def digest_data(store: Store, campaign: Campaign, day: date, engine=None) -> dict:
-    start = datetime.combine(day, time(0), tzinfo=timezone.utc)
-    base = PostQuery(campaign=campaign.id, since=start, until=start + timedelta(days=1))
-    prev = base.model_copy(update={"since": start - timedelta(days=1), "until": start})
-    total = store.count(base)
-    sentiment = {s: store.count(base.model_copy(update={"sentiment": s})) for s in ("positive", "neutral", "negative")}
-    hoax_q = base.model_copy(update={"hoax": True})
-    from service.api.routes.summary import top_narratives
+def localtime(value: datetime, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(zone(tz)).strftime(fmt)
 
+
+def isotime(value: str | None, tz: str) -> str:
+    """An ISO 8601 text (stored UTC instants: audit rows, keys) as local time; kept as is when unreadable."""
+    try:
+        return localtime(datetime.fromisoformat((value or "").replace("Z", "+00:00")), tz)
+    except ValueError:
+        return value or ""
+
+
+_env.filters["localtime"] = localtime
+
+
+def group_duplicates(posts: list[Post], limit: int) -> list[dict]:
+    """Copies of one text (same words once URLs, mentions, case and punctuation are gone) as one row: the first
+    post (the list's order), how many copies, from how many accounts, and their summed engagement."""
+    groups: dict[str, dict] = {}
+    for post in posts:
+        g = groups.setdefault(normalised(post.text) or post.id, {"post": post, "copies": 0, "accounts": set(),
+                                                                  "engagement": 0})
+        g["copies"] += 1
+        g["accounts"].add(post.author or "")
+        g["engagement"] += post.engagement.total
+    return [g | {"accounts": len(g["accounts"])} for g in list(groups.values())[:limit]]
+
+
+def _alerts(engine, campaign: str, period: Period) -> list[Alert]:
+    """Alerts of the campaign raised in the period or still open now, most severe first."""
+    store = getattr(engine, "alerts", None)
+    if store is None:
+        return []
+    found = [a for a in store.list_alerts(campaign=campaign, limit=500)
+             if period.contains(a.created_at) or a.status != "resolved"]
+    return sorted(found, key=lambda a: (-SEVERITY.index(a.severity), a.created_at))[:20]
+
+
+def digest_data(store: Store, campaign: Campaign, period: Period, engine=None) -> dict:
+    base = PostQuery(campaign=campaign.id, since=period.since, until=period.until)
+    from service.api.routes.summary import headline, hoax_series, top_narratives
+
+    peers = [(c.id, c.name) for c in store.list_campaigns(campaign.workspace)] or [(campaign.id, campaign.name)]
+    head = headline(store, peers, period, engine=engine)
+    figures = next((c for c in head.campaigns if c.campaign == campaign.id), None) or \
+        headline(store, [(campaign.id, campaign.name)], period, engine=engine).campaigns[0]
+    total = figures.mentions
+    interval = "hour" if period.days <= 1 else "day"
     return {
-        "campaign": campaign, "day": day, "total": total, "previous_total": store.count(prev),
-        "sentiment": sentiment, "hoax": store.count(hoax_q),
-        "narratives": top_narratives(store, campaign.id, base.since, base.until, 5, engine=engine),
-        "authors": store.terms(base, "author", 5), "platforms": store.terms(base, "platform", 5),
-        "engaged": store.search(base, Page(limit=5, sort="engagement")).posts if total else [],
-        "hoax_posts": store.search(hoax_q, Page(limit=5, sort="newest")).posts if total else [],
-        "generated": datetime.now(timezone.utc),
+        "campaign": campaign, "period": period, "zone": label(period.tz), "figures": figures, "total": total,
+        "previous": head.previous, "interval": interval,
+        "volume": hoax_series(store, campaign.id, period.since, period.until, interval, period.tz),
+        "alerts": _alerts(engine, campaign.id, period),
+        "narratives": top_narratives(store, campaign.id, period.since, period.until, 8, engine=engine),
+        "authors": store.terms(base, "author", 8), "platforms": store.terms(base, "platform", 8),
+        "engaged": group_duplicates(store.search(base, Page(limit=100, sort="engagement")).posts, 6) if total else [],
+        "hoax_posts": group_duplicates(store.search(base.model_copy(update={"hoax": True}),
+                                                    Page(limit=100, sort="newest")).posts, 6) if total else [],
+        "generated": datetime.now(timezone.utc).astimezone(zone(period.tz)),
     }
 
 
@@ -63,32 +112,37 @@ def digest_day(day: date | datetime | str) -> date:
     return day
 
 
-def _resolve(store: Store, campaign: Campaign | str, day: date | datetime | str) -> tuple[Campaign, date]:
+def _resolve(store: Store, campaign: Campaign | str, when: Period | date | datetime | str,
+             tz: str) -> tuple[Campaign, Period]:
     if isinstance(campaign, str):
         found = store.get_campaign(campaign)
         if found is None:
             raise KeyError(f"campaign {campaign!r} not found")
         campaign = found
-    return campaign, digest_day(day)
+    return campaign, when if isinstance(when, Period) else period_of("day", digest_day(when), tz)
 
 
-def render_digest(store: Store, campaign: Campaign | str, day: date | datetime | str, lang: str = DEFAULT,
-                  engine=None) -> str:
-    """HTML digest of `campaign` for the UTC calendar day `day` (`engine`: the alert engine, for narratives)."""
-    campaign, day = _resolve(store, campaign, day)
-    return _env.get_template("digest.html").render(t=translator(lang), lang=lang, **digest_data(store, campaign, day, engine))
+def render_digest(store: Store, campaign: Campaign | str, when: Period | date | datetime | str,
+                  lang: str = DEFAULT, engine=None, tz: str = "UTC") -> str:
+    """HTML digest of `campaign` for a period, or for the calendar day `when` in `tz` (`engine`: the alert engine,
+    for narratives and alerts)."""
+    campaign, period = _resolve(store, campaign, when, tz)
+    return _env.get_template("digest.html").render(t=translator(lang), lang=lang,
+                                                   **digest_data(store, campaign, period, engine))
 
 
 def digest_email(store: Store, campaign: Campaign | str, day: date | datetime | str, lang: str = DEFAULT,
-                 engine=None) -> dict:
+                 engine=None, tz: str = "UTC") -> dict:
     """The digest as an e-mail: {"subject", "html" (the page above), "text" (plain-text figures), "figures"}."""
-    campaign, day = _resolve(store, campaign, day)
+    campaign, period = _resolve(store, campaign, day, tz)
+    day = period.start
     t = translator(lang)
-    data = digest_data(store, campaign, day, engine)
+    data = digest_data(store, campaign, period, engine)
     html = _env.get_template("digest.html").render(t=t, lang=lang, **data)
-    figures = {"posts": data["total"], "previous_day": data["previous_total"], **data["sentiment"],
-               "hoax_posts": data["hoax"]}
-    lines = [f"{t('digest')}: {campaign.name} ({day.isoformat()}, UTC)", ""]
+    f = data["figures"]
+    figures = {"posts": f.mentions, "previous_day": f.previous_mentions, "positive": f.positive,
+               "neutral": f.neutral, "negative": f.negative, "hoax_posts": f.hoax}
+    lines = [f"{t('digest')}: {campaign.name} ({day.isoformat()}, {data['zone']})", ""]
     lines += [f"{t(k)}: {v}" for k, v in figures.items()]
     narratives = data["narratives"].narratives
     if narratives:

@@ -8,24 +8,28 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from dashboards.digest import TEMPLATES, digest_day, http_url, render_digest
+from core.periods import ZONES
+from dashboards.digest import TEMPLATES, http_url, isotime, localtime
 from dashboards.i18n import LANGS, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
-from service.api.routes import summary
+from service.api.routes.saved_searches import searches, visible_search
 from service.store.base import MAX_OFFSET, Page, PostQuery
+from service.store.query import QuerySyntaxError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters["http_url"] = http_url
+templates.env.filters.update(http_url=http_url, localtime=localtime, isotime=isotime)
 
 LANG_COOKIE = "nw_lang"
+TZ_COOKIE = "nw_tz"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HOME = {"leadership": "/ui/leadership", "analyst": "/ui/analyst", "pr": "/ui/pr", "admin": "/ui/leadership"}
 PAGES = [("leadership", "/ui/leadership"), ("analyst", "/ui/analyst"), ("narratives", "/ui/analyst/narratives"),
-         ("pr", "/ui/pr")]
-PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr"}
+         ("pr", "/ui/pr"), ("admin", "/ui/admin/campaigns")]
+PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr",
+             "admin": "ui:admin"}
 
 
 class _Redirect(Exception):
@@ -47,26 +51,40 @@ def _principal(request: Request) -> Principal | None:
         raise
 
 
-def _lang_links(request: Request) -> dict[str, str]:
+def user_zone(request: Request) -> str:
+    """The time zone of the user's days: ?tz=, else the cookie the last ?tz= set, else NW_TIMEZONE."""
+    for cand in (request.query_params.get("tz"), request.cookies.get(TZ_COOKIE)):
+        if cand in ZONES:
+            return cand
+    return request.app.state.ctx.settings.timezone
+
+
+def _switch_links(request: Request, name: str, values) -> dict[str, str]:
+    """This page with `name` set to each value (the language and time-zone switches)."""
     out = {}
-    for lang in LANGS:
+    for value in values:
         params = dict(request.query_params)
-        params["lang"] = lang
-        out[lang] = f"{request.url.path}?{urlencode(params)}"
+        params[name] = value
+        out[value] = f"{request.url.path}?{urlencode(params)}"
     return out
 
 
 def render(request: Request, template: str, principal: Principal | None, status_code: int = 200, **ctx) -> Response:
     lang = _lang(request)
     nav = [(name, url) for name, url in PAGES if principal and principal.can(PAGE_PERM[name])]
+    zone = user_zone(request)
     response = templates.TemplateResponse(request, template, {
-        "t": translator(lang), "lang": lang, "principal": principal, "nav": nav, "lang_links": _lang_links(request),
-        **ctx}, status_code=status_code)
+        "t": translator(lang), "lang": lang, "principal": principal, "nav": nav,
+        "lang_links": _switch_links(request, "lang", LANGS), "tz": zone,
+        "tz_links": _switch_links(request, "tz", ZONES),
+        "zones": ZONES, **ctx}, status_code=status_code)
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     if request.query_params.get("lang") in LANGS:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    if request.query_params.get("tz") in ZONES:
+        response.set_cookie(TZ_COOKIE, zone, max_age=365 * 86400, samesite="lax")
     return response
 
 
@@ -146,101 +164,67 @@ def logout(request: Request) -> Response:
     return response
 
 
-# -- leadership -----------------------------------------------------------------------------------------------------
-
-@router.get("/leadership")
-def leadership(request: Request, campaign: list[str] = Query(None), since: str | None = None,
-               until: str | None = None, interval: str = "day") -> Response:
-    principal = page(request, "leadership")
-    if isinstance(principal, Response):
-        return principal
-    store = request.app.state.ctx.store
-    interval = interval if interval in ("day", "hour") else "day"
-    chosen = summary._campaigns(store, principal, campaign or None)
-    try:
-        s, u = _day(since, "since"), _day(until, "until", inclusive_end=True)
-    except ValueError as exc:
-        return render(request, "error.html", principal, status_code=422, message=str(exc))
-    charts = {
-        "labels": {k: translator(_lang(request))(k) for k in ("positive", "neutral", "negative", "total", "hoax")},
-        "sentiment": [{"campaign": cid, "name": name,
-                       "series": [b.model_dump(mode="json") for b in summary.sentiment_series(store, cid, s, u, interval)]}
-                      for cid, name in chosen],
-        "hoax": [{"campaign": cid, "name": name,
-                  "series": [b.model_dump(mode="json") for b in summary.hoax_series(store, cid, s, u, interval)]}
-                 for cid, name in chosen],
-    }
-    sov = summary.share_of_voice(store, chosen, s, u)
-    charts["share"] = sov.model_dump(mode="json")
-    engine = getattr(request.app.state.ctx, "alerts", None)
-    narratives = [summary.top_narratives(store, cid, s, u, 8, engine=engine) for cid, _ in chosen]
-    return render(request, "leadership.html", principal, campaigns=_campaigns(request, principal),
-                  chosen=[cid for cid, _ in chosen], names=dict(chosen), since=since or "", until=until or "",
-                  charts=charts, sov=sov, narratives=narratives, today=date.today().isoformat())
-
-
-@router.get("/digest")
-def digest(request: Request, campaign: str, day: str | None = None) -> Response:
-    principal = page(request, "leadership")
-    if isinstance(principal, Response):
-        return principal
-    store = request.app.state.ctx.store
-    check_campaign(principal, store, campaign)
-    found = store.get_campaign(campaign)  # workspace `*` passes the check for any id, existing or not
-    if found is None:
-        raise HTTPException(404, f"campaign {campaign!r} not found")
-    try:
-        the_day = digest_day(day or datetime.now(timezone.utc).date())
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    html = render_digest(store, found, the_day, lang=_lang(request),
-                         engine=getattr(request.app.state.ctx, "alerts", None))
-    return HTMLResponse(html, headers={"Content-Security-Policy": CSP.replace("style-src 'self'",
-                                                                              "style-src 'self' 'unsafe-inline'")})
-
-
 # -- analyst ----------------------------------------------------------------------------------------------------------
 
 FILTERS = ("q", "campaign", "platform", "lang_filter", "sentiment", "hoax", "since", "until")
+# The search language's help panel: (example, the i18n key saying what it finds); README, Search language.
+SYNTAX_EXAMPLES = [("hotel gratis", "syn_and"), ("vaksin OR vaccine", "syn_or"), ("hotel -gratis", "syn_not"),
+                   ('"hotel gratis"', "syn_phrase"), ("vaksin*", "syn_prefix"),
+                   ("(vaksin OR vaccine) NOT hoaks", "syn_group"), ("author:budi platform:telegram", "syn_fields"),
+                   ("hashtag:vaksinaman domain:kompas.com", "syn_fields2"), ("campaign:asean lang:id", "syn_fields3")]
 
 
 @router.get("/analyst")
 def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "", lang_filter: str = "",
             sentiment: str = "", hoax: str = "", since: str = "", until: str = "", sort: str = "newest",
-            offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Response:
+            offset: int = Query(0, ge=0, le=MAX_OFFSET), saved: str = "", author: str = "") -> Response:
     principal = page(request, "analyst")
     if isinstance(principal, Response):
         return principal
     store = request.app.state.ctx.store
-    error, result, paging, until_at = None, None, Page(limit=25), None
+    can_save = principal.can("saved-searches:read")
+    opened = visible_search(principal, searches(request), saved) if saved and can_save else None
+    if opened is not None:  # a saved search fills the form: query and filters as they were saved
+        f = opened.filters
+        q, campaign, platform, lang_filter, sentiment = (opened.query, f.campaign or "", f.platform or "",
+                                                         f.lang or "", f.sentiment or "")
+        hoax, author = {True: "1", False: "0"}.get(f.hoax, ""), f.author or ""
+        since = f.since.date().isoformat() if f.since else ""
+        until = (f.until - timedelta(microseconds=1)).date().isoformat() if f.until else ""
+    failure, error, result, paging, until_at = None, None, None, Page(limit=25), None
     try:
         until_at = _day(until, "until", inclusive_end=True)
         query = PostQuery(text=q or None, campaign=campaign or None, platform=platform or None,
-                          lang=lang_filter or None, sentiment=sentiment or None,
+                          lang=lang_filter or None, sentiment=sentiment or None, author=author or None,
                           hoax={"1": True, "0": False}.get(hoax), since=_day(since, "since"), until=until_at)
         paging = Page(offset=offset, limit=25, sort=sort if sort in ("relevance", "newest", "oldest", "engagement")
                       else "newest")
         result = store.search(scope_query(principal, store, query), paging)
     except HTTPException:
         raise
-    except ValueError as exc:
-        error, result, paging = str(exc), None, Page(limit=25)
+    except ValueError as exc:  # a bad day, or a query the search language cannot read (400, with the position)
+        failure, error, result, paging = exc, str(exc), None, Page(limit=25)
     params = {k: v for k, v in (("q", q), ("campaign", campaign), ("platform", platform), ("lang", lang_filter),
-                                ("sentiment", sentiment), ("since", since)) if v}
+                                ("sentiment", sentiment), ("author", author), ("since", since)) if v}
     if hoax in ("0", "1"):
         params["hoax"] = "true" if hoax == "1" else "false"
     if until_at is not None:
         params["until"] = until_at.date().isoformat()
     form = {"q": q, "campaign": campaign, "platform": platform, "lang_filter": lang_filter, "sentiment": sentiment,
-            "hoax": hoax, "since": since, "until": until, "sort": sort}
+            "hoax": hoax, "since": since, "until": until, "sort": sort, "author": author}
+    if opened is not None:  # the export runs the saved search itself, through the same export route
+        params = {"saved_search": opened.id}
 
     def page_url(new_offset: int) -> str:
         return "/ui/analyst?" + urlencode({**{k: v for k, v in form.items() if v}, "offset": new_offset})
 
-    return render(request, "analyst.html", principal, status_code=422 if error else 200,
+    status_code = 400 if isinstance(failure, QuerySyntaxError) else 422 if error else 200
+    return render(request, "analyst.html", principal, status_code=status_code,
                   campaigns=_campaigns(request, principal), form=form,
                   result=result, paging=paging, error=error, can_export=principal.can("export:read"),
-                  can_correct=principal.can("corrections:write"),
+                  can_correct=principal.can("corrections:write"), can_save=can_save, opened=opened,
+                  saved_searches=searches(request).list(None if principal.sees_all else principal.workspace)
+                  if can_save else [], can_rule=principal.can("rules:write"), syntax_examples=SYNTAX_EXAMPLES,
                   export_csv="/export/posts?" + urlencode({**params, "format": "csv"}),
                   export_ndjson="/export/posts?" + urlencode({**params, "format": "ndjson"}),
                   prev_url=page_url(max(0, paging.offset - paging.limit)) if paging.offset else None,

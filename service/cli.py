@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from service.config import Settings
+from service.store.query import QuerySyntaxError
 from service.store.base import Page, PostQuery, StoreUnavailable
 
 app = typer.Typer(help="Narrative and hoax monitoring: collect, classify, store, alert, serve.",
@@ -129,11 +130,15 @@ def search(text: Optional[str] = typer.Argument(None), campaign: Optional[str] =
            hoax: Optional[bool] = typer.Option(None, "--hoax/--no-hoax"), since: Optional[datetime] = None,
            until: Optional[datetime] = None, limit: int = 20, sort: str = "relevance",
            config: Optional[Path] = ConfigOpt) -> None:
-    """Full-text search with filters, printed as a table."""
+    """Search (the search language: README, Search) with filters, printed as a table."""
     ctx = context(config)
-    result = ctx.store.search(PostQuery(text=text, campaign=campaign, platform=platform, lang=lang,
-                                        sentiment=sentiment, hoax=hoax, since=since, until=until),
-                              Page(limit=limit, sort=sort))
+    try:
+        result = ctx.store.search(PostQuery(text=text, campaign=campaign, platform=platform, lang=lang,
+                                            sentiment=sentiment, hoax=hoax, since=since, until=until),
+                                  Page(limit=limit, sort=sort))
+    except QuerySyntaxError as exc:
+        err.print(f"[red]invalid query:[/] {exc}")
+        raise typer.Exit(code=2) from None
     table = Table(title=f"{result.total} posts")
     for col in ("created", "platform", "author", "sentiment", "text"):
         table.add_column(col, overflow="fold")
@@ -218,6 +223,39 @@ def adapt(workspace: str = typer.Option(..., help="Workspace whose analysts' sen
 
 def _data_args(data: Optional[Path], models: Optional[Path]) -> list[str]:
     return [*(["--data", str(data)] if data else []), *(["--models", str(models)] if models else [])]
+
+
+tipline = typer.Typer(help="The public tipline (Telegram bot, WhatsApp number)", no_args_is_help=True)
+app.add_typer(tipline, name="tipline")
+
+
+@tipline.command("telegram-webhook")
+def tipline_telegram_webhook(url: Optional[str] = typer.Argument(None, help="Public https address of this API, e.g. "
+                                                                             "https://nw.example.go.id"),
+                             delete: bool = typer.Option(False, "--delete", help="Remove the webhook (to poll)"),
+                             config: Optional[Path] = ConfigOpt) -> None:
+    """Point the bot at POST <url>/tipline/telegram/<webhook_path> (setWebhook with the webhook secret)."""
+    from collectors.http import HttpClient
+    from collectors.tipline import set_webhook
+    from service.tipline.config import TiplineSettings
+
+    tg = TiplineSettings.load(settings_for(config).file_config).telegram
+    if tg.token is None or (not delete and (not url or tg.webhook_path is None or tg.webhook_secret is None)):
+        err.print("[red]needs tipline.telegram.token, webhook_path and webhook_secret, and the URL (or --delete)[/]")
+        raise typer.Exit(code=2)
+    hook = None if delete else f"{url.rstrip('/')}/tipline/telegram/{tg.webhook_path.get_secret_value()}"
+    http = HttpClient(host_delay=0.0, max_attempts=2)
+    try:
+        said = set_webhook(http, tg.base_url, tg.token.get_secret_value(), hook,
+                           tg.webhook_secret.get_secret_value() if tg.webhook_secret else None)
+    except Exception as exc:  # noqa: BLE001 - one line, no traceback with the token in it
+        from core.redact import redact
+
+        err.print(f"[red]{escape(redact(f'{type(exc).__name__}: {exc}'))}[/]")
+        raise typer.Exit(code=1) from None
+    finally:
+        http.close()
+    console.print(escape(said))
 
 
 keys = typer.Typer(help="API keys (stored hashed; the key is shown once)", no_args_is_help=True)

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.domain import Campaign
+from core.periods import DEFAULT_ZONE, check_zone
 
 if TYPE_CHECKING:
     from service.alerts.rules import Rule
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     store: Literal["sqlite", "elasticsearch"] = "sqlite"
     es_url: str = "http://127.0.0.1:9200"
     es_index: str = "narrawatch"
+    es_shards: int = Field(default=1, ge=1, le=64, description="Primary shards of the posts index (set at creation)")
+    es_replicas: int = Field(default=0, ge=0, le=8, description=(
+        "Replica copies of the posts index: 1 or more on a cluster of several nodes, so losing a node loses nothing"))
     config_file: Path | None = Field(default=None, description="YAML with `campaigns:` and `sources:`")
     batch_size: int = Field(default=500, ge=1, le=10_000)
     adapt_every: int = Field(default=0, ge=0, description="Adapt a workspace's sentiment head every N corrected posts")
@@ -34,6 +38,17 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(default="", description=(
         "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed; empty = none"))
     session_hours: float = Field(default=12, gt=0, le=24 * 30, description="Dashboard log-in session lifetime")
+    lease_seconds: float = Field(default=30, ge=0.5, le=3600, description=(
+        "How long a worker's claim on a source lasts without renewal: a killed worker's sources move to another "
+        "worker within this time (renewed every third of it)"))
+    timezone: str = Field(default=DEFAULT_ZONE, description=(
+        "Default zone of days in charts, digests and summaries: Asia/Jakarta (WIB), Asia/Makassar (WITA), "
+        "Asia/Jayapura (WIT) or UTC; users switch it per request (?tz=) or in the dashboards"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return check_zone(v)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -15,6 +15,7 @@ from core.quarantine import Quarantine
 from service.spool import Spool
 from service.store import Store, StoreUnavailable, open_store
 from service.store.startup import StoreStartup
+from service.tipline import TipDesk, build_desk
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class AppContext:
     pipeline: Pipeline
     alerts: AlertEngine
     startup: StoreStartup
+    tipline: TipDesk
 
     @classmethod
     def build(cls, settings: Settings, store: Store | None = None, classifier: PostClassifier | None = None,
@@ -48,7 +50,15 @@ class AppContext:
             if engine.alerts.get_rule(rule.id) is None:
                 engine.put_rule(rule, actor="config", action="rule.seed")
         pipeline.listeners.append(engine.on_batch)  # alerts are evaluated once a batch is safely stored
-        return cls(settings=settings, store=store, pipeline=pipeline, alerts=engine, startup=startup)
+        return cls(settings=settings, store=store, pipeline=pipeline, alerts=engine, startup=startup,
+                   tipline=build_desk(settings, pipeline, engine.alerts))
+
+    def close(self) -> None:
+        """What the API's shutdown and the CLI's exit release: store retries, delivery thread, tipline, store."""
+        self.startup.stop()  # a store still down at shutdown: stop retrying init
+        self.alerts.close()  # stops the delivery thread; undelivered alerts stay in the outbox
+        self.tipline.close()
+        self.store.close()
 
 
 def _seed_campaigns(store: Store, settings: Settings) -> None:

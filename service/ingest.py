@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from collectors.base import extract_hashtags
+from core.textrefs import extract_hashtags, extract_links
 from core.dates import parse_datetime
 from core.domain import Engagement, Post
 from service.presets import PRESETS, Preset, detect_preset, explode, flatten, preset_post
@@ -89,6 +89,8 @@ def to_post(record: dict[str, Any], default_source: str) -> Post:
         hashtags = [h for h in hashtags.replace(",", " ").split() if h]
     links = record.get("outlinks") or record.get("links") or []
     links = [l.get("url", "") if isinstance(l, dict) else str(l) for l in links] if isinstance(links, list) else []
+    # an export without them (most CSVs) gets the ones written in the text, as a collector would
+    hashtags, links = hashtags or extract_hashtags(text), [l for l in links if l] or extract_links(text)
     return Post(
         source=platform if kind else str(record.get("source") or default_source),
         native_id=str(native),
@@ -128,7 +130,7 @@ def _snscrape_telegram(record: dict[str, Any], text: str, date: Any) -> Post:
     return Post(source=f"telegram:{channel}", native_id=number, platform="telegram",
                 url=f"https://t.me/{channel}/{number}", author=channel, text=text, created_at=parse_datetime(date),
                 engagement=Engagement(views=_int(record.get("views"))), hashtags=extract_hashtags(text),
-                links=[l for l in links if l], raw=record)
+                links=[l for l in links if l] or extract_links(text), raw=record)
 
 
 def _finite(text: str) -> float:

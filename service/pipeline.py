@@ -70,15 +70,19 @@ class Pipeline:
         return posts
 
     def process(self, posts: Iterable[Post], progress: Callable[[int], None] | None = None,
-                workspace: str | None = None) -> PipelineStats:
+                workspace: str | None = None,
+                on_classified: Callable[[list[Post]], None] | None = None) -> PipelineStats:
         """Classify batch n+1 while batch n is being written: one writer thread keeps batches in order and at
-        most one in flight, so a slow store and the CPU-bound classifiers overlap instead of adding up."""
+        most one in flight, so a slow store and the CPU-bound classifiers overlap instead of adding up.
+        `on_classified` sees each batch as classified (the tipline answers from its claim match)."""
         stats = PipelineStats()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-store") as writer:
             in_flight: Future | None = None
             for batch in batched(posts, self.batch_size):
                 stats.received += len(batch)
                 batch = self.classifier.classify(self.tag(batch, workspace))
+                if on_classified is not None:
+                    on_classified(batch)
                 if in_flight is not None:
                     in_flight.result()  # surfaces an unexpected write error before going further
                 in_flight = writer.submit(self._store, batch, stats, progress)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from collectors.base import extract_hashtags
+from core.textrefs import extract_hashtags, extract_links
 from core.dates import parse_datetime
 from core.domain import Engagement, Post
 
@@ -246,7 +246,8 @@ def preset_post(preset: Preset, record: dict[str, Any], default_source: str) -> 
         title=html.unescape(get["title"]) if isinstance(get["title"], str) and get["title"].strip() else None,
         lang=get["lang"], created_at=created,
         engagement=Engagement(**{f: _count(get[f], f) for f in ("likes", "reposts", "replies", "views")}),
-        hashtags=_items(get["hashtags"]) or extract_hashtags(text), links=[l for l in links if l.startswith("http")],
+        hashtags=_items(get["hashtags"]) or extract_hashtags(text),
+        links=[l for l in links if l.startswith("http")] or extract_links(text),
         raw={"format": preset.name, **{k: v for k, v in flat.items() if _key(k) not in used and v not in (None, "", [])}},
     )
 

@@ -47,7 +47,11 @@ class Spool:
         done = 0
         for path in self.batches():
             posts = []
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:  # replayed by another process sharing this spool (replicas on one volume)
+                continue
+            for n, line in enumerate(text.splitlines(), 1):
                 if not line:
                     continue
                 try:
@@ -55,5 +59,5 @@ class Spool:
                 except ValidationError as exc:
                     quarantine.put(f"spool:{path.name}", f"unreadable spooled post: {exc}", line, line=n)
             done += write(posts) if posts else 0
-            path.unlink()
+            path.unlink(missing_ok=True)  # replayed twice at worst: ids are stable, so never a duplicate
         return done

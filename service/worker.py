@@ -1,4 +1,6 @@
-"""The long-running worker: collectors feed the pipeline; the spool is replayed whenever the store is back."""
+"""The long-running worker: collectors feed the pipeline; the spool is replayed whenever the store is back.
+
+Any number of workers may run against one store: they split the sources by leases (collectors/sharing.py)."""
 from __future__ import annotations
 
 import logging
@@ -10,6 +12,9 @@ from datetime import datetime
 from service.context import AppContext
 from service.classify import claim_store
 from service.store.base import StoreUnavailable
+from service.store.leases import Leases
+from service.store.sources import SourceState
+from service.tipline.poller import start_poller
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,18 @@ def periodic_jobs(ctx: AppContext, clock: Callable[[], datetime] | None = None) 
     return [DigestScheduler.for_engine(engine, **({"clock": clock} if clock else {})).tick]
 
 
+def warm_up(ctx: AppContext) -> None:
+    """Load the models' lazy parts (claim index, entity rules) before claiming sources: a first batch that spends
+    seconds building them must not starve the lease renewals and hand this worker's sources to another."""
+    from core.domain import Post
+
+    try:
+        ctx.pipeline.classifier.classify([Post(source="warm-up", native_id="0", text="kabar vaksin hoaks ktt asean",
+                                               created_at=datetime(2026, 1, 1))])
+    except Exception:  # noqa: BLE001 - the first real batch will build them instead
+        log.exception("model warm-up failed")
+
+
 def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None = None) -> list[dict]:
     """Collect from every configured source; `once` runs a single round (cron-style), else until SIGTERM/SIGINT."""
     from collectors.scheduler import run_from_config
@@ -49,6 +66,8 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     claims = claim_store(ctx.settings)
+    leases = Leases.open(ctx.settings)  # this process's share of the sources, agreed with the other workers
+    workers = Leases.open(ctx.settings, leases.owner, kind="workers", searchable=True)
     index = getattr(ctx.pipeline.classifier, "claims", None)
 
     def keep_claims(items: list[dict]) -> None:
@@ -57,16 +76,21 @@ def run_worker(ctx: AppContext, once: bool = False, stop: threading.Event | None
         for c in items if index is not None else []:
             index.add(str(c["id"]), c.get("claim") or c.get("title") or "", c.get("url"), c.get("verdict"),
                       c.get("title"))
-    drainer = None
+    warm_up(ctx)
+    drainer = poller = None
     if not once:
         drainer = threading.Thread(target=drain_forever, args=(ctx, stop), kwargs={"ticks": periodic_jobs(ctx)},
                                    daemon=True, name="spool-drain")
         drainer.start()
+        poller = start_poller(ctx.tipline, ctx.settings, leases, stop)  # Telegram tipline by long polling
     try:
         return run_from_config(ctx.settings.file_config, ctx.pipeline.current_campaigns(),  # store may be down
                                sink=lambda posts: ctx.pipeline.process(posts), claim_sink=keep_claims,
-                               data_dir=ctx.settings.data_dir, once=once, stop_event=stop)
+                               state=SourceState.open(ctx.settings, leases.owner), leases=leases, workers=workers,
+                               quarantine_path=ctx.settings.quarantine_dir / "collectors.jsonl", once=once,
+                               stop_event=stop)
     finally:
         stop.set()
-        if drainer:
-            drainer.join(5)
+        for thread in (drainer, poller):
+            if thread:
+                thread.join(5)

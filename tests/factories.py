@@ -26,3 +26,10 @@ def classified(post: Post, sentiment: str, hoax: bool = False) -> Post:
 def engaged(post: Post, likes: int) -> Post:
     post.engagement = Engagement(likes=likes, reposts=0)
     return post
+
+def source_state(data_dir):
+    """Collector state in the embedded store under `data_dir` (what a worker with NW_DATA_DIR=data_dir writes)."""
+    from service.config import Settings
+    from service.store.sources import SourceState
+
+    return SourceState.open(Settings(data_dir=data_dir, store="sqlite", config_file=None))

@@ -33,7 +33,21 @@
       var d = new Date(iso);
       return isNaN(d) ? String(iso) : d.toISOString().slice(0, 16).replace("T", " ");
     },
-    httpUrl: function (u) { return (typeof u === "string" && /^https?:\/\//i.test(u)) ? u : null; }
+    httpUrl: function (u) { return (typeof u === "string" && /^https?:\/\//i.test(u)) ? u : null; },
+    /* The tipline tips behind an alert or a narrative (GET /tipline/tips?alert=|narrative=): a count and the
+       newest tips, appended to `box` when there are any; `then(body)` lets the caller add actions. */
+    tips: function (box, query, then) {
+      return NW.api("GET", "/tipline/tips?" + query + "&limit=5").then(function (body) {
+        if (!body || !body.count) return;
+        box.appendChild(NW.el("h3", {text: NW.t("tips") + " (" + body.count + ")"}));
+        box.appendChild(NW.el("ul", {cls: "tips-list"}, body.tips.map(function (t) {
+          var url = NW.httpUrl(t.claim_url);
+          return NW.el("li", {cls: "post-text"}, [NW.fmtDate(t.created_at) + " · " + t.channel + ": " + t.text,
+            url ? NW.el("a", {href: url, rel: "noopener noreferrer nofollow", target: "_blank", text: " ↗"}) : null]);
+        })));
+        if (then) then(body);
+      }).catch(function () { /* a role without tipline:read simply sees no tips */ });
+    }
   };
   return NW;
 })();

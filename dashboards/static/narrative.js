@@ -37,6 +37,7 @@
         url ? NW.el("a", {href: url, rel: "noopener noreferrer nofollow", target: "_blank", text: url}) : null]));
     });
     if (!posts.length) list.appendChild(NW.el("li", {cls: "muted", text: "–"}));
+    NW.tips(document.getElementById("narrative-tips"), "narrative=" + encodeURIComponent(id));
     NW.api("GET", "/narratives/" + encodeURIComponent(id) + "/timeline?interval=day").then(function (series) {
       timeline({timeline: series}, posts);
     }).catch(function () { timeline(n, posts); });

@@ -1,5 +1,8 @@
-/* PR alert inbox: GET /alerts for the backlog, then EventSource on /alerts/stream (each event: one alert as JSON).
-   Ack / resolve: POST /alerts/{id}/ack|resolve. All alert text goes in with textContent. */
+/* PR alert inbox: GET /alerts for the backlog, then EventSource on /alerts/stream (each event: one alert as JSON,
+   from any API or worker process: alert, alert.updated, alert.status, alert.assigned). A card is re-rendered in place
+   on every event, so actions that no longer apply (someone else resolved it) disappear. Ack / resolve: POST
+   /alerts/{id}/ack|resolve; a refused stale action re-reads the alert and says why. All alert text goes in with
+   textContent. */
 (function () {
   "use strict";
   var NW = window.NW, inbox = document.getElementById("inbox"), state = document.getElementById("live-state");
@@ -51,9 +54,47 @@
     NW.api("POST", "/alerts/" + encodeURIComponent(alert.id) + "/" + action, {}).then(function (updated) {
       render(updated && updated.id ? updated : Object.assign({}, alert, {status: action === "ack" ? "acknowledged" : "resolved"}));
     }).catch(function (e) {
+      if (e.status === 409 || e.status === 404) {  // changed meanwhile (another session, another replica)
+        NW.api("GET", "/alerts/" + encodeURIComponent(alert.id)).then(function (current) {
+          render(current);
+          stale(current, e.status);
+        }).catch(function () { stale(alert, 404); });
+        return;
+      }
       card.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
       card.appendChild(NW.el("p", {cls: "error", text: e.message}));
     });
+  }
+
+  function stale(alert, status) {
+    var card = cards[alert.id];
+    if (!card) return;
+    var text = status === 404 ? NW.t("alert_gone") : NW.t("alert_changed") + " " + NW.t("status").toLowerCase() +
+      ": " + (alert.status || "") + (alert.assignee ? " (" + alert.assignee + ")" : "") + ".";
+    card.appendChild(NW.el("p", {cls: "notice stale", text: text}));
+  }
+
+  function tipsNode(alert) {
+    var box = NW.el("div", {cls: "tips"});
+    NW.tips(box, "alert=" + encodeURIComponent(alert.id), function () {
+      if (!canWrite || alert.status === "resolved") return;
+      var text = NW.el("textarea", {cls: "tip-answer", rows: "3", maxlength: "4000"});
+      text.value = (alert.brief && alert.brief.suggested_reply) || "";
+      var send = NW.el("button", {type: "button", cls: "tip-answers", text: NW.t("answer_tip_senders")});
+      send.addEventListener("click", function () {
+        send.disabled = true;
+        NW.api("POST", "/alerts/" + encodeURIComponent(alert.id) + "/tip-answers", {text: text.value}).then(function (r) {
+          box.appendChild(NW.el("p", {cls: "muted tip-result", text: NW.t("tips_answered") + ": " + r.sent + " / " +
+                                      r.senders + (r.already ? " (" + r.already + " " + NW.t("tips_already") + ")" : "")}));
+        }).catch(function (e) {
+          send.disabled = false;
+          box.appendChild(NW.el("p", {cls: "error", text: e.message}));
+        });
+      });
+      box.appendChild(text);
+      box.appendChild(send);
+    });
+    return box;
   }
 
   function render(alert) {
@@ -79,6 +120,7 @@
     card.appendChild(NW.el("p", {cls: "muted", text: (alert.campaign || "") + " · " + (alert.rule || "") + " · " + NW.fmtDate(alert.created_at)}));
     var why = whyNode(alert.why); if (why) card.appendChild(why);
     var brief = briefNode(alert.brief); if (brief) card.appendChild(brief);
+    card.appendChild(tipsNode(alert));
     card.appendChild(buttons);
     var old = cards[alert.id];
     if (old && old.parentNode) old.parentNode.replaceChild(card, old); else inbox.insertBefore(card, inbox.firstChild);
@@ -98,5 +140,7 @@
     try { var a = JSON.parse(ev.data); render(a.alert || a); } catch (e) { /* ignore keep-alives and bad events */ }
   }
   source.onmessage = onEvent;
-  source.addEventListener("alert", onEvent);
+  ["alert", "alert.updated", "alert.status", "alert.assigned"].forEach(function (name) {
+    source.addEventListener(name, onEvent);
+  });
 })();

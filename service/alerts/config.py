@@ -6,6 +6,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.periods import DEFAULT_ZONE, Zone
+
 
 class WebhookTarget(BaseModel):
     url: str
@@ -34,14 +36,15 @@ class EmailTarget(BaseModel):
 class DigestSettings(BaseModel):
     """The scheduled daily digest e-mail (``alerts.digest`` in the YAML file, ``NW_ALERTS_DIGEST__*`` in the env).
 
-    Once a UTC day, at or after ``hour``, the worker renders yesterday's digest (dashboards/digest.py) of every
-    campaign that has recipients and queues it in the durable outbox under the key ``digest:<campaign>:<date>``,
+    Once a day of zone ``tz`` (WIB by default), at or after the local ``hour``, the worker renders yesterday's
+    digest (dashboards/digest.py) of every campaign that has recipients and queues it in the durable outbox under the key ``digest:<campaign>:<date>``,
     so it is sent once per campaign-day across restarts. Mail goes through the SMTP server and sender of
     ``alerts.email[email_target]``. Recipients of a campaign: ``to`` (every campaign) plus ``campaigns[<id>]``;
     when both are empty, the ``to`` of the alert e-mail targets that cover the campaign.
     """
     enabled: bool = False
-    hour: int = Field(default=6, ge=0, le=23, description="UTC hour from which yesterday's digest is sent")
+    hour: int = Field(default=6, ge=0, le=23, description="Local hour (in `tz`) from which yesterday's digest is sent")
+    tz: Zone = Field(default=DEFAULT_ZONE, description="Zone of the digest's days and hour (WIB, WITA, WIT or UTC)")
     lang: str = Field(default="id", description="Digest language (id or en)")
     to: list[str] = Field(default_factory=list, description="Recipients of every campaign's digest")
     campaigns: dict[str, list[str]] = Field(default_factory=dict, description="Extra recipients per campaign id")

@@ -1,8 +1,8 @@
-"""The scheduled daily digest: once per UTC day, yesterday's digest of every campaign, by e-mail.
+"""The scheduled daily digest: once per local day, yesterday's digest of every campaign, by e-mail.
 
 `DigestScheduler.tick()` is called often (the worker calls it from its spool-drain loop, every few seconds). From
-``alerts.digest.hour`` (UTC) on, it renders yesterday's digest (dashboards/digest.py: HTML page + plain-text
-figures) for each campaign that has recipients and queues it in the alert store's durable outbox under the key
+``alerts.digest.hour`` on (local time in ``alerts.digest.tz``, WIB by default; yesterday is the local day before),
+it renders yesterday's digest (dashboards/digest.py: HTML page + plain-text figures) for each campaign that has recipients and queues it in the alert store's durable outbox under the key
 ``digest:<campaign>:<YYYY-MM-DD>``. The key is the outbox row's primary key, so the digest of a campaign-day is
 queued once, whatever the number of ticks, restarts or processes; the delivery loop (outbox.DeliveryWorker, channel
 ``digest``) sends it through the SMTP server of ``alerts.email[digest.email_target]`` with the usual retries.
@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from service.alerts.config import AlertSettings
 from service.alerts.store import AlertStore
 from core.domain import as_utc, utcnow
+from core.periods import zone
 from service.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,9 @@ class DigestScheduler:
         return self.settings.digest
 
     def due_day(self, now: datetime) -> date | None:
-        """The day whose digest is due at `now` (yesterday, from the configured hour on), or None."""
-        now = as_utc(now)
-        return now.date() - timedelta(days=1) if now.hour >= self.config.hour else None
+        """The local day whose digest is due at `now` (yesterday, from the configured local hour on), or None."""
+        local = as_utc(now).astimezone(zone(self.config.tz))
+        return local.date() - timedelta(days=1) if local.hour >= self.config.hour else None
 
     def recipients(self, campaign: str) -> list[str]:
         cfg = self.config
@@ -92,7 +93,7 @@ class DigestScheduler:
             try:
                 from dashboards.digest import digest_email
 
-                mail = digest_email(self.store, campaign, day, cfg.lang, engine=self.engine)
+                mail = digest_email(self.store, campaign, day, cfg.lang, engine=self.engine, tz=cfg.tz)
             except Exception:  # noqa: BLE001 - one campaign's failure must not block the others; retried next tick
                 log.exception("daily digest of %s for %s failed to render", campaign.id, day)
                 continue

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from service.alerts.brief import build_brief, post_card
 from service.alerts.config import AlertSettings
 from service.alerts.delivery.outbox import DeliveryWorker, channels_for
-from service.alerts.delivery.sse import Broker
+from service.alerts.delivery.sse import EventFeed
 from service.alerts.matcher import RuleMatcher
 from service.alerts.rules import Rule, bump
 from service.alerts.store import AlertStore, ts
@@ -26,6 +26,7 @@ from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
 from service.store.base import PostQuery, Store
+from service.store.events import EventLog, open_events
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,14 @@ class Candidate:
 
 class AlertEngine:
     def __init__(self, store: Store, alerts: AlertStore, settings: AlertSettings | None = None,
-                 matcher: RuleMatcher | None = None):
+                 matcher: RuleMatcher | None = None, events: EventLog | None = None):
         self.store = store
         self.alerts = alerts
         self.settings = settings or AlertSettings()
         self.matcher = matcher or RuleMatcher()
         self.clusters = NarrativeClusterer(alerts)
-        self.broker = Broker()
+        self.events = events or alerts.events  # every change goes here; every process's feed tails it
+        self.feed = EventFeed(self.events)
         self.worker = DeliveryWorker(alerts, self.settings)
         self._campaigns: dict[str, tuple[float, Campaign | None]] = {}
         self._lock = threading.RLock()
@@ -63,7 +65,7 @@ class AlertEngine:
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":
         alert_settings = AlertSettings.load(settings.file_config)
-        return cls(store, AlertStore(settings.data_dir / "alerts.db"), alert_settings)
+        return cls(store, AlertStore(settings.data_dir / "alerts.db"), alert_settings, events=open_events(settings))
 
     # -- lifecycle --
     def start(self) -> "AlertEngine":
@@ -71,6 +73,7 @@ class AlertEngine:
         return self
 
     def close(self) -> None:
+        self.feed.stop()
         self.worker.stop()
         self.alerts.close()
 
@@ -302,18 +305,28 @@ class AlertEngine:
                           dedup_key=f"{c.rule.id}|{c.campaign}|{c.subject}")
             saved, created = self.alerts.fire(alert, timedelta(minutes=c.rule.cooldown_minutes), event_time,
                                               channels_for(self.settings, c.campaign))
+            self.publish("alert" if created else "alert.updated", saved)  # updated: new evidence absorbed
             if created:
                 fired.append(saved)
-                self.broker.publish(self.alerts.seq_of(saved.id) or 0, "alert", saved.model_dump(mode="json"))
         if fired:
             self.worker.wake()
         return fired
+
+    def publish(self, kind: str, alert: Alert) -> None:
+        """Into the event log, for every SSE subscriber of every process. The alert is already stored: a failure
+        here costs the live update only (the inbox's list still has it), so it is logged, not raised."""
+        try:
+            self.events.append(kind, alert.model_dump(mode="json"))
+        except Exception:  # noqa: BLE001
+            log.exception("could not append %s for alert %s to the event log", kind, alert.id)
+            return
+        self.feed.wake()
 
     # -- workflow --
     def transition(self, alert_id: str, actor: str, action: str, **kw) -> Alert | None:
         alert = self.alerts.transition(alert_id, actor, action, **kw)
         if alert is not None:
-            self.broker.publish(self.alerts.seq_of(alert.id) or 0, "alert.updated", alert.model_dump(mode="json"))
+            self.publish("alert.assigned" if action == "assign" else "alert.status", alert)
         return alert
 
     def backfill(self, campaign: str, since: datetime | None = None, until: datetime | None = None) -> int:

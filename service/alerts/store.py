@@ -14,6 +14,8 @@ from service.alerts.rules import Rule
 from core.domain import Alert, as_utc, utcnow
 from core.redact import redact
 from service.sqlitedb import ThreadLocalDB
+from service.store.documents import SQLiteDocuments
+from service.store.events import FIELDS as EVENT_FIELDS, EventLog
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -66,6 +68,7 @@ class AlertStore:
         self.path = Path(path)
         self._sqlite = ThreadLocalDB(self.path)
         self.db.executescript(SCHEMA)
+        self.events = EventLog(SQLiteDocuments(self.path.parent / "state.db", "events", EVENT_FIELDS))
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -181,6 +184,17 @@ class AlertStore:
     def count_alerts(self) -> int:
         return self.db.execute("SELECT count(*) FROM alerts").fetchone()[0]
 
+    def alert_counts(self, campaigns: list[str], since: datetime, until: datetime) -> dict[str, dict[str, int]]:
+        """Per campaign: alerts still open (not resolved), of those the critical ones, and alerts raised in
+        [since, until)."""
+        if not campaigns:
+            return {}
+        rows = self.db.execute(
+            "SELECT campaign, sum(status != 'resolved'), sum(status != 'resolved' AND severity = 'critical'), "
+            f"sum(created_at >= ? AND created_at < ?) FROM alerts WHERE campaign IN ({','.join('?' * len(campaigns))})"
+            " GROUP BY campaign", [ts(since), ts(until), *campaigns])
+        return {c: {"open": o or 0, "critical": k or 0, "new": n or 0} for c, o, k, n in rows}
+
     def transition(self, alert_id: str, actor: str, action: str, status: str | None = None,
                    assignee: str | None = None, note: str | None = None) -> Alert | None:
         with self.tx() as db:
@@ -202,6 +216,11 @@ class AlertStore:
                rule_id: str | None = None) -> None:
         db.execute("INSERT INTO audit (alert_id, rule_id, at, actor, action, detail) VALUES (?,?,?,?,?,?)",
                    (alert_id, rule_id, ts(utcnow()), actor, action, json.dumps(detail, default=str)))
+
+    def audit(self, alert_id: str, actor: str, action: str, detail: dict) -> None:
+        """An entry in an alert's trail for an action taken outside its workflow (e.g. answering tip senders)."""
+        with self.tx() as db:
+            self._audit(db, alert_id, actor, action, detail)
 
     def audit_trail(self, alert_id: str | None = None, rule_id: str | None = None) -> list[dict]:
         col, val = ("alert_id", alert_id) if alert_id is not None else ("rule_id", rule_id)

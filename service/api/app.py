@@ -10,8 +10,8 @@ from service.api import auth, errors
 from service.context import AppContext
 from service.api.limits import BodyLimitMiddleware
 from service.api.proxies import ClientAddressMiddleware
-from service.api.routes import (alerts, campaigns, corrections, export, health, metrics, narratives, posts, sources,
-                                summary, trending)
+from service.api.routes import (alerts, campaigns, corrections, export, health, metrics, narratives, posts,
+                                saved_searches, sources, summary, tipline, trending)
 from service.config import Settings
 
 DESCRIPTION = """Narrative and hoax monitoring for public-relations teams.
@@ -32,9 +32,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
     async def lifespan(app: FastAPI):
         app.state.ctx = ctx or AppContext.build(settings)
         yield
-        app.state.ctx.startup.stop()  # a store still down at shutdown: stop retrying init
-        app.state.ctx.alerts.close()  # stops the delivery thread; undelivered alerts stay in the outbox
-        app.state.ctx.store.close()
+        app.state.ctx.close()
 
     app = FastAPI(title="narrawatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
@@ -48,7 +46,9 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None,
 
     errors.install(app)
     app.state.auth = auth.AuthState.build(settings, auth_config)
-    for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives):
+    app.include_router(tipline.webhooks)  # public: Telegram and Meta prove themselves by secret and signature
+    for module in (health, posts, campaigns, sources, summary, export, metrics, alerts, trending, narratives,
+                   saved_searches, tipline):
         needs = [] if module in PUBLIC else [Depends(auth.require())]
         if module in OPERATOR:
             needs.append(Depends(auth.require_all_workspaces))

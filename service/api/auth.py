@@ -42,6 +42,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from core.redact import redact
 from service.api.asgi import capture_status
 from service.config import Settings
 from service.sqlitedb import ThreadLocalDB
@@ -57,11 +58,12 @@ SESSION_PREFIX = "nws"
 PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({
         "posts:read", "export:read", "narratives:read", "trending:read", "campaigns:read", "sources:read",
-        "ui:analyst", "corrections:read", "corrections:write",
+        "ui:analyst", "corrections:read", "corrections:write", "saved-searches:read", "saved-searches:write",
+        "tipline:read",
     }),
     "pr": frozenset({
         "alerts:read", "alerts:write", "posts:read", "narratives:read", "trending:read", "campaigns:read",
-        "sources:read", "ui:pr",
+        "sources:read", "ui:pr", "tipline:read",
     }),
     "leadership": frozenset({
         "summary:read", "dashboards:read", "campaigns:read", "ui:leadership",
@@ -259,12 +261,23 @@ class KeyStore:
                 (_now(), p and p.key_id, p and p.name, p and p.role, p and p.workspace, method, path,
                  status_code, client, detail, marks))
 
-    def audit_log(self, limit: int = 100, key_id: str | None = None,
-                  workspace: str | None = None) -> list[AuditEntry]:
-        """Newest first; with `workspace`, the rows of its keys and the rows of writes that touched it."""
+    def audit_log(self, limit: int = 100, key_id: str | None = None, workspace: str | None = None,
+                  method: str | None = None, path: str | None = None,
+                  status_class: int | None = None) -> list[AuditEntry]:
+        """Newest first; with `workspace`, the rows of its keys and the rows of writes that touched it. `path`: rows
+        whose path contains it; `status_class`: 2, 3, 4 or 5 for 2xx..5xx."""
         clauses, args = [], []
         if key_id:
             clauses, args = ["key_id=?"], [key_id]
+        if method:
+            clauses.append("method=?")
+            args.append(method.upper())
+        if path:
+            clauses.append("instr(path, ?) > 0")
+            args.append(path)
+        if status_class:
+            clauses.append("status / 100 = ?")
+            args.append(status_class)
         if workspace is not None:
             clauses.append("(workspace=? OR instr(touched, ?) > 0)")  # not LIKE: '_' is a wildcard there
             args += [workspace, f",{workspace},"]
@@ -504,7 +517,7 @@ def scope_query(principal: Principal, store, query):
         return query
     if query.campaign:
         check_campaign(principal, store, query.campaign)
-        return query
+    # also with a campaign filter: the search language's `campaign:` operator is folded against this list
     return query.model_copy(update={"campaigns": visible_campaign_ids(principal, store)})
 
 
@@ -534,8 +547,8 @@ class AuditMiddleware:
                 touched = (scope.get("state") or {}).get("audit_touched") or ()
                 client = scope.get("client")
                 query = scope.get("query_string") or b""
-                path = scope["path"][:AUDIT_PATH_MAX] + ("?" + query[:AUDIT_PATH_MAX].decode("latin-1")
-                                                         if query else "")
+                path = redact(scope["path"][:AUDIT_PATH_MAX] + ("?" + query[:AUDIT_PATH_MAX].decode("latin-1")
+                                                                if query else ""))  # no webhook secret path
                 await anyio.to_thread.run_sync(
                     auth.keys.audit, principal, scope["method"], path, seen["status"],
                     client[0] if client else None, detail, touched)
@@ -607,5 +620,9 @@ def delete_key(key_id: str, request: Request, principal: Principal = Depends(aut
 
 @router.get("/audit", response_model=list[AuditEntry], summary="Audit log of mutating requests, newest first (admin)")
 def get_audit(request: Request, limit: int = Query(100, ge=1, le=1000), key_id: str | None = None,
+              method: str | None = Query(None, max_length=10, description="POST, PUT, DELETE, ..."),
+              path: str | None = Query(None, max_length=200, description="Rows whose path contains this"),
+              status_class: int | None = Query(None, ge=2, le=5, description="2, 3, 4 or 5: 2xx..5xx answers"),
               principal: Principal = Depends(authenticate)) -> list[AuditEntry]:
-    return auth_state(request).keys.audit_log(limit, key_id, None if principal.sees_all else principal.workspace)
+    return auth_state(request).keys.audit_log(limit, key_id, None if principal.sees_all else principal.workspace,
+                                              method, path, status_class)

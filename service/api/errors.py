@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from service.store.base import StoreUnavailable
+from service.store.query import QuerySyntaxError
 
 
 def _where(loc: tuple) -> str:
@@ -30,6 +31,11 @@ def install(app: FastAPI) -> None:
         return JSONResponse(status_code=422, content={
             "error": "invalid request", "message": exc.detail,
             "detail": [{"loc": ["request"], "msg": exc.detail, "type": "value_error"}]})
+
+    @app.exception_handler(QuerySyntaxError)
+    async def bad_query(_: Request, exc: QuerySyntaxError) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"error": "invalid query", "message": str(exc),
+                                                      "position": exc.position})
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

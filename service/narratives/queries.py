@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from service.alerts.store import AlertStore
+from service.alerts.store import AlertStore, ts
 
 _PUBLIC = ("id", "campaign", "label", "keywords", "size", "first_seen", "last_seen", "seed_accounts", "sentiment",
            "hoax_posts", "hoax_share", "claims")
@@ -31,6 +32,17 @@ def list_narratives(store: AlertStore, campaign: str | None = None, min_size: in
         args.extend(campaigns)
     rows = store.db.execute(f"SELECT doc FROM narratives {where} ORDER BY {col} LIMIT ?", [*args, limit])
     return [_public(json.loads(d)) for (d,) in rows]
+
+
+def period_narratives(store: AlertStore, campaign: str, since: datetime, until: datetime, min_posts: int = 2,
+                      limit: int = 10) -> list[dict]:
+    """Narratives with posts in [since, until), by their posts in that window (`posts`; `size` stays all-time)."""
+    rows = store.db.execute(
+        "SELECT n.doc, w.posts FROM (SELECT narrative_id, count(*) AS posts FROM narrative_posts WHERE campaign=? "
+        "AND created_at >= ? AND created_at < ? GROUP BY narrative_id HAVING posts >= ?) w "
+        "JOIN narratives n ON n.id = w.narrative_id ORDER BY w.posts DESC, n.last_seen DESC LIMIT ?",
+        (campaign, ts(since), ts(until), min_posts, limit))
+    return [_public(json.loads(doc)) | {"posts": posts} for doc, posts in rows]
 
 
 def narrative_campaign(store: AlertStore, narrative_id: str) -> str | None:

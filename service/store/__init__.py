@@ -11,7 +11,8 @@ def open_store(settings: Settings) -> Store:
     if settings.store == "elasticsearch":
         from service.store.elastic import ElasticStore
 
-        return ElasticStore(settings.es_url, index=settings.es_index)
+        return ElasticStore(settings.es_url, index=settings.es_index, shards=settings.es_shards,
+                            replicas=settings.es_replicas)
     from service.store.sqlite import SQLiteStore
 
     return SQLiteStore(settings.sqlite_path)

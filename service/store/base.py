@@ -121,8 +121,9 @@ class Store(ABC):
     def count(self, query: PostQuery = PostQuery()) -> int: ...
 
     @abstractmethod
-    def histogram(self, query: PostQuery, interval: Interval = "day") -> list[tuple[datetime, int]]:
-        """Post counts per calendar bucket (UTC) of created_at, only non-empty buckets, oldest first."""
+    def histogram(self, query: PostQuery, interval: Interval = "day", tz: str = "UTC") -> list[tuple[datetime, int]]:
+        """Post counts per calendar bucket of created_at in time zone `tz` (core.periods: a day starts at local
+        midnight), only non-empty buckets, oldest first; each bucket start is an aware datetime in `tz`."""
 
     @abstractmethod
     def terms(self, query: PostQuery, field: TermField, size: int = 10) -> list[tuple[str, int]]:

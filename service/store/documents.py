@@ -71,6 +71,10 @@ class Documents(ABC):
     def get(self, id: str) -> Doc | None: ...
 
     @abstractmethod
+    def get_many(self, ids: list[str]) -> dict[str, Doc]:
+        """The documents of these ids that exist (real-time on Elasticsearch, like get)."""
+
+    @abstractmethod
     def create(self, id: str, body: dict) -> Doc: ...
 
     @abstractmethod
@@ -246,6 +250,15 @@ class SQLiteDocuments(Documents):
         with _sqlite_errors(self.path):
             row = self._db.conn.execute(f"SELECT version, body FROM {self.table} WHERE id = ?", (id,)).fetchone()
         return Doc(id, json.loads(row[1]), str(row[0])) if row else None
+
+    def get_many(self, ids: list[str]) -> dict[str, Doc]:
+        self._init()
+        if not ids:
+            return {}
+        with _sqlite_errors(self.path):
+            rows = self._db.conn.execute(f"SELECT id, version, body FROM {self.table} WHERE id IN "
+                                         f"({', '.join('?' * len(ids))})", list(ids)).fetchall()
+        return {r[0]: Doc(r[0], json.loads(r[2]), str(r[1])) for r in rows}
 
     def create(self, id: str, body: dict) -> Doc:
         self._init()
@@ -444,6 +457,13 @@ class ElasticDocuments(Documents):
             return self._doc(self._call(self.es.get, index=self.index, id=id))
         except NotFoundError:
             return None
+
+    def get_many(self, ids: list[str]) -> dict[str, Doc]:
+        self._init()
+        if not ids:
+            return {}
+        docs = self._call(self.es.mget, index=self.index, ids=list(ids))["docs"]
+        return {d["_id"]: self._doc(d) for d in docs if d.get("found")}
 
     def create(self, id: str, body: dict) -> Doc:
         self._init()

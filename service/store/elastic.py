@@ -10,7 +10,11 @@ from typing import Any
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 
+from core.periods import check_zone, zone
 from core.domain import Campaign, Post
+from service.store.analysis import SEARCH_VERSION, indexed, link_domains
+from service.store.elastic_query import es_query
+from service.store.query import parse, scoped
 from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
                                 TermField, id_problem, merge_existing)
 
@@ -63,8 +67,15 @@ MAPPINGS = {
             "matched_claim_id": KEYWORD, "matched_claim_url": LONG_KEYWORD, "entities": KEYWORD,
         }},
         "raw": {"type": "object", "enabled": False},  # kept for provenance, never indexed
+        # Written by the store, not part of a Post: the search language's analysed text (service/store/analysis.py
+        # tokenises and stems in Python for both backends, so ES only splits on spaces) and the links' domains.
+        "search_stems": {"type": "text", "analyzer": "whitespace"},
+        "search_words": {"type": "text", "analyzer": "whitespace", "index_options": "docs", "norms": False},
+        "domains": KEYWORD,
+        "search_version": {"type": "short"},
     },
 }
+_DERIVED = ("engagement_total", "search_stems", "search_words", "domains", "search_version")
 
 
 PIT_KEEP_ALIVE = "2m"  # between two requests of one walk; a walk's own duration is unbounded
@@ -109,9 +120,11 @@ def call(fn, **kwargs):
 
 
 class ElasticStore(Store):
-    def __init__(self, url: str, index: str = "narrawatch", refresh: bool = False, client: Elasticsearch | None = None):
+    def __init__(self, url: str, index: str = "narrawatch", refresh: bool = False, client: Elasticsearch | None = None,
+                 shards: int = 1, replicas: int = 0):
         self.es = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True, max_retries=2)
         self.index = index
+        self.shards, self.replicas = shards, replicas  # the template's: an existing index keeps its own
         self.campaign_index = f"{index}-campaigns"
         self.tombstone_index = f"{index}-campaign-tombstones"
         self.refresh: Any = "wait_for" if refresh else False  # tests read their own writes
@@ -140,6 +153,7 @@ class ElasticStore(Store):
                         raise
             elif name == self.index:
                 self._upgrade_mapping()
+                self._reindex_search()
 
     def _upgrade_mapping(self) -> None:
         """An index created by an older version keeps its mapping: bring in the keyword limits (ignore_above may
@@ -150,11 +164,22 @@ class ElasticStore(Store):
             log.warning("could not update the mapping of %s (%s); long keyword values will be quarantined",
                         self.index, exc)
 
+    def _reindex_search(self) -> None:
+        """Posts written before the search language (or an older analysis) lack the analysed fields: rewrite them
+        once from their own source, so every post is found by the same query on both backends."""
+        stale = {"bool": {"must_not": [{"term": {"search_version": SEARCH_VERSION}}]}}
+        hits = helpers.scan(self.es, index=self.index, query={"query": stale})
+        actions = (self._action(_post(h["_source"])) for h in hits)
+        done, _ = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=True)
+        if done:
+            log.warning("re-analysed %d posts of %s for the search language", done, self.index)
+
     def _put_template(self, analysis: dict) -> None:
         # Elasticsearch validates the analysis chain here, so a node lacking a filter rejects the template.
         self.es.indices.put_index_template(
             name=self.index, index_patterns=[self.index], priority=200,
-            template={"settings": {"number_of_shards": 1, "number_of_replicas": 0, "analysis": analysis},
+            template={"settings": {"number_of_shards": self.shards, "number_of_replicas": self.replicas,
+                                   "analysis": analysis},
                       "mappings": MAPPINGS})
 
     def drop(self) -> None:
@@ -212,6 +237,8 @@ class ElasticStore(Store):
     def _action(self, post: Post) -> dict:
         doc = post.model_dump(mode="json")
         doc["engagement_total"] = post.engagement.total
+        doc["search_stems"], doc["search_words"] = indexed(post.title, post.text)
+        doc["domains"], doc["search_version"] = link_domains(post.links), SEARCH_VERSION
         return {"_op_type": "index", "_index": self.index, "_id": post.id, "_source": doc}
 
     def delete_by_campaign(self, campaign: str) -> int:
@@ -237,8 +264,7 @@ class ElasticStore(Store):
         if q.since or q.until:
             rng = {k: v.isoformat() for k, v in (("gte", q.since), ("lt", q.until)) if v}
             filters.append({"range": {"created_at": rng}})
-        must = [{"simple_query_string": {"query": q.text, "fields": ["title^2", "text", "title.en", "text.en"],
-                                         "default_operator": "and", "lenient": True}}] if q.text else []
+        must = [es_query(scoped(parse(q.text), q.campaigns))] if q.text else []
         return {"bool": {"filter": filters, "must": must}}
 
     def search(self, query: PostQuery, page: Page = Page()) -> SearchResult:
@@ -325,11 +351,13 @@ class ElasticStore(Store):
     def count(self, query: PostQuery = PostQuery()) -> int:
         return self._call(self.es.count, index=self.index, query=self._query(query))["count"]
 
-    def histogram(self, query: PostQuery, interval: Interval = "day") -> list[tuple[datetime, int]]:
+    def histogram(self, query: PostQuery, interval: Interval = "day", tz: str = "UTC") -> list[tuple[datetime, int]]:
         resp = self._call(self.es.search, index=self.index, query=self._query(query), size=0, aggs={"h": {
             "date_histogram": {"field": "created_at", "calendar_interval": interval, "min_doc_count": 1,
-                               "time_zone": "UTC"}}})
-        return [(_dt(b["key_as_string"]), b["doc_count"]) for b in resp["aggregations"]["h"]["buckets"]]
+                               "time_zone": check_zone(tz)}}})
+        # the key is the epoch millisecond at which the local bucket starts
+        return [(datetime.fromtimestamp(b["key"] / 1000, zone(tz)), b["doc_count"])
+                for b in resp["aggregations"]["h"]["buckets"]]
 
     def terms(self, query: PostQuery, field: TermField, size: int = 10) -> list[tuple[str, int]]:
         resp = self._call(self.es.search, index=self.index, query=self._query(query), size=0, aggs={"t": {
@@ -391,5 +419,5 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def _post(source: dict) -> Post:
-    source = {k: v for k, v in source.items() if k != "engagement_total"}
+    source = {k: v for k, v in source.items() if k not in _DERIVED}
     return Post.model_validate(source)

@@ -1,15 +1,18 @@
 """Embedded default store: one SQLite file in WAL mode, FTS5 for full-text search. Zero setup, one process-safe file."""
 from __future__ import annotations
 
-import re
 import sqlite3
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.periods import offset_minutes, zone
 from core.domain import Campaign, Post
 from service.sqlitedb import ThreadLocalDB
+from service.store.analysis import SEARCH_VERSION, indexed, link_domains
+from service.store.query import parse, scoped
+from service.store.sqlite_query import fts, rank_expression, where as text_where
 from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
                                 TermField, id_problem, merge_existing)
 
@@ -23,13 +26,20 @@ CREATE TABLE IF NOT EXISTS posts (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at);
+CREATE INDEX IF NOT EXISTS posts_author ON posts(author);
 CREATE TABLE IF NOT EXISTS post_campaigns (post_rowid INTEGER NOT NULL, campaign TEXT NOT NULL,
     PRIMARY KEY (campaign, post_rowid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS post_campaigns_post ON post_campaigns(post_rowid);
 CREATE TABLE IF NOT EXISTS post_hashtags (post_rowid INTEGER NOT NULL, hashtag TEXT NOT NULL,
     PRIMARY KEY (hashtag, post_rowid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS post_hashtags_post ON post_hashtags(post_rowid);
-CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(title, text, tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS post_domains (post_rowid INTEGER NOT NULL, domain TEXT NOT NULL,
+    PRIMARY KEY (domain, post_rowid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS post_domains_post ON post_domains(post_rowid);
+-- service/store/analysis.py already split and stemmed the text: FTS5 only splits on the spaces ('_' is the
+-- title/text boundary token)
+CREATE VIRTUAL TABLE IF NOT EXISTS posts_search USING fts5(stems, words,
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, workspace TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS campaign_tombstones (id TEXT PRIMARY KEY, workspace TEXT NOT NULL);
 """
@@ -40,23 +50,17 @@ _DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.Interface
 
 # Columns a filter or a terms bucket may name; anything else never reaches SQL.
 _COLUMNS = {"platform": "platform", "lang": "lang", "sentiment": "sentiment", "author": "author", "source": "source"}
-_WORD = re.compile(r"\w+", re.UNICODE)
+BROAD = 200  # matches above which a date-ordered page walks the date index (cheap unless matches are rare)
+_ROW_FILTERS = ("platform", "lang", "sentiment", "hoax", "author", "since", "until")  # read from the post's row
+# Index rows per post: dropped and rewritten with it. posts_search is keyed by rowid, the others by post_rowid.
+_INDEX_TABLES = (("posts_search", "rowid"), ("post_campaigns", "post_rowid"), ("post_hashtags", "post_rowid"),
+                 ("post_domains", "post_rowid"))
 
 
 def _ts(value: datetime) -> str:
     """Fixed-width UTC text, so string order is time order."""
     v = value.astimezone(timezone.utc)  # %Y is not zero-padded before year 1000 on glibc: format it ourselves
     return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}Z"
-
-
-def fts_query(text: str) -> str | None:
-    """User text to a safe FTS5 expression: "quoted phrases" kept, other words ANDed, operators neutralised."""
-    parts: list[str] = []
-    for phrase, word in re.findall(r'"([^"]+)"|(\S+)', text):
-        tokens = _WORD.findall(phrase or word)
-        if tokens:
-            parts.append('"' + " ".join(tokens) + '"')
-    return " AND ".join(parts) or None
 
 
 class SQLiteStore(Store):
@@ -73,6 +77,19 @@ class SQLiteStore(Store):
 
     def init(self) -> None:
         self.db.executescript(SCHEMA)
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != SEARCH_VERSION:
+            self._reindex_search()
+
+    def _reindex_search(self) -> None:
+        """A file written before the search language: build the analysed columns and domains of every post once
+        (the old word index goes), in one transaction, so a crash midway just runs it again."""
+        with self._transaction() as db:
+            db.execute("DROP TABLE IF EXISTS posts_fts")
+            db.execute("DELETE FROM posts_search")
+            db.execute("DELETE FROM post_domains")
+            for rowid, doc in db.execute("SELECT rowid, doc FROM posts").fetchall():
+                self._index(rowid, Post.model_validate_json(doc))
+            db.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
 
     def ping(self) -> bool:
         try:
@@ -148,12 +165,17 @@ class SQLiteStore(Store):
             row,
         ).fetchone()[0]
         if old is not None:  # a new post has no index rows to replace
-            for table in ("posts_fts", "post_campaigns", "post_hashtags"):
-                key = "rowid" if table == "posts_fts" else "post_rowid"
+            for table, key in _INDEX_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
-        db.execute("INSERT INTO posts_fts (rowid, title, text) VALUES (?,?,?)", (rowid, post.title or "", post.text))
+        self._index(rowid, post)
+
+    def _index(self, rowid: int, post: Post) -> None:
+        db = self.db
+        db.execute("INSERT INTO posts_search (rowid, stems, words) VALUES (?,?,?)", (rowid, *indexed(post.title, post.text)))
         db.executemany("INSERT OR IGNORE INTO post_campaigns VALUES (?,?)", [(rowid, c) for c in post.campaigns])
         db.executemany("INSERT OR IGNORE INTO post_hashtags VALUES (?,?)", [(rowid, h) for h in post.hashtags])
+        db.executemany("INSERT OR IGNORE INTO post_domains VALUES (?,?)",
+                       [(rowid, d) for d in link_domains(post.links)])
 
     def delete_by_campaign(self, campaign: str) -> int:
         removed = 0
@@ -167,7 +189,7 @@ class SQLiteStore(Store):
                 if post.campaigns:  # still monitored by another campaign: only untag it
                     db.execute("UPDATE posts SET doc=? WHERE rowid=?", (post.model_dump_json(), rowid))
                 else:
-                    for table, key in (("posts", "rowid"), ("posts_fts", "rowid"), ("post_hashtags", "post_rowid")):
+                    for table, key in (("posts", "rowid"), *_INDEX_TABLES):
                         db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
                 removed += 1
         return removed
@@ -200,30 +222,31 @@ class SQLiteStore(Store):
                            "AND c.post_rowid = p.rowid)")
             args.extend(q.campaigns)
         if q.text:
-            match = fts_query(q.text)
-            if match is None:
-                clauses.append("0")
-            else:
-                clauses.append("p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
-                args.append(match)
+            condition, values = text_where(scoped(parse(q.text), q.campaigns))
+            clauses.append(condition)
+            args.extend(values)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
     def search(self, query: PostQuery, page: Page = Page()) -> SearchResult:
         where, args = self._where(query)
-        total = self.db.execute(f"SELECT count(*) FROM posts p{where}", args).fetchone()[0]
+        total = self.count(query)
         order = {
             "newest": "p.created_at DESC, p.id",
             "oldest": "p.created_at ASC, p.id",
             "engagement": "p.engagement DESC, p.created_at DESC, p.id",
             "relevance": "p.created_at DESC, p.id",
         }[page.sort]
-        if page.sort == "relevance" and query.text and (match := fts_query(query.text)):
-            sql = (f"SELECT p.doc FROM posts p JOIN (SELECT rowid AS r, bm25(posts_fts) AS score FROM posts_fts "
-                   f"WHERE posts_fts MATCH ?) f ON f.r = p.rowid{where} ORDER BY f.score, p.created_at DESC, p.id "
-                   f"LIMIT ? OFFSET ?")
+        if page.sort == "relevance" and query.text and (match := rank_expression(parse(query.text))):
+            # posts matched through a field operator only have no score: they come after the scored ones
+            sql = (f"SELECT p.doc FROM posts p LEFT JOIN (SELECT rowid AS r, bm25(posts_search) AS score "
+                   f"FROM posts_search WHERE posts_search MATCH ?) f ON f.r = p.rowid{where} "
+                   f"ORDER BY f.score IS NULL, f.score, p.created_at DESC, p.id LIMIT ? OFFSET ?")
             rows = self.db.execute(sql, [match, *args, page.limit, page.offset])
         else:
-            rows = self.db.execute(f"SELECT p.doc FROM posts p{where} ORDER BY {order} LIMIT ? OFFSET ?",
+            # Many matches in date order: walk the date index and test each post against the matches, stopping at
+            # the page, instead of reading and sorting every match (the planner would pick the latter)
+            walk = " INDEXED BY posts_created" if total > BROAD and page.sort in ("newest", "oldest") else ""
+            rows = self.db.execute(f"SELECT p.doc FROM posts p{walk}{where} ORDER BY {order} LIMIT ? OFFSET ?",
                                    [*args, page.limit, page.offset])
         return SearchResult(total=total, posts=[Post.model_validate_json(d) for (d,) in rows])
 
@@ -233,15 +256,23 @@ class SQLiteStore(Store):
 
     def count(self, query: PostQuery = PostQuery()) -> int:
         where, args = self._where(query)
+        if (query.text and not any(getattr(query, f) is not None for f in _ROW_FILTERS)
+                and (match := fts(scoped(parse(query.text), query.campaigns))) is not None):
+            # text (one MATCH) and campaigns only: count the matches in the full-text index, probing the campaign
+            # keys, without reading a post row (what makes a broad search slow on a large store)
+            rest, values = self._where(query.model_copy(update={"text": None}))
+            sql = f"SELECT count(*) FROM posts_search p WHERE posts_search MATCH ?{rest.replace(' WHERE ', ' AND ', 1)}"
+            return self.db.execute(sql, [match, *values]).fetchone()[0]
         return self.db.execute(f"SELECT count(*) FROM posts p{where}", args).fetchone()[0]
 
-    def histogram(self, query: PostQuery, interval: Interval = "day") -> list[tuple[datetime, int]]:
-        width = {"hour": 13, "day": 10}[interval]
+    def histogram(self, query: PostQuery, interval: Interval = "day", tz: str = "UTC") -> list[tuple[datetime, int]]:
+        fmt = {"hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}[interval]
+        shift = f"{offset_minutes(tz):+d} minutes"  # the zone's fixed offset: local wall-clock time, then truncate
         where, args = self._where(query)
         rows = self.db.execute(
-            f"SELECT substr(p.created_at, 1, {width}) AS b, count(*) FROM posts p{where} GROUP BY b ORDER BY b", args)
-        fmt = {"hour": "%Y-%m-%dT%H", "day": "%Y-%m-%d"}[interval]
-        return [(datetime.strptime(b, fmt).replace(tzinfo=timezone.utc), n) for b, n in rows]
+            f"SELECT strftime(?, p.created_at, ?) AS b, count(*) FROM posts p{where} GROUP BY b ORDER BY b",
+            [fmt, shift, *args])
+        return [(datetime.strptime(b, fmt).replace(tzinfo=zone(tz)), n) for b, n in rows]
 
     def terms(self, query: PostQuery, field: TermField, size: int = 10) -> list[tuple[str, int]]:
         where, args = self._where(query)

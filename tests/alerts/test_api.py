@@ -50,7 +50,7 @@ def test_rules_alerts_workflow_and_stream(api):
     ready = threading.Event()
 
     def listen():
-        with httpx.stream("GET", str(api.base_url).rstrip("/") + "/alerts/stream", headers=dict(api.headers), timeout=10) as resp:
+        with httpx.stream("GET", str(api.base_url).rstrip("/") + "/alerts/stream", headers=dict(api.headers), timeout=40) as resp:  # > heartbeat
             assert resp.headers["content-type"].startswith("text/event-stream")
             event = None
             for line in resp.iter_lines():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from types import SimpleNamespace
 
@@ -43,7 +43,7 @@ def _settings(port: int, **digest) -> AlertSettings:
         allow_private_targets=True,  # the SMTP stand-in listens on loopback
         email=[EmailTarget(host="127.0.0.1", port=port, sender="nw@example.go.id", to=["alerts@example.go.id"],
                            campaigns=["asean"])],
-        digest=DigestSettings(enabled=True, hour=6, **digest))
+        digest=DigestSettings(enabled=True, hour=6, **({"tz": "UTC"} | digest)))
 
 
 def _engine(store, path, settings) -> AlertEngine:
@@ -101,16 +101,16 @@ def test_daily_digest_sent_once_per_campaign_day(tmp_path, store):
         html = msg.get_body(("html",)).get_content()
         text = msg.get_body(("plain",)).get_content()
         # the campaign's figures for 2024-11-01: 5 posts (1 the day before), 3 negative, 1 positive, 1 hoax
-        assert "Unggahan<b>5</b>" in html and "Kemarin: 1" in html
-        assert 'Negatif<b>3</b>' in html and 'Positif<b>1</b>' in html
+        assert "Penyebutan<b>5</b>" in html and "Periode sebelumnya: 1" in html
+        assert '<span class="neg">3</span>' in html and '<span class="pos">1</span>' in html
         assert "Unggahan: 5" in text and "Negatif: 3" in text and "Unggahan dugaan hoaks: 1" in text
         assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
-        assert "Narasi teratas" in html
+        assert "Narasi pada periode ini" in html
         env_a, msg_a = mails["asean"]
         assert env_a.rcpt_tos == ["pimpinan@example.go.id"]
-        assert "Unggahan<b>2</b>" in msg_a.get_body(("html",)).get_content()
+        assert "Penyebutan<b>2</b>" in msg_a.get_body(("html",)).get_content()
         assert "vaksin" not in msg_a.get_body(("plain",)).get_content()
-        assert "Unggahan<b>0</b>" in mails["sepi"][1].get_body(("html",)).get_content()  # a quiet day is reported
+        assert "Penyebutan<b>0</b>" in mails["sepi"][1].get_body(("html",)).get_content()  # a quiet day is reported
 
         # later the same day, and after a restart: nothing is queued or sent again
         clock.now = DAY_AFTER + timedelta(hours=23)
@@ -138,6 +138,20 @@ def test_recipients_fallback_disabled_and_missing_smtp(tmp_path, store):
     assert off.tick(DAY_AFTER + timedelta(days=3, hours=7)) == []  # not enabled
     no_smtp = DigestScheduler(store, engine.alerts, AlertSettings(digest=DigestSettings(enabled=True, to=["a@b"])))
     assert no_smtp.tick(DAY_AFTER + timedelta(days=3, hours=7)) == []  # no alerts.email[0] to send through
+    engine.close()
+
+
+def test_digest_days_and_hour_are_local(tmp_path, store):
+    """In WIB (the default zone) the day ends at 17:00 UTC: 2024-11-01's digest is due at 06:00 WIB on the 2nd,
+    23:00 UTC on the 1st, and counts the posts of that WIB day."""
+    settings = _settings(2525, to=["pimpinan@example.go.id"], tz="Asia/Jakarta")
+    engine = _engine(store, tmp_path / "alerts.db", settings)
+    sched = DigestScheduler.for_engine(engine)
+    first = datetime(2024, 11, 1, tzinfo=timezone.utc)
+    assert sched.due_day(first + timedelta(hours=22, minutes=59)) is None  # 05:59 WIB on the 2nd
+    assert sched.due_day(first + timedelta(hours=23)) == date(2024, 11, 1)
+    assert "digest:asean:2024-11-01" in sched.tick(first + timedelta(hours=23))
+    assert AlertSettings().digest.tz == "Asia/Jakarta"
     engine.close()
 
 

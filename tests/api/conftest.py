@@ -5,6 +5,7 @@ The plain helpers `make_key(settings, role, workspace)` and `keyed_client(url, k
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +23,22 @@ class Api:
     url: str
     settings: Settings
     app: object
-    clients: dict[tuple[str, str], httpx.Client] = field(default_factory=dict)
+    clients: dict[tuple, httpx.Client] = field(default_factory=dict)
 
     def as_(self, role: str, workspace: str = "*") -> httpx.Client:
         """A client whose key has this role and workspace (created on first use)."""
         if (role, workspace) not in self.clients:
             self.clients[(role, workspace)] = keyed_client(self.url, make_key(self.settings, role, workspace))
         return self.clients[(role, workspace)]
+
+    def ui(self, role: str, workspace: str = "*") -> httpx.Client:
+        """A client logged in to the dashboards (the pages read the session cookie, not the key header)."""
+        if ("ui", role, workspace) not in self.clients:
+            client = keyed_client(self.url, None)
+            r = client.post("/ui/login", data={"key": make_key(self.settings, role, workspace)})
+            assert r.status_code == 303 and client.cookies.get("nw_session"), r.text
+            self.clients[("ui", role, workspace)] = client
+        return self.clients[("ui", role, workspace)]
 
     @property
     def admin(self) -> httpx.Client:
@@ -48,11 +58,18 @@ def auth_config() -> AuthConfig:
     return AuthConfig(rate_per_second=1000, burst=1000, anon_rate_per_second=1000, anon_burst=1000)
 
 
-@pytest.fixture()
-def api(api_settings, auth_config) -> Iterator[Api]:
-    app = create_app(api_settings, auth_config=auth_config)
+@contextmanager
+def served(settings: Settings, auth_config: AuthConfig | None = None) -> Iterator[Api]:
+    """The real app over loopback HTTP; the clients made through it are closed with it."""
+    app = create_app(settings, auth_config=auth_config or AuthConfig(rate_per_second=1000, burst=1000))
     with serve(app) as url:
-        live = Api(url=url, settings=api_settings, app=app)
+        live = Api(url=url, settings=settings, app=app)
         yield live
         for client in live.clients.values():
             client.close()
+
+
+@pytest.fixture()
+def api(api_settings, auth_config) -> Iterator[Api]:
+    with served(api_settings, auth_config) as live:
+        yield live

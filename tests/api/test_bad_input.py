@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from service.api.app import create_app
-from service.api.auth import COOKIE, AuthConfig
-from tests.api.conftest import Api
+from service.api.auth import COOKIE
+from tests.api.conftest import served
 from tests.api.keys import make_key, make_settings
 from bench.loopback import serve
 
@@ -31,19 +31,16 @@ CASES += [
     pytest.param("/ui/digest", {"campaign": "doesnotexist"}, "doesnotexist", id="digest-unknown-campaign"),
     pytest.param("/ui/static/%00", {}, "Not Found", id="static-null-byte"),
     pytest.param("/ui/static/vendor/%00.js", {}, "Not Found", id="static-null-byte-nested"),
+    *[pytest.param(path, {"q": q}, "position", id=f"{path}?q={q}") for path, q in
+      (("/posts", "(vaksin OR"), ("/export/posts", "vaksin~2"), ("/ui/analyst", '"unclosed'))],
 ]
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     """One served app for the whole module (these requests change nothing)."""
-    settings = make_settings(tmp_path_factory.mktemp("bad-input"))
-    app = create_app(settings, auth_config=AuthConfig(rate_per_second=1000, burst=1000))
-    with serve(app) as url:
-        live = Api(url=url, settings=settings, app=app)
+    with served(make_settings(tmp_path_factory.mktemp("bad-input"))) as live:
         yield live
-        for client in live.clients.values():
-            client.close()
 
 
 def _client(api, key: str) -> httpx.Client:
@@ -58,6 +55,16 @@ def _message(response: httpx.Response) -> str:
         body = response.json()
         return str(body.get("message") or body.get("detail") or "")
     return response.text
+
+
+def test_unreadable_search_is_a_400_naming_the_position(api):
+    key = make_key(api.settings, "analyst", "*", name="bad-query")
+    with closing(_client(api, key)) as client:
+        response = client.get("/posts", params={"q": "hotel AND (gratis OR"})
+        page = client.get("/ui/analyst", params={"q": "hotel^2"})
+    assert response.status_code == 400 and response.json()["error"] == "invalid query"
+    assert response.json()["position"] == 20 and "position 20" in response.json()["message"]
+    assert page.status_code == 400 and "boosts ^ are not supported (at position 0)" in page.text
 
 
 @pytest.mark.parametrize(("path", "params", "word"), CASES)

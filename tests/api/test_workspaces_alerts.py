@@ -34,7 +34,7 @@ class Listener:
 
         def run():
             try:
-                with httpx.stream("GET", url, headers=hdrs, params=params, timeout=15) as resp:
+                with httpx.stream("GET", url, headers=hdrs, params=params, timeout=40) as resp:  # > heartbeat (15 s)
                     self.status = resp.status_code
                     if resp.status_code != 200:
                         return
@@ -43,7 +43,7 @@ class Listener:
                         if line.startswith("event:"):
                             event = line.split(":", 1)[1].strip()
                             self.ready.set()
-                        elif line.startswith("data:") and event in ("alert", "alert.updated"):
+                        elif line.startswith("data:") and event.startswith("alert"):
                             self.events.append((event, json.loads(line[5:])))
                             if until(self.events):
                                 return
@@ -59,7 +59,7 @@ class Listener:
 
 
 def _updates(events, n=1) -> bool:
-    return sum(e == "alert.updated" for e, _ in events) >= n
+    return sum(e == "alert.status" for e, _ in events) >= n
 
 
 def test_each_workspace_sees_only_its_own(api):

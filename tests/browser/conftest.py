@@ -4,17 +4,15 @@ Never a Playwright browser download: the executable path is fixed. Screenshots g
 """
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("NW_CHROMIUM", "/usr/bin/chromium"))
+from dashboards.pdf import ARGS, CHROMIUM  # the PDF export launches the same executable with the same flags
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def _ensure_chromium() -> None:
@@ -40,7 +38,7 @@ def browser():
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")
     pg = context.new_page()
     pg.set_default_timeout(10_000)
     yield pg

@@ -149,6 +149,34 @@ def test_pr_inbox_receives_live_alert_and_acknowledges(page, site):
     shot(page, "pr-inbox-resolved")
 
 
+def test_pr_inbox_follows_other_sessions_and_explains_stale_actions(page, site):
+    """Session A (live) sees another session's resolve in place, its buttons gone; session B (stream blocked, so
+    its card is stale) clicks ack and gets a readable message and the current state, not "HTTP 409"."""
+    login(page, site["url"], site["keys"]["pr"])
+    page.wait_for_selector("#live-state.ok")
+    trigger = make_post(101, text="Sertifikat palsu vaksin dijual lagi di media sosial", campaigns=[],
+                        created_at=datetime.now(timezone.utc))
+    with keyed_client(site["url"], site["keys"]["admin"]) as admin:
+        assert admin.post("/posts", json=[trigger.model_dump(mode="json")]).status_code == 202
+        alert_id = next(a["id"] for a in admin.get("/alerts", params={"status": "open"}).json())
+    card = f"article.alert[data-id='{alert_id}']"
+    page.wait_for_selector(f"{card}[data-status=open] button.ack")
+    stale = page.context.new_page()
+    stale.route("**/alerts/stream*", lambda route: route.abort())
+    stale.goto(site["url"] + "/ui/pr")
+    stale.wait_for_selector(f"{card}[data-status=open] button.ack")
+    with keyed_client(site["url"], site["keys"]["admin"]) as admin:
+        assert admin.post(f"/alerts/{alert_id}/resolve").status_code == 200
+    page.wait_for_selector(f"{card}[data-status=resolved]")  # pushed, no reload
+    assert page.locator(f"{card} button").count() == 0
+    stale.locator(f"{card} button.ack").click()
+    stale.wait_for_selector(f"{card}[data-status=resolved] .stale")
+    message = stale.locator(f"{card} .stale").inner_text()
+    assert "409" not in message and "resolved" in message and stale.locator(f"{card} button").count() == 0
+    shot(stale, "pr-inbox-stale-action")
+    stale.close()
+
+
 def test_leadership_page_and_digest(page, site):
     login(page, site["url"], site["keys"]["leadership"])
     assert page.url.endswith("/ui/leadership")

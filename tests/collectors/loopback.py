@@ -32,6 +32,15 @@ class Loopback:
     requests: list[Seen] = field(default_factory=list)
 
 
+def _body(raw: bytes, content_type: str):
+    """JSON bodies decoded; form bodies (OAuth token requests) as a dict."""
+    if not raw:
+        return None
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return dict(parse_qsl(raw.decode()))
+    return json.loads(raw)
+
+
 @contextmanager
 def loopback(respond: Callable[[Seen], tuple]) -> Iterator[Loopback]:
     state = Loopback(url="")
@@ -47,7 +56,7 @@ def loopback(respond: Callable[[Seen], tuple]) -> Iterator[Loopback]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             seen = Seen(self.command, parts.path, dict(parse_qsl(parts.query)), {k.lower(): v for k, v in self.headers.items()},
-                        json.loads(raw) if raw else None, n=len(state.requests))
+                        _body(raw, self.headers.get("Content-Type") or ""), n=len(state.requests))
             state.requests.append(seen)
             status, headers, body = respond(seen)
             self.send_response(status)

@@ -141,6 +141,7 @@ def test_malformed_items_reach_quarantine_file(tmp_path):
     from collectors.mastodon import MastodonCollector
     from core.quarantine import read_quarantine
     from collectors.scheduler import run
+    from tests.factories import source_state
 
     data = json.loads(fixture_text("mastodon_tag_newest.json"))
     data[1]["created_at"] = "not a date"
@@ -148,7 +149,7 @@ def test_malformed_items_reach_quarantine_file(tmp_path):
     http = HttpClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=data)), sleep=lambda s: None, host_delay=0)
     sunk = []
     c = MastodonCollector(instance="mastodon.social", tags=["vaksinhalal"], campaigns=CAMPAIGNS, http=http)
-    res = run([c], CAMPAIGNS, sunk.extend, None, state_path=tmp_path / "c.db",
+    res = run([c], CAMPAIGNS, sunk.extend, None, state=source_state(tmp_path),
               quarantine_path=tmp_path / "quarantine" / "collectors.jsonl", once=True)
     assert res[0]["ok"] and len(sunk) == 3
     q = read_quarantine(tmp_path / "quarantine" / "collectors.jsonl")

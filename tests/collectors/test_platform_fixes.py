@@ -6,8 +6,11 @@ import httpx
 from collectors.bluesky import BlueskyCollector, parse_frame
 from collectors.gdelt import parse_artlist
 from collectors.rss import RssCollector, parse_feed
+from collectors.scheduler import run_collector
+from tests.factories import source_state
 from collectors.youtube import YoutubeCollector, parse_comment_threads
 from core.domain import Campaign
+from core.quarantine import Quarantine
 from tests.collectors.conftest import FIXTURES, fixture_text
 from tests.collectors.test_bluesky_youtube_gdelt import fake_connect
 
@@ -119,7 +122,7 @@ def test_watched_handles_are_resolved_and_identity_events_name_authors(make_http
 
 # --- YouTube (item 10) -----------------------------------------------------------------------------
 
-def test_a_comment_on_two_pages_is_stored_once_and_empty_comments_are_counted(make_http, campaigns):
+def test_a_comment_on_two_pages_is_stored_once_and_empty_comments_are_counted(make_http, campaigns, tmp_path):
     pages = [fixture_text("youtube_comment_threads_shift_p1.json"), fixture_text("youtube_comment_threads_shift_p2.json")]
 
     def api(request: httpx.Request) -> httpx.Response:
@@ -131,7 +134,11 @@ def test_a_comment_on_two_pages_is_stored_once_and_empty_comments_are_counted(ma
     ids = [p.native_id for b in batches for p in b.posts]
     assert ids == ["UgzDUP001", "UgzDUP003", "UgzDUP004"]  # UgzDUP003 was served on both pages
     assert [r for b in batches for r in b.rejects] == []  # the empty comment is no malformed item
-    assert c.empty_skipped == 1
+    assert sum(b.skipped.get("empty comment", 0) for b in batches) == 1
+    # ...and the count reaches the source's health row (GET /sources)
+    state, stored = source_state(tmp_path), []
+    run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=stored.extend, claim_sink=None)
+    assert state.get(c.name)["skipped"] == {"empty comment": 1} and len(stored) == 3
     parsed = parse_comment_threads(pages[1], source="s", campaigns=campaigns)
     assert parsed.extra["empty"] == 1 and parsed.rejects == []
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from collectors.base import Batch, Reject, build_post
 from core.quarantine import read_quarantine
 from collectors.scheduler import run
-from collectors.state import StateStore
+from tests.factories import source_state
 
 
 class Broken:
@@ -40,13 +40,13 @@ class Counter:
 
 
 def test_unhealthy_after_repeated_failures_while_others_continue(tmp_path, campaigns):
-    db, qpath = tmp_path / "collectors.db", tmp_path / "quarantine" / "collectors.jsonl"
+    qpath = tmp_path / "quarantine" / "collectors.jsonl"
     broken, ok = Broken(), Counter(campaigns)
     sunk, claims = [], []
     for _ in range(3):
-        results = run([broken, ok], campaigns, sunk.extend, claims.extend, state_path=db, quarantine_path=qpath, once=True)
+        results = run([broken, ok], campaigns, sunk.extend, claims.extend, state=source_state(tmp_path), quarantine_path=qpath, once=True)
     assert [r["ok"] for r in results] == [False, True]
-    st = StateStore(db)
+    st = source_state(tmp_path)
     b, o = st.get("rss:broken"), st.get("telegram:ok")
     assert b["healthy"] is False and b["consecutive_errors"] == 3 and "host unreachable" in b["last_error"]
     assert o["healthy"] is True and o["items_collected"] == 3 and o["cursor"] == {"n": 3}
@@ -60,19 +60,18 @@ def test_unhealthy_after_repeated_failures_while_others_continue(tmp_path, campa
 
 
 def test_sink_failure_does_not_advance_cursor(tmp_path, campaigns):
-    db = tmp_path / "collectors.db"
     ok = Counter(campaigns)
 
     def failing(posts):
         raise RuntimeError("store unavailable")
 
-    run([ok], campaigns, failing, None, state_path=db, once=True)
-    st = StateStore(db)
+    run([ok], campaigns, failing, None, state=source_state(tmp_path), once=True)
+    st = source_state(tmp_path)
     assert st.cursor("telegram:ok") is None and st.get("telegram:ok")["consecutive_errors"] == 1
     sunk = []
-    run([ok], campaigns, sunk.extend, None, state_path=db, once=True)
+    run([ok], campaigns, sunk.extend, None, state=source_state(tmp_path), once=True)
     assert [p.native_id for p in sunk] == ["1"]  # the same batch is re-delivered, then the cursor moves
-    assert StateStore(db).cursor("telegram:ok") == {"n": 1}
+    assert source_state(tmp_path).cursor("telegram:ok") == {"n": 1}
 
 
 def test_continuous_run_stops_on_event(tmp_path, campaigns):
@@ -86,7 +85,7 @@ def test_continuous_run_stops_on_event(tmp_path, campaigns):
         if len(sunk) >= 3:
             stop.set()
 
-    run([ok], campaigns, sink, None, state_path=tmp_path / "c.db", stop_event=stop, max_idle=0.05)
+    run([ok], campaigns, sink, None, state=source_state(tmp_path), stop_event=stop, max_idle=0.05)
     assert len(sunk) == 3
 
 
@@ -99,7 +98,7 @@ def test_run_from_config_dicts(tmp_path, campaigns, make_http):
 
     sunk = []
     res = run([{"type": "rss", "url": "https://www.antaranews.com/rss/terkini.xml", "interval_seconds": 60}],
-              campaigns, sunk.extend, None, state_path=tmp_path / "c.db", quarantine_path=tmp_path / "q.jsonl",
+              campaigns, sunk.extend, None, state=source_state(tmp_path), quarantine_path=tmp_path / "q.jsonl",
               once=True, http=make_http(handler))
     assert res[0]["name"] == "rss:antaranews.com" and res[0]["items"] == 2 and len(sunk) == 2
     assert read_quarantine(tmp_path / "q.jsonl")[0]["reason"] == "missing or unparseable date"
@@ -108,8 +107,9 @@ def test_run_from_config_dicts(tmp_path, campaigns, make_http):
 def _app(data_dir):
     from types import SimpleNamespace
     from service.api.routes.sources import router
+    from service.config import Settings
     app = FastAPI()
-    app.state.ctx = SimpleNamespace(settings=SimpleNamespace(data_dir=data_dir))
+    app.state.ctx = SimpleNamespace(settings=Settings(data_dir=data_dir, store="sqlite", config_file=None))
     app.include_router(router)
     return TestClient(app)
 
@@ -119,10 +119,11 @@ def test_sources_api_without_db(tmp_path):
 
 
 def test_sources_api_reports_health(tmp_path, campaigns):
-    run([Broken(), Counter(campaigns)], campaigns, lambda p: None, None, state_path=tmp_path / "collectors.db", once=True)
+    run([Broken(), Counter(campaigns)], campaigns, lambda p: None, None, state=source_state(tmp_path), once=True)
     body = _app(tmp_path).get("/sources").json()
     by = {s["name"]: s for s in body}
     assert by["telegram:ok"]["healthy"] is True and by["telegram:ok"]["items_collected"] == 1
     assert by["telegram:ok"]["cursor"] == {"n": 1} and by["telegram:ok"]["last_success"]
     assert by["rss:broken"]["errors"] == 1 and "ConnectionError" in by["rss:broken"]["last_error"]
-    assert set(by["rss:broken"]) >= {"name", "type", "healthy", "last_success", "items_collected", "errors", "last_error", "cursor"}
+    assert set(by["rss:broken"]) >= {"name", "type", "healthy", "last_success", "items_collected", "errors", "last_error", "cursor",
+                                     "worker"}

@@ -71,10 +71,10 @@ def test_crash_mid_run_resumes_without_duplicates_or_gaps(make_http, campaigns):
     """The sink dies on the 2nd batch; the restarted collector continues from the last stored cursor."""
     from core.quarantine import Quarantine
     from collectors.scheduler import run_collector
-    from collectors.state import StateStore
+    from tests.factories import source_state
     import tempfile, os
     d = tempfile.mkdtemp()
-    state = StateStore(os.path.join(d, "c.db"))
+    state = source_state(d)
     state.ensure("telegram:kompascom", "telegram")
     state.commit_batch("telegram:kompascom", {"last_id": 96}, 0)
     stored: list[int] = []

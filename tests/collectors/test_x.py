@@ -9,7 +9,7 @@ import pytest
 
 from collectors.http import HttpClient
 from collectors.scheduler import run, run_collector
-from collectors.state import StateStore
+from tests.factories import source_state
 from collectors.x import (EXPANSIONS, XApiError, XSearchCollector, XStreamCollector, campaign_query, campaign_rules,
                           parse_tweets, x_lang)
 from core.quarantine import Quarantine
@@ -165,7 +165,27 @@ def test_rate_limit_headers_are_honoured(fake_time, campaigns):
         posts = [p for b in c.collect(None) for p in b.posts]
     assert len(posts) == 10 and len(srv.requests) == 2
     waits = [s for s in fake_time.sleeps if s > 0]
-    assert len(waits) == 2 and all(30 < s <= 41 for s in waits), waits  # after the 429, and before the next call
+    assert len(waits) == 1 and 30 < waits[0] <= 41, waits  # after the 429 X sends at once
+    # the window is spent after the last answer: no sleep here, the source comes back at the reset
+    assert abs(c.not_before - reset) <= 1
+
+
+def test_a_spent_window_ends_the_run_and_the_scheduler_waits_for_the_reset(fake_time, campaigns, tmp_path):
+    reset = int(time.time()) + 600
+
+    def respond(req):
+        status, headers, body = recorded("x_recent_tweepy.json")
+        return status, {**headers, "x-rate-limit-remaining": "1", "x-rate-limit-reset": str(reset)}, body
+
+    with loopback(respond) as srv:
+        c = XSearchCollector(queries=["a", "b"], bearer_token=TOKEN, campaigns=campaigns, http=make_http(fake_time),
+                             api_url=srv.url)
+        state = source_state(tmp_path)
+        result = run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=lambda p: None,
+                               claim_sink=None)
+    assert result["ok"] and [r.query["query"] for r in srv.requests] == ["a"]  # "b" waits for the reset
+    assert [s for s in fake_time.sleeps if s > 0] == []  # nothing slept through the window
+    assert abs(state.get(c.name)["next_run_at"] - reset) <= 1
 
 
 def test_full_archive_endpoint_and_plan_error(fake_time, campaigns):
@@ -198,7 +218,7 @@ def test_scheduler_quarantines_and_keeps_cursor_until_sink_accepts(tmp_path, fak
     with loopback(lambda req: page("x_search_indonesian.json")) as srv:
         c = XSearchCollector(queries=["q"], bearer_token=TOKEN, campaigns=campaigns, http=make_http(fake_time),
                              api_url=srv.url)
-        state, quarantine = StateStore(tmp_path / "c.db"), Quarantine(tmp_path / "q.jsonl")
+        state, quarantine = source_state(tmp_path), Quarantine(tmp_path / "q.jsonl")
 
         def broken(posts):
             raise RuntimeError("store down")
@@ -219,9 +239,9 @@ def test_bearer_token_not_in_logs_or_source_health(tmp_path, fake_time, caplog):
                                json.dumps({"title": "Unauthorized", "type": "about:blank", "status": 401,
                                            "detail": "Unauthorized"}))) as srv:
         c = XSearchCollector(queries=["q"], bearer_token=TOKEN, campaigns=[], http=make_http(fake_time), api_url=srv.url)
-        run([c], [], sink=lambda posts: None, state_path=tmp_path / "c.db", quarantine_path=tmp_path / "q.jsonl", once=True)
-    with sqlite3.connect(tmp_path / "c.db") as db:
-        health = json.dumps(db.execute("SELECT * FROM sources").fetchall())
+        run([c], [], sink=lambda posts: None, state=source_state(tmp_path), quarantine_path=tmp_path / "q.jsonl", once=True)
+    with sqlite3.connect(tmp_path / "state.db") as db:  # what the store keeps, as written on disk
+        health = json.dumps(db.execute("SELECT * FROM doc_sources").fetchall())
     assert "401" in health and TOKEN not in health and TOKEN not in caplog.text
 
 
@@ -276,6 +296,26 @@ def test_stream_rules_sync_and_reconnects(fake_time, campaigns):
     waits = [s for s in fake_time.sleeps if s > 0]
     assert waits[0] == 0.25  # the server hung up: linear network back-off
     assert 140 < waits[1] <= 151  # 429: wait for x-rate-limit-reset
+
+
+def test_a_hang_up_storm_spends_no_more_connections_than_x_allows(fake_time, campaigns, tmp_path):
+    """X allows 50 connection attempts per 15 min (3 here): then the round ends and the stream waits for a free one."""
+    def respond(req):
+        if req.path.endswith("/rules"):
+            return 200, {"content-type": "application/json"}, json.dumps({"meta": {"sent": "2024-06-10T00:00:00.000Z"}})
+        return 200, {"content-type": "application/json"}, ["\r\n"]  # a keep-alive, then the server hangs up
+
+    now = 1_800_000_000.0
+    with loopback(respond) as srv:
+        c = XStreamCollector(campaigns=campaigns, bearer_token=TOKEN, http=make_http(fake_time), api_url=srv.url,
+                             max_connections=20, max_seconds=3600, connections_per_15min=3, clock=lambda: now)
+        state = source_state(tmp_path)
+        result = run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=lambda p: None,
+                               claim_sink=None, clock=lambda: now)
+        streams = [r for r in srv.requests if r.path.endswith("/stream")]
+    assert result["ok"] and len(streams) == 3
+    row = state.get(c.name)
+    assert row["next_run_at"] == now + 900 and row["quota"]["usage"]["connections"]["used"] == 3
 
 
 def test_stream_auth_error_fails_the_source(fake_time, campaigns):

@@ -7,7 +7,11 @@ import pytest
 
 from collectors.config import build_collectors
 from collectors.http import HttpClient
+from collectors.quota import QuotaExhausted
+from collectors.scheduler import run_collector
 from collectors.youtube import YoutubeApiError, YoutubeSearchCollector, parse_search_results
+from core.quarantine import Quarantine
+from tests.factories import source_state
 from tests.collectors.conftest import fixture_text
 from tests.collectors.loopback import loopback
 
@@ -78,11 +82,33 @@ def test_search_videos_then_their_comment_threads(fake_time, campaigns):
     assert [p.native_id for b in again[1:] for p in b.posts] == []  # comments already read are not re-sent
 
 
-def test_search_quota_error_fails_the_source(fake_time, campaigns):
+def test_search_quota_error_waits_for_the_pacific_reset(fake_time, campaigns):
     body = json.dumps({"error": {"code": 403, "message": "quota", "errors": [{"reason": "quotaExceeded"}]}})
+    clock = lambda: datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc).timestamp()  # 04:00 in Los Angeles
     with loopback(lambda req: (403, JSON, body)) as srv:
-        with pytest.raises(YoutubeApiError, match="quotaExceeded"):
+        with pytest.raises(QuotaExhausted, match="quotaExceeded") as refused:
+            list(collector(srv, campaigns, fake_time, clock=clock).collect(None))
+    assert refused.value.retry_at == datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc).timestamp()  # 00:00 PST
+    with loopback(lambda req: (403, JSON, json.dumps({"error": {"errors": [{"reason": "forbidden"}]}}))) as srv:
+        with pytest.raises(YoutubeApiError, match="forbidden"):
             list(collector(srv, campaigns, fake_time).collect(None))
+
+
+def test_daily_units_are_counted_before_each_call(fake_time, campaigns, tmp_path):
+    """100 units per search, 1 per comment page: with 250 units the third keyword's search is not sent."""
+    clock = lambda: datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc).timestamp()
+    with loopback(server()) as srv:
+        c = collector(srv, campaigns, fake_time, clock=clock, search_pages=1, daily_units=250)
+        c.queries = ["vaksin halal", "beras", "bbm"]
+        state, stored = source_state(tmp_path), []
+        result = run_collector(c, state=state, quarantine=Quarantine(tmp_path / "q.jsonl"), sink=stored.extend,
+                               claim_sink=None, clock=clock)
+        searches = [r.query["q"] for r in srv.requests if r.path.endswith("/search")]
+    assert searches == ["vaksin halal", "beras"] and len(stored) == 2 * 25
+    assert "units quota spent (200 of 250 per Pacific day)" in result["error"]
+    row = state.get(c.name)
+    assert row["next_run_at"] == datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc).timestamp()
+    assert row["quota"]["usage"]["units"] == {"used": 200, "limit": 250, "per": "pacific-day"}
 
 
 def test_config_builds_search_from_campaign_keywords(campaigns, monkeypatch):

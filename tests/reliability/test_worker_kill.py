@@ -17,16 +17,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
+
+from tests.reliability.feeds import Feed, serving_feeds
+from tests.reliability.feeds import text as feed_text
 
 WORKER = Path(sys.executable).with_name("narrawatch")  # the console script installed with this interpreter
 # how each life is killed (then one last life runs to the end and is stopped with SIGTERM)
@@ -38,59 +36,14 @@ pytestmark = pytest.mark.slow
 
 
 def text(i: int) -> str:
-    return f"Warga membahas pengamanan KTT ASEAN di Jakarta, laporan lapangan nomor {i}."
-
-
-class Feed:
-    """Items 0..published-1, newest first; each request publishes STEP more (up to TOTAL)."""
-
-    def __init__(self):
-        self.published = 0
-        self.requests = 0
-        self.not_modified = 0
-        self.lock = threading.Lock()
-
-    def get(self, if_none_match: str | None) -> tuple[int, bytes, str]:
-        with self.lock:
-            self.requests += 1
-            self.published = min(TOTAL, self.published + STEP)
-            etag = f'"{self.published}"'
-            if if_none_match == etag:
-                self.not_modified += 1
-                return 304, b"", etag
-            n = self.published
-        t0 = datetime(2026, 11, 20, tzinfo=timezone.utc)
-        items = "".join(
-            f"<item><title>KTT ASEAN {i}</title><link>https://berita.example/ktt/{i}</link>"
-            f"<guid isPermaLink=\"false\">berita-{i}</guid><description>{escape(text(i))}</description>"
-            f"<pubDate>{format_datetime(t0 + timedelta(minutes=i))}</pubDate></item>"
-            for i in reversed(range(n)))
-        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Berita</title>"
-                f"<link>https://berita.example/</link><description>x</description>{items}</channel></rss>")
-        return 200, body.encode(), etag
+    return feed_text("berita", i)
 
 
 @pytest.fixture()
 def feed():
-    state = Feed()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server API
-            status, body, etag = state.get(self.headers.get("If-None-Match"))
-            self.send_response(status)
-            self.send_header("ETag", etag)
-            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
-    server.shutdown()
+    state = Feed("berita", STEP, TOTAL)
+    with serving_feeds({"feed": state}) as url:
+        yield state, f"{url}/feed.xml"
 
 
 @pytest.fixture()
@@ -124,8 +77,9 @@ def stored(db: Path) -> int:
 
 
 def committed_seen(state_db: Path) -> set[str]:
-    rows = query(state_db, "SELECT cursor FROM sources")
-    return set(json.loads(rows[0][0] or "{}").get("seen", [])) if rows and rows[0][0] else set()
+    rows = query(state_db, "SELECT body FROM doc_sources")
+    cursor = json.loads(rows[0][0]).get("cursor") if rows else None
+    return set((cursor or {}).get("seen", []))
 
 
 def stored_native_ids(db: Path) -> set[str]:
@@ -141,8 +95,9 @@ def test_worker_sigkilled_mid_batch_and_restarted_stores_every_post_once(feed, s
         f"sources:\n  - {{type: rss, url: '{url}', interval_seconds: 1, respect_robots: false}}\n",
         encoding="utf-8")
     var = tmp_path / "var"
-    env = {**os.environ, "NW_DATA_DIR": str(var), "NW_CONFIG_FILE": str(config), "NW_BATCH_SIZE": "20"}
-    db, state_db = var / "narrawatch.db", var / "collectors.db"
+    env = {**os.environ, "NW_DATA_DIR": str(var), "NW_CONFIG_FILE": str(config), "NW_BATCH_SIZE": "20",
+           "NW_LEASE_SECONDS": "2"}  # a killed life's lease on the feed expires before the next life needs it
+    db, state_db = var / "narrawatch.db", var / "state.db"
     rng = random.Random(SEED)
     started = time.monotonic()
     in_flight = 0

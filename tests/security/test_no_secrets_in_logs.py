@@ -20,7 +20,7 @@ from core.domain import Alert
 from core.redact import redact
 from bench.loopback import receiver
 from tests.api.keys import keyed_client, make_key, make_settings
-from tests.factories import T0, make_post
+from tests.factories import T0, make_post, source_state
 from bench.loopback import serve
 
 BOT_TOKEN = "987654:AAF-secretBotToken_xyz"
@@ -76,10 +76,10 @@ def test_youtube_key_not_in_logs_or_source_health(tmp_path, caplog):
 
     http = HttpClient(transport=httpx.MockTransport(forbidden), host_delay=0.0, sleep=lambda s: None)
     collector = YoutubeCollector(video_ids=["v1"], api_key=YT_KEY, campaigns=[], http=http)
-    run([collector], [], sink=lambda posts: None, state_path=tmp_path / "collectors.db",
+    run([collector], [], sink=lambda posts: None, state=source_state(tmp_path),
         quarantine_path=tmp_path / "q.jsonl", once=True, http=http)
-    with sqlite3.connect(tmp_path / "collectors.db") as db:
-        health = json.dumps(db.execute("SELECT * FROM sources").fetchall())
+    with sqlite3.connect(tmp_path / "state.db") as db:  # what the store keeps, as written on disk
+        health = json.dumps(db.execute("SELECT * FROM doc_sources").fetchall())
     assert "403" in health or "key" in health
     assert YT_KEY not in caplog.text and YT_KEY not in health
 
@@ -94,8 +94,8 @@ def test_x_bearer_token_not_in_logs_or_source_health(tmp_path, caplog):
 
     http = HttpClient(transport=httpx.MockTransport(unauthorized), host_delay=0.0, sleep=lambda s: None)
     collector = XSearchCollector(queries=["q"], bearer_token=X_TOKEN, campaigns=[], http=http)
-    run([collector], [], sink=lambda posts: None, state_path=tmp_path / "collectors.db",
+    run([collector], [], sink=lambda posts: None, state=source_state(tmp_path),
         quarantine_path=tmp_path / "q.jsonl", once=True, http=http)
-    with sqlite3.connect(tmp_path / "collectors.db") as db:
-        health = json.dumps(db.execute("SELECT * FROM sources").fetchall())
+    with sqlite3.connect(tmp_path / "state.db") as db:  # what the store keeps, as written on disk
+        health = json.dumps(db.execute("SELECT * FROM doc_sources").fetchall())
     assert "401" in health and X_TOKEN not in health and X_TOKEN not in caplog.text

@@ -121,6 +121,7 @@ def _sse_events(url: str, key: str, events: queue.Queue, stop: threading.Event) 
 
 
 def test_default_views_are_full_and_the_replay_brings_alerts_live(demo):
+    from core.periods import period_of, today
     from dashboards.digest import digest_data
     from service.api.app import create_app
     from bench.loopback import serve
@@ -128,8 +129,9 @@ def test_default_views_are_full_and_the_replay_brings_alerts_live(demo):
     settings = Settings(data_dir=demo.data, config_file=CONFIG)
     _, key = KeyStore(auth_db_path(settings)).create("demo", "admin", "*")
     store = SQLiteStore(demo.data / "narrawatch.db")
-    for campaign in store.list_campaigns():  # the day's digest (UTC), as /ui/digest renders it for today
-        assert digest_data(store, campaign, demo.now.date())["total"] > 0, campaign.id
+    for campaign in store.list_campaigns():  # today's digest (WIB), as /ui/digest renders it by default
+        assert digest_data(store, campaign, period_of("day", today("Asia/Jakarta"), "Asia/Jakarta"))["total"] > 0, \
+            campaign.id
     with serve(create_app(settings), port_in_range()) as url:
         h = {"X-API-Key": key}
         for campaign in ("asean", "vaksin"):

@@ -72,3 +72,31 @@ def test_csv_rows_with_extra_fields_are_quarantined(tmp_path):
     assert [(p.native_id, p.author, p.text) for p in posts] == [("1", "ani", "Harga BBM naik, warga protes")]
     assert posts[0].source == "import:posts.csv"
     assert q.count == 2 and reports[0].startswith(f"{path}:3:") and "fields" in reports[0]
+
+
+def test_hashtags_and_links_come_from_the_text_when_the_export_has_none(tmp_path):
+    """Issue 15 item 3: a plain CSV (and a preset without those columns) gets the hashtags and links written in its
+    text, by the extractor the collectors use; the list an export does give is kept as it is."""
+    from core.textrefs import extract_hashtags
+
+    long_url = "https://example.org/" + "a" * 5000  # over the URL limit: left in the text, the row still imports
+    path = _lines(tmp_path, "plain.csv", [
+        "id,text,date,author",
+        f'1,"Cek #VaksinAman di https://kompas.com/cek. #vaksinaman {long_url}",2024-11-01T08:00:00Z,budi',
+        '2,"Tanpa tagar",2024-11-01T09:00:00Z,ani',
+    ])
+    tweet_harvest = _lines(tmp_path, "th.csv", [
+        "conversation_id_str,created_at,favorite_count,full_text,id_str,image_url,in_reply_to_screen_name,lang,"
+        "location,quote_count,reply_count,retweet_count,tweet_url,user_id_str,username",
+        '1,Fri Nov 01 08:00:00 +0000 2024,1,"Hoaks lagi #CekFakta https://t.co/abc",1,,,in,,0,0,0,'
+        'https://x.com/budi/status/1,9,budi',
+    ])
+    q = Quarantine(tmp_path / "q.jsonl")
+    tagged, plain = list(import_file(path, q))
+    (harvested,) = list(import_file(tweet_harvest, q))
+    jsonl = list(import_file(_lines(tmp_path, "given.jsonl", [json.dumps(SNSCRAPE_TWEET)]), q))
+    assert q.count == 0
+    assert tagged.hashtags == ["vaksinaman"] == extract_hashtags(tagged.text)
+    assert tagged.links == ["https://kompas.com/cek"] and plain.hashtags == [] and plain.links == []
+    assert harvested.hashtags == ["cekfakta"] and harvested.links == ["https://t.co/abc"]
+    assert jsonl[0].hashtags == ["g20indonesia"]  # the export's own list

@@ -56,4 +56,24 @@ def test_a_document_sqlite_cannot_take_is_rejected_alone(tmp_path, monkeypatch):
     _not_locked(tmp_path, 4)
     # the rejected post left nothing behind (no orphan index rows), the others are complete
     assert sorted(p.native_id for p in store.scan(PostQuery())) == ["1", "3", "4"]
-    assert store.db.execute("SELECT count(*) FROM posts_fts").fetchone()[0] == 3
+    assert store.db.execute("SELECT count(*) FROM posts_search").fetchone()[0] == 3
+
+
+def test_broad_searches_walk_the_date_index_to_the_same_pages(tmp_path, monkeypatch):
+    """A search with many matches reads its date-ordered page by walking the date index (service/store/sqlite.py,
+    BROAD) and counts in the full-text index: the same posts, totals and order as the plain plan."""
+    from service.store import sqlite as sqlite_store
+    from service.store.base import Page
+
+    store = SQLiteStore(tmp_path / "s.db")
+    store.init()
+    store.upsert([make_post(i, f"vaksin {'hoaks' if i % 3 else 'aman'} nomor {i}", created_at=make_post(i % 7)
+                            .created_at, campaigns=["asean" if i % 2 else "g20"]) for i in range(60)])
+    cases = [(PostQuery(text=q, campaigns=c), Page(offset=o, limit=7, sort=s)) for q in ("vaksin", "vaksin -hoaks")
+             for c in (None, ["g20"]) for o in (0, 14) for s in ("newest", "oldest")]
+
+    def answers():
+        return [(r.total, [p.id for p in r.posts]) for r in (store.search(q, p) for q, p in cases)]
+    plain = answers()
+    monkeypatch.setattr(sqlite_store, "BROAD", 0)
+    assert answers() == plain and plain[0][0] == 60 and plain[4][0] == 30

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 import time
 
 from service.alerts.brief import render_text
@@ -20,6 +19,7 @@ from service.alerts.delivery.telegram import send_telegram
 from service.alerts.delivery.webhook import send_webhook
 from service.alerts.store import AlertStore
 from core.egress import EgressGuard
+from service.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,13 @@ def channels_for(settings: AlertSettings, campaign: str) -> list[tuple[str, int]
     return out
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
+    thread_name = "alert-delivery"
+
     def __init__(self, store: AlertStore, settings: AlertSettings):
+        super().__init__()
         self.store = store
         self.settings = settings
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._client = EgressGuard(settings.allow_private_targets).client()  # webhooks and Telegram, no redirects
 
     def backoff(self, attempts: int) -> float:
@@ -97,11 +97,8 @@ class DeliveryWorker:
                             ", giving up" if give_up else "", outcome.error)
         return len(rows)
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        while not self.stopping:
             try:
                 self.run_once()
                 nxt = self.store.next_due()
@@ -111,18 +108,4 @@ class DeliveryWorker:
             wait = self.settings.delivery_poll_seconds
             if nxt is not None:
                 wait = max(0.0, min(wait, nxt - time.time()))
-            self._wake.wait(wait)
-            self._wake.clear()
-
-    def start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="alert-delivery", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+            self.sleep(wait)

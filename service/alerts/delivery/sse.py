@@ -1,20 +1,27 @@
-"""In-process fan-out of new alerts to Server-Sent-Events subscribers (the dashboard's live stream).
+"""Live alerts for Server-Sent-Events subscribers (the PR inbox), from whichever process made the change.
 
-Publishing is thread-safe (the engine runs in the ingest thread); each subscriber owns an asyncio queue on its
-event loop. Reconnecting clients send Last-Event-ID (the alert sequence number) and get the missed alerts from the
-alert store first, so the stream loses nothing across reconnects.
+Every change to an alert is appended to the store's event log (service/store/events.py). One EventFeed per process
+tails that log and fans each event out to this process's subscribers, each of which owns an asyncio queue on its
+event loop. The event id is the log's sequence number: a client reconnecting with Last-Event-ID, to this replica or
+any other, gets what it missed from the log first, so the stream loses nothing across reconnects and replicas.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 
-SEQ_MAX = 2**63 - 1  # alert sequence numbers are SQLite INTEGERs: a larger one overflows the replay query
+from service.background import BackgroundLoop
+from service.store.base import StoreUnavailable
+from service.store.events import Event, EventLog
+
+log = logging.getLogger(__name__)
+SEQ_MAX = 2**63 - 1  # event sequence numbers are 64-bit integers on both backends
 
 
 def last_event_id(value: str | None) -> int | None:
-    """The alert sequence number a reconnecting client sent as Last-Event-ID (None: a fresh stream).
+    """The event sequence number a reconnecting client sent as Last-Event-ID (None: a fresh stream).
 
     Checked before the stream starts: once the 200 and the first event are sent, an error can only cut the stream."""
     if not value:
@@ -24,21 +31,31 @@ def last_event_id(value: str | None) -> int | None:
     except ValueError:
         seq = -1
     if not 0 <= seq <= SEQ_MAX:
-        raise ValueError(f"Last-Event-ID must be an alert sequence number between 0 and {SEQ_MAX}")
+        raise ValueError(f"Last-Event-ID must be an event sequence number between 0 and {SEQ_MAX}")
     return seq
 
 
-class Broker:
-    def __init__(self, queue_size: int = 1000):
+class EventFeed(BackgroundLoop):
+    """Tails the event log in one daemon thread (started by the first subscriber) and fans events out."""
+    thread_name = "event-feed"
+
+    def __init__(self, events: EventLog, poll_seconds: float = 0.25, queue_size: int = 1000):
+        super().__init__()
+        self.events = events
+        self.poll_seconds = poll_seconds  # bounds the latency of an event appended by another process
+        self.queue_size = queue_size
+        self.position: int | None = None  # the last sequence number handed to subscribers (None: not read yet)
         self._subs: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
         self._lock = threading.Lock()
-        self.queue_size = queue_size
 
-    def subscribe(self) -> asyncio.Queue:
+    def subscribe(self) -> tuple[asyncio.Queue, int]:
+        """A queue of the events after the returned sequence number (call on the subscriber's event loop)."""
         q: asyncio.Queue = asyncio.Queue(self.queue_size)
         with self._lock:
+            if self._thread is None:
+                self._start()
             self._subs.add((asyncio.get_running_loop(), q))
-        return q
+            return q, self.position or 0
 
     def unsubscribe(self, q: asyncio.Queue) -> None:
         with self._lock:
@@ -48,12 +65,36 @@ class Broker:
     def subscribers(self) -> int:
         return len(self._subs)
 
-    def publish(self, seq: int, event: str, data: dict) -> None:
+    def _start(self) -> None:
+        try:
+            self.position = self.events.last_seq()
+        except StoreUnavailable as exc:  # the loop reads it once the store answers
+            log.warning("event log unreachable, live stream starts when it is back: %s", exc)
+        self.start()
+
+    def _loop(self) -> None:
+        delay = self.poll_seconds
+        while not self.stopping:
+            try:
+                if self.position is None:
+                    self.position = self.events.last_seq()
+                batch = self.events.tail(self.position, 500)
+                delay = self.poll_seconds
+            except Exception as exc:  # noqa: BLE001 - store down: keep the subscribers, retry with back-off
+                log.warning("event log tail failed: %s", exc)
+                batch, delay = [], min(delay * 2, 10.0)
+            for event in batch:
+                self._publish(event)
+                self.position = event.seq
+            if len(batch) < 500:
+                self.sleep(delay)  # woken at once when this process appends
+
+    def _publish(self, event: Event) -> None:
         with self._lock:
             subs = list(self._subs)
         for loop, q in subs:
             try:
-                loop.call_soon_threadsafe(_put, q, (seq, event, data))
+                loop.call_soon_threadsafe(_put, q, event)
             except RuntimeError:  # loop closed: the subscriber is gone
                 self.unsubscribe(q)
 

@@ -9,10 +9,14 @@ from core.egress import EgressGuard, EgressRefused
 
 
 def send_telegram(base_url: str, token: str, chat_id: str, text: str, timeout: float = 10.0,
-                  allow_private: bool = False, client: httpx.Client | None = None) -> Outcome:
-    """`client`, when given, must come from `EgressGuard.client()` (the delivery loop reuses one)."""
+                  allow_private: bool = False, client: httpx.Client | None = None,
+                  reply_to: int | None = None) -> Outcome:
+    """`client`, when given, must come from `EgressGuard.client()` (the delivery loop reuses one). `reply_to`: the
+    message this one answers (the tipline), sent even if that message was deleted meanwhile."""
     url = f"{base_url.rstrip('/')}/bot{token}/sendMessage"
-    body = {"chat_id": chat_id, "text": text[:4096], "disable_web_page_preview": True}
+    body: dict = {"chat_id": chat_id, "text": text[:4096], "disable_web_page_preview": True}
+    if reply_to is not None:
+        body["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
     try:
         if client is not None:
             resp = client.post(url, json=body, timeout=timeout, follow_redirects=False)

@@ -118,7 +118,9 @@ class CampaignFilter:
 async def stream(request: Request, campaign: str | None = None,
                  last_event_id: str | None = Header(None, alias="Last-Event-ID"),
                  ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> StreamingResponse:
-    """Events (`alert`, `alert.updated`) of the caller's workspace only; `campaign` narrows further (foreign: 404)."""
+    """Events of the caller's workspace only (`campaign` narrows further; foreign: 404), from every API and worker
+    process: `alert` (fired), `alert.updated` (new evidence), `alert.status` (ack/resolve), `alert.assigned`. The
+    data is the alert; the id is the event log's sequence number, for Last-Event-ID on any replica."""
     engine = ctx.alerts
     try:
         after = parse_last_event_id(last_event_id)
@@ -127,28 +129,32 @@ async def stream(request: Request, campaign: str | None = None,
     if campaign is not None:
         await asyncio.to_thread(check_campaign, principal, ctx.store, campaign)
     scope = CampaignFilter(principal, ctx.store, campaign)
-    queue = engine.broker.subscribe()
+    queue, position = engine.feed.subscribe()
 
     async def events():
         try:
             yield format_event(None, "hello", {"at": utcnow().isoformat()})
-            if after is not None:  # replay what the client missed
-                missed = await asyncio.to_thread(engine.alerts.list_alerts, None, None, None, 500, 0, after,
-                                                 await scope.ids())
-                for alert in missed:
-                    yield format_event(engine.alerts.seq_of(alert.id), "alert", alert.model_dump(mode="json"))
+            last = position
+            if after is not None:  # replay what the client missed, from the shared log (any replica)
+                last = after
+                while batch := await asyncio.to_thread(engine.events.tail, last, 500):
+                    for event in batch:
+                        if await scope.allows(event.data.get("campaign")):
+                            yield format_event(event.seq, event.kind, event.data)
+                    last = batch[-1].seq
             while True:
                 try:
-                    seq, event, data = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                    event = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
                 except asyncio.TimeoutError:
                     if await request.is_disconnected():
                         return
                     yield ": keep-alive\n\n"
                     continue
-                if await scope.allows(data.get("campaign")):
-                    yield format_event(seq, event, data)
+                if event.seq > last and await scope.allows(event.data.get("campaign")):
+                    last = event.seq
+                    yield format_event(event.seq, event.kind, event.data)
         finally:
-            engine.broker.unsubscribe(queue)
+            engine.feed.unsubscribe(queue)
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -207,7 +213,7 @@ def can_see_rule(principal: Principal, store, rule: Rule) -> bool:
     return rule.campaign is not None and can_see_campaign(principal, store, rule.campaign)
 
 
-def _check_rule_campaign(principal: Principal, ctx: AppContext, campaign: str | None) -> None:
+def check_rule_campaign(principal: Principal, ctx: AppContext, campaign: str | None) -> None:
     if campaign is None:
         if not principal.sees_all:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "a rule without a campaign applies to every workspace; "
@@ -246,7 +252,7 @@ def get_rule(rule_id: str, ctx: AppContext = Depends(get_ctx), principal: Princi
                               404: {"description": "Campaign not found"}})
 def create_rule(body: RuleIn, request: Request, ctx: AppContext = Depends(get_ctx),
                 principal: Principal = Depends(authenticate)) -> Rule:
-    _check_rule_campaign(principal, ctx, body.campaign)
+    check_rule_campaign(principal, ctx, body.campaign)
     rule = Rule(**body.model_dump())
     return ctx.alerts.put_rule(rule, actor_of(request), "rule.create")
 
@@ -256,7 +262,7 @@ def update_rule(rule_id: str, body: RuleIn, request: Request, ctx: AppContext = 
                 principal: Principal = Depends(authenticate)) -> Rule:
     engine = ctx.alerts
     old = visible_rule(principal, ctx, rule_id)
-    _check_rule_campaign(principal, ctx, body.campaign)
+    check_rule_campaign(principal, ctx, body.campaign)
     rule = Rule(**body.model_dump(), id=rule_id, created_at=old.created_at)
     return engine.put_rule(rule, actor_of(request), "rule.update")
 

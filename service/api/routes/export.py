@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from service.api.auth import Principal, authenticate, scope_query, shown_post, visible_campaign_ids
 from service.context import AppContext
 from service.api.deps import get_ctx
 from service.api.routes.posts import post_query
+from service.api.routes.saved_searches import searches, visible_search
 from core.domain import Post
 from service.store.base import PostQuery
 
@@ -74,10 +75,15 @@ def ndjson_lines(posts: Iterator[Post]) -> Iterator[str]:
                 "text/csv": {"example": ",".join(CSV_COLUMNS) + "\r\n3f2a...,2024-11-01T08:00:00+00:00,mastodon,..."},
                 "application/x-ndjson": {"example": '{"id": "3f2a...", "text": "...", "campaigns": ["asean"]}\n'},
             }}})
-def export_posts(format: Literal["csv", "ndjson"] = Query("csv", description="csv (spreadsheet) or ndjson"),
+def export_posts(request: Request,
+                 format: Literal["csv", "ndjson"] = Query("csv", description="csv (spreadsheet) or ndjson"),
                  query: PostQuery = Depends(post_query), ctx: AppContext = Depends(get_ctx),
-                 principal: Principal = Depends(authenticate)) -> StreamingResponse:
+                 principal: Principal = Depends(authenticate),
+                 saved_search: str | None = Query(None, description="Export this saved search (its query and "
+                                                  "filters, instead of the ones above)")) -> StreamingResponse:
     """Same filters as `GET /posts`, restricted to the caller's workspace; no page limit."""
+    if saved_search is not None:
+        query = visible_search(principal, searches(request), saved_search).post_query()
     visible = visible_campaign_ids(principal, ctx.store)
     posts = (shown_post(principal, visible, p) for p in ctx.store.scan(scope_query(principal, ctx.store, query)))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

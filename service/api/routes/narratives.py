@@ -17,7 +17,7 @@ from service.narratives.queries import get_narrative, list_narratives, narrative
 router = APIRouter(prefix="/narratives", tags=["narratives"])
 
 
-def _check_narrative(principal: Principal, ctx: AppContext, narrative_id: str) -> None:
+def check_narrative(principal: Principal, ctx: AppContext, narrative_id: str) -> None:
     """404 for a missing narrative and for one of another workspace alike (ids are not disclosed)."""
     campaign = narrative_campaign(ctx.alerts.alerts, narrative_id)
     if campaign is None or not can_see_campaign(principal, ctx.store, campaign):
@@ -40,7 +40,7 @@ def narratives(campaign: str | None = None, min_size: int = Query(2, ge=1, le=1_
             responses={404: {"description": "No such narrative"}})
 def narrative(narrative_id: str, top: int = Query(5, ge=1, le=100), ctx: AppContext = Depends(get_ctx),
               principal: Principal = Depends(authenticate)) -> dict:
-    _check_narrative(principal, ctx, narrative_id)
+    check_narrative(principal, ctx, narrative_id)
     found = get_narrative(ctx.alerts.alerts, narrative_id, top)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"narrative {narrative_id!r} not found")
@@ -51,7 +51,7 @@ def narrative(narrative_id: str, top: int = Query(5, ge=1, le=100), ctx: AppCont
             responses={404: {"description": "No such narrative"}})
 def narrative_timeline(narrative_id: str, interval: Literal["hour", "day"] = "hour",
                        ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> list[dict]:
-    _check_narrative(principal, ctx, narrative_id)
+    check_narrative(principal, ctx, narrative_id)
     found = timeline(ctx.alerts.alerts, narrative_id, interval)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"narrative {narrative_id!r} not found")

@@ -10,19 +10,23 @@ from service.api.auth import (Principal, authenticate, can_see_post, scope_query
 from service.context import AppContext
 from service.api.deps import get_ctx
 from core.domain import TEXT_MAX, Post, Sentiment
+from service.store.query import parse
 from service.store.base import MAX_LIMIT, MAX_OFFSET, Instant, Page, PostQuery, SearchResult
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 
 
 def post_query(
-    q: str | None = Query(None, description="Full-text query; words are ANDed, \"quoted phrases\" kept",
-                          examples=["vaksin halal"]),
+    q: str | None = Query(None, description="Search language (README, Search): words ANDed, OR, NOT/-word, "
+                          "\"phrases\", prefix*, (groups), author: platform: lang: hashtag: domain: campaign:; "
+                          "400 naming the position when it cannot be read", examples=["(vaksin OR vaccine) -hoaks"]),
     campaign: str | None = None, platform: str | None = None, lang: str | None = None,
     sentiment: Sentiment | None = None, hoax: bool | None = None, author: str | None = None,
     since: Instant | None = Query(None, description="ISO 8601; created_at >= since"),
     until: Instant | None = Query(None, description="ISO 8601; created_at < until"),
 ) -> PostQuery:
+    if q and q.strip():
+        parse(q)  # QuerySyntaxError -> 400 before any store work (an export would have started streaming)
     return PostQuery(text=q, campaign=campaign, platform=platform, lang=lang, sentiment=sentiment, hoax=hoax,
                      author=author, since=since, until=until)
 

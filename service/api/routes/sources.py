@@ -1,14 +1,14 @@
-"""GET /sources: health of every collector, read from <data_dir>/collectors.db (written by collectors.scheduler)."""
+"""GET /sources: health of every collector, as the workers keep it in the store (service/store/sources.py), with
+the worker that last ran each source: every API replica shows the same."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from collectors.state import read_health
+from service.store.sources import SourceState
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -24,27 +24,28 @@ class SourceHealth(BaseModel):
     consecutive_errors: int = 0
     last_error: str | None = None
     cursor: dict[str, Any] | None = None
-
-
-def _db_path(request: Request) -> Path | None:
-    ctx = getattr(request.app.state, "ctx", None)
-    settings = getattr(ctx, "settings", None)
-    data_dir = getattr(settings, "data_dir", None)
-    return Path(data_dir) / "collectors.db" if data_dir is not None else None
+    skipped: dict[str, int] = {}  # items left out on purpose (empty comments, captionless media), by reason
+    quota: dict[str, Any] | None = None  # API quota spent in its window: {name: {used, limit, per}}
+    worker: str | None = Field(default=None, description="The worker that last ran this source")
 
 
 @router.get("", response_model=list[SourceHealth], summary="Collector health: last success, counts, errors, cursor")
 def list_sources(request: Request) -> list[SourceHealth]:
-    path = _db_path(request)
-    if path is None:
-        return []
     return [
         SourceHealth(name=r["name"], type=r.get("type") or "", healthy=r["healthy"], last_success=r.get("last_success"),
                      last_attempt=r.get("last_attempt"), items_collected=r.get("items_collected") or 0,
                      errors=r.get("total_errors") or 0, consecutive_errors=r.get("consecutive_errors") or 0,
-                     last_error=r.get("last_error"), cursor=_small(r.get("cursor")))
-        for r in read_health(path)
+                     last_error=r.get("last_error"), cursor=_small(r.get("cursor")), skipped=r.get("skipped") or {},
+                     quota=(r.get("quota") or {}).get("usage"), worker=r.get("owner"))
+        for r in _state(request).all()
     ]
+
+
+def _state(request: Request) -> SourceState:
+    app = request.app.state
+    if getattr(app, "sources", None) is None:  # one handle per app: the collection is set up once
+        app.sources = SourceState.open(app.ctx.settings)
+    return app.sources
 
 
 def _small(cursor: dict | None) -> dict | None:
