@@ -389,15 +389,8 @@ class ClaimIndex:
         if features is None or features.space is not self._space or features.version != self._space.version:
             features = self._space.featurise(norms, negation=False)
         words = [_content_words(n) for n in norms]
-        vocab, rows, cols = self._vocab, [], []
-        post_words = np.zeros(len(norms))
-        for i, ws in enumerate(words):
-            post_words[i] = len(ws)
-            for w in ws:
-                j = vocab.get(w)
-                if j is not None:
-                    rows.append(i)
-                    cols.append(j)
+        post_words = np.array([len(ws) for ws in words], dtype=np.float64)
+        rows, cols = self._word_cells(words)
         if not rows:
             return empty, empty, np.zeros((0, len(PAIR_FEATURES)))
         posts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(norms), self._incidence.shape[1]))
@@ -445,8 +438,8 @@ class ClaimIndex:
             self._words[cid] = _content_words(self._norm[cid])
         return self._words[cid]
 
-    def _candidates(self, words: list[set[str]]) -> np.ndarray:
-        """Claim rows sharing at least MIN_SHARED_WORDS content words with some post of the batch (sorted)."""
+    def _word_cells(self, words: list[set[str]]) -> tuple[list[int], list[int]]:
+        """(post row, content-word column) of every post word the claims know: the posts' incidence matrix."""
         vocab, rows, cols = self._vocab, [], []
         for i, ws in enumerate(words):
             for w in ws:
@@ -454,6 +447,11 @@ class ClaimIndex:
                 if j is not None:
                     rows.append(i)
                     cols.append(j)
+        return rows, cols
+
+    def _candidates(self, words: list[set[str]]) -> np.ndarray:
+        """Claim rows sharing at least MIN_SHARED_WORDS content words with some post of the batch (sorted)."""
+        rows, cols = self._word_cells(words)
         if not rows:
             return np.zeros(0, dtype=np.int64)
         posts = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)),
