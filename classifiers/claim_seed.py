@@ -109,7 +109,7 @@ def fit_scorer(index, valid_posts, benign: dict[str, list[str]], log=print):
 
 def build_claim_seed(data_dir: Path, out_dir: Path, log=print) -> dict:
     """Write ``claims_seed.json.gz`` (gzip'd JSON, no pickle) with the pre-normalised index text and the scorer."""
-    from .claims import SEED_NAME, ClaimIndex, index_text
+    from .claims import SCORER_NAME, SEED_NAME, ClaimIndex, index_text
     from .data import SOCIAL_TRAIN_SETS, benign_posts, factcheck_claims, pemilu2024_pool
     from .normalise import normalise_many
     from .training import MODEL_VERSION
@@ -131,6 +131,7 @@ def build_claim_seed(data_dir: Path, out_dir: Path, log=print) -> dict:
                         for src, lic in SEED_LICENCES.items()}}
     with gzip.open(Path(out_dir) / SEED_NAME, "wt", encoding="utf-8", compresslevel=9) as f:
         json.dump({"meta": meta, "claims": claims}, f, ensure_ascii=False, separators=(",", ":"))
+    (Path(out_dir) / SCORER_NAME).write_text(json.dumps(meta["scorer"], indent=1) + "\n", encoding="utf-8")
     log(f"  claim seed: {len(claims)} claims ({dropped} cross-checker duplicates dropped)")
     return meta
 

@@ -149,15 +149,18 @@ def seed_threshold(model_dir=None) -> float:
         return DEFAULT_THRESHOLD
 
 
-def seed_scorer(model_dir=None) -> MatchScorer | None:
-    """The calibrated match scorer shipped with the seed database (None: no seed, or an older seed without one)."""
-    from .linear import ArtifactError
+SCORER_NAME = "claims_scorer.json"  # the scorer alone (also in the seed's meta): start-up reads 1 KB, not the seed
 
-    try:
-        meta = load_seed(model_dir)["meta"]
-    except ArtifactError:
+
+def seed_scorer(model_dir=None) -> MatchScorer | None:
+    """The calibrated match scorer shipped with the seed database (None: no scorer shipped in ``model_dir``)."""
+    import json
+    from pathlib import Path
+
+    path = Path(model_dir or Path(__file__).with_name("models")) / SCORER_NAME
+    if not path.is_file():
         return None
-    return MatchScorer.from_json(meta["scorer"]) if "scorer" in meta else None
+    return MatchScorer.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _content_words(norm: str) -> set[str]:
