@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.domain import Post
 
-from .claims import DEFAULT_THRESHOLD, ClaimIndex
+from .claims import DEFAULT_THRESHOLD, ClaimIndex, shown_title
 from .normalise import Normaliser, post_text
 from .style import StyleModel, style_features
 
@@ -67,6 +67,8 @@ class HoaxClassifier:
                 m = ms[0]
                 score = max(score, min(1.0, 0.5 + 0.5 * m.score))
                 c.matched_claim_id, c.matched_claim_url = m.claim_id, m.url
+                c.matched_claim_title = shown_title(m.title) or None
+                c.matched_claim_score = min(1.0, max(0.0, round(m.score, 4)))
                 reasons.append(m.reason())
             cues = self.style.explain(feats[i], contrib[i])
             if prob >= th:

@@ -60,6 +60,8 @@ class Classification(BaseModel):
     hoax_reasons: list[str] = Field(default_factory=list)
     matched_claim_id: str | None = None
     matched_claim_url: str | None = None
+    matched_claim_title: str | None = Field(default=None, description="The debunk's title as a reader sees it")
+    matched_claim_score: float | None = Field(default=None, ge=0, le=1, description="Similarity to that debunk")
     entities: list[str] = Field(default_factory=list)
 
 

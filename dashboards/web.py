@@ -14,7 +14,9 @@ from dashboards.i18n import LANGS, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
 from service.api.routes.saved_searches import searches, visible_search
-from service.store.base import MAX_OFFSET, Page, PostQuery
+from service.narratives.trending import parse_duration, trending
+from service.narratives.volume import volume
+from service.store.base import MAX_OFFSET, SORTS, Page, PostQuery
 from service.store.query import QuerySyntaxError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -27,9 +29,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HOME = {"leadership": "/ui/leadership", "analyst": "/ui/analyst", "pr": "/ui/pr", "admin": "/ui/leadership"}
 PAGES = [("leadership", "/ui/leadership"), ("analyst", "/ui/analyst"), ("narratives", "/ui/analyst/narratives"),
-         ("pr", "/ui/pr"), ("admin", "/ui/admin/campaigns")]
-PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr",
-             "admin": "ui:admin"}
+         ("trending", "/ui/analyst/trending"), ("pr", "/ui/pr"), ("admin", "/ui/admin/campaigns")]
+PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst",
+             "trending": "ui:analyst", "pr": "ui:pr", "admin": "ui:admin"}
 
 
 class _Redirect(Exception):
@@ -182,6 +184,7 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
     if isinstance(principal, Response):
         return principal
     store = request.app.state.ctx.store
+    sort = sort if sort in SORTS else "newest"
     can_save = principal.can("saved-searches:read")
     opened = visible_search(principal, searches(request), saved) if saved and can_save else None
     if opened is not None:  # a saved search fills the form: query and filters as they were saved
@@ -191,19 +194,20 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
         hoax, author = {True: "1", False: "0"}.get(f.hoax, ""), f.author or ""
         since = f.since.date().isoformat() if f.since else ""
         until = (f.until - timedelta(microseconds=1)).date().isoformat() if f.until else ""
-    failure, error, result, paging, until_at = None, None, None, Page(limit=25), None
+    failure, error, result, paging, until_at, mentions = None, None, None, Page(limit=25), None, None
     try:
         until_at = _day(until, "until", inclusive_end=True)
         query = PostQuery(text=q or None, campaign=campaign or None, platform=platform or None,
                           lang=lang_filter or None, sentiment=sentiment or None, author=author or None,
                           hoax={"1": True, "0": False}.get(hoax), since=_day(since, "since"), until=until_at)
-        paging = Page(offset=offset, limit=25, sort=sort if sort in ("relevance", "newest", "oldest", "engagement")
-                      else "newest")
-        result = store.search(scope_query(principal, store, query), paging)
+        paging = Page(offset=offset, limit=25, sort=sort)
+        scoped_query = scope_query(principal, store, query)
+        result = store.search(scoped_query, paging)
+        mentions = volume(store, scoped_query)
     except HTTPException:
         raise
     except ValueError as exc:  # a bad day, or a query the search language cannot read (400, with the position)
-        failure, error, result, paging = exc, str(exc), None, Page(limit=25)
+        failure, error, result, paging, mentions = exc, str(exc), None, Page(limit=25), None
     params = {k: v for k, v in (("q", q), ("campaign", campaign), ("platform", platform), ("lang", lang_filter),
                                 ("sentiment", sentiment), ("author", author), ("since", since)) if v}
     if hoax in ("0", "1"):
@@ -214,13 +218,21 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
             "hoax": hoax, "since": since, "until": until, "sort": sort, "author": author}
     if opened is not None:  # the export runs the saved search itself, through the same export route
         params = {"saved_search": opened.id}
+    params["sort"] = sort  # the file lists the rows in the page's order
 
-    def page_url(new_offset: int) -> str:
-        return "/ui/analyst?" + urlencode({**{k: v for k, v in form.items() if v}, "offset": new_offset})
+    def page_url(new_offset: int, **change: str) -> str:
+        return "/ui/analyst?" + urlencode({**{k: v for k, v in {**form, **change}.items() if v},
+                                           **({"offset": new_offset} if new_offset else {})})
+
+    campaigns = _campaigns(request, principal)
 
     status_code = 400 if isinstance(failure, QuerySyntaxError) else 422 if error else 200
     return render(request, "analyst.html", principal, status_code=status_code,
-                  campaigns=_campaigns(request, principal), form=form,
+                  campaigns=campaigns, campaign_names={c.id: c.name for c in campaigns}, form=form, sorts=SORTS,
+                  volume=mentions.model_dump(mode="json") if mentions else None,
+                  spikes=[b for b in mentions.buckets if b.spike] if mentions else [],
+                  sort_urls={s: page_url(0, sort=s) for s in SORTS},
+                  author_url=lambda a: page_url(0, author=a),
                   result=result, paging=paging, error=error, can_export=principal.can("export:read"),
                   can_correct=principal.can("corrections:write"), can_save=can_save, opened=opened,
                   saved_searches=searches(request).list(None if principal.sees_all else principal.workspace)
@@ -230,6 +242,26 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
                   prev_url=page_url(max(0, paging.offset - paging.limit)) if paging.offset else None,
                   next_url=page_url(paging.offset + paging.limit)
                   if result and paging.offset + paging.limit < result.total else None)
+
+
+# The trending page's windows (default 24 hours against the 7 days before: the demo corpus fills both).
+TRENDING_WINDOWS = ("6h", "24h", "3d", "7d")
+TRENDING_BASELINES = ("7d", "14d", "30d")
+
+
+@router.get("/analyst/trending")
+def trending_page(request: Request, campaign: str = "", window: str = "24h", baseline: str = "7d") -> Response:
+    principal = page(request, "trending")
+    if isinstance(principal, Response):
+        return principal
+    campaigns = _campaigns(request, principal)
+    chosen = campaign if campaign in {c.id for c in campaigns} else (campaigns[0].id if campaigns else "")
+    window = window if window in TRENDING_WINDOWS else "24h"
+    baseline = baseline if baseline in TRENDING_BASELINES else "7d"
+    found = trending(request.app.state.ctx.store, chosen, parse_duration(window), parse_duration(baseline)) \
+        if chosen else None
+    return render(request, "trending.html", principal, campaigns=campaigns, chosen=chosen, window=window,
+                  baseline=baseline, windows=TRENDING_WINDOWS, baselines=TRENDING_BASELINES, found=found)
 
 
 @router.get("/analyst/narratives")

@@ -84,7 +84,7 @@ def apply(post: Post, o: Override | None) -> Post:
         c.sentiment, c.sentiment_score = o.sentiment, 1.0  # a person's label, not a model's probability
     if c.matched_claim_id and c.matched_claim_id in o.rejected_claims:
         reasons.append(f"{ANALYST}: claim match {c.matched_claim_id} rejected")
-        c.matched_claim_id = c.matched_claim_url = None
+        c.matched_claim_id = c.matched_claim_url = c.matched_claim_title = c.matched_claim_score = None
     elif c.matched_claim_id and c.matched_claim_id in o.confirmed_claims:
         reasons.append(f"{ANALYST}: claim match {c.matched_claim_id} confirmed")
     if o.hoax is not None:

@@ -10,6 +10,8 @@
     if (c.sentiment) { tag.textContent = NW.t(c.sentiment); tag.className = "tag s-" + c.sentiment; }
     var hoax = row.querySelector('[data-role="hoax"]');
     NW.clear(hoax);
+    if (c.hoax_score !== null && c.hoax_score !== undefined)
+      hoax.appendChild(NW.el("span", {text: c.hoax_score.toFixed(2), "data-role": "hoax-score"}));
     if (c.hoax) hoax.appendChild(NW.el("span", {cls: "tag hoax", text: hoax.getAttribute("data-hoax-label")}));
     row.querySelectorAll('button[data-field="sentiment"]').forEach(function (b) {
       b.disabled = b.getAttribute("data-value") === c.sentiment;

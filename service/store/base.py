@@ -80,10 +80,16 @@ class PostQuery(BaseModel):
 MAX_OFFSET, MAX_LIMIT = 10_000, 500  # the same on every backend (Elasticsearch pages past its window with search_after)
 
 
+# Result orders, the same on every backend: relevance (text queries; else newest), newest, oldest, engagement
+# (likes+reposts+replies, most first), hoax (hoax score, highest first, unscored posts last). Ties: newest, then id.
+Sort = Literal["relevance", "newest", "oldest", "engagement", "hoax"]
+SORTS: tuple[str, ...] = Sort.__args__  # type: ignore[attr-defined]
+
+
 class Page(BaseModel):
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
-    sort: Literal["relevance", "newest", "oldest", "engagement"] = "newest"
+    sort: Sort = "newest"
 
 
 class SearchResult(BaseModel):
@@ -130,8 +136,9 @@ class Store(ABC):
         """Most frequent values of a field among matching posts, most frequent first (ties by value)."""
 
     @abstractmethod
-    def scan(self, query: PostQuery) -> Iterator[Post]:
-        """Every matching post, oldest first, without deep-pagination limits (exports, re-processing)."""
+    def scan(self, query: PostQuery, sort: Sort = "oldest") -> Iterator[Post]:
+        """Every matching post in this order (as `search` pages it), without deep-pagination limits (exports,
+        re-processing)."""
 
     @abstractmethod
     def delete_by_campaign(self, campaign: str) -> int:

@@ -15,8 +15,8 @@ from core.domain import Campaign, Post
 from service.store.analysis import SEARCH_VERSION, indexed, link_domains
 from service.store.elastic_query import es_query
 from service.store.query import parse, scoped
-from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
-                                TermField, id_problem, merge_existing)
+from service.store.base import (Interval, Page, PostQuery, SearchResult, Sort, Store, StoreRejected,
+                                StoreUnavailable, TermField, id_problem, merge_existing)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ MAPPINGS = {
             "sentiment": KEYWORD, "sentiment_score": {"type": "float"}, "hoax_score": {"type": "float"},
             "hoax": {"type": "boolean"}, "hoax_reasons": {**LONG_KEYWORD, "index": False},
             "matched_claim_id": KEYWORD, "matched_claim_url": LONG_KEYWORD, "entities": KEYWORD,
+            "matched_claim_title": {"type": "text", "index": False}, "matched_claim_score": {"type": "float"},
         }},
         "raw": {"type": "object", "enabled": False},  # kept for provenance, never indexed
         # Written by the store, not part of a Post: the search language's analysed text (service/store/analysis.py
@@ -79,7 +80,15 @@ _DERIVED = ("engagement_total", "search_stems", "search_words", "domains", "sear
 
 
 PIT_KEEP_ALIVE = "2m"  # between two requests of one walk; a walk's own duration is unbounded
-SCAN_SORT = [{"created_at": "asc"}, {"id": "asc"}]
+# The orders of service/store/base.py: Sort, ending in the unique id so search_after resumes after any hit.
+_NEWEST = [{"created_at": "desc"}, {"id": "asc"}]
+SORTS: dict[str, list] = {
+    "newest": _NEWEST,
+    "oldest": [{"created_at": "asc"}, {"id": "asc"}],
+    "engagement": [{"engagement_total": "desc"}, *_NEWEST],
+    "hoax": [{"classification.hoax_score": {"order": "desc", "missing": "_last"}}, *_NEWEST],
+    "relevance": ["_score", *_NEWEST],
+}
 
 # Per-item bulk errors that are about the index or the cluster, not the document: retrying later can succeed.
 _NOT_THE_DOCUMENT = {"index_closed_exception", "index_not_found_exception", "cluster_block_exception",
@@ -120,6 +129,8 @@ def call(fn, **kwargs):
 
 
 class ElasticStore(Store):
+    scan_page = 500  # hits read per request of a scan
+
     def __init__(self, url: str, index: str = "narrawatch", refresh: bool = False, client: Elasticsearch | None = None,
                  shards: int = 1, replicas: int = 0):
         self.es = client or Elasticsearch(url, request_timeout=30, retry_on_timeout=True, max_retries=2)
@@ -267,14 +278,12 @@ class ElasticStore(Store):
         must = [es_query(scoped(parse(q.text), q.campaigns))] if q.text else []
         return {"bool": {"filter": filters, "must": must}}
 
+    @staticmethod
+    def _sort(query: PostQuery, sort: Sort) -> list:
+        return SORTS["newest" if sort == "relevance" and not query.text else sort]
+
     def search(self, query: PostQuery, page: Page = Page()) -> SearchResult:
-        sort = {
-            "newest": [{"created_at": "desc"}, {"id": "asc"}],
-            "oldest": [{"created_at": "asc"}, {"id": "asc"}],
-            "engagement": [{"engagement_total": "desc"}, {"created_at": "desc"}, {"id": "asc"}],
-            "relevance": ["_score", {"created_at": "desc"}, {"id": "asc"}] if query.text
-            else [{"created_at": "desc"}, {"id": "asc"}],
-        }[page.sort]
+        sort = self._sort(query, page.sort)
         if page.offset + page.limit > self.result_window:
             return self._deep_page(query, sort, page)
         resp = self._call(self.es.search, index=self.index, query=self._query(query), sort=sort,
@@ -364,10 +373,11 @@ class ElasticStore(Store):
             "terms": {"field": _FIELDS[field], "size": size, "order": [{"_count": "desc"}, {"_key": "asc"}]}}})
         return [(b["key"], b["doc_count"]) for b in resp["aggregations"]["t"]["buckets"]]
 
-    def scan(self, query: PostQuery) -> Iterator[Post]:
+    def scan(self, query: PostQuery, sort: Sort = "oldest") -> Iterator[Post]:
+        order = self._sort(query, sort)
         with self._pit() as pit:  # an export is one snapshot: posts written meanwhile neither shift nor repeat it
             after = None
-            while hits := self._after(pit, query, SCAN_SORT, 500, after)["hits"]["hits"]:
+            while hits := self._after(pit, query, order, self.scan_page, after)["hits"]["hits"]:
                 yield from (_post(h["_source"]) for h in hits)
                 after = hits[-1]["sort"]
 

@@ -13,8 +13,8 @@ from service.sqlitedb import ThreadLocalDB
 from service.store.analysis import SEARCH_VERSION, indexed, link_domains
 from service.store.query import parse, scoped
 from service.store.sqlite_query import fts, rank_expression, where as text_where
-from service.store.base import (Interval, Page, PostQuery, SearchResult, Store, StoreRejected, StoreUnavailable,
-                                TermField, id_problem, merge_existing)
+from service.store.base import (Interval, Page, PostQuery, SearchResult, Sort, Store, StoreRejected,
+                                StoreUnavailable, TermField, id_problem, merge_existing)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS posts (
     created_at TEXT NOT NULL,
     platform TEXT, lang TEXT, sentiment TEXT, hoax INTEGER NOT NULL DEFAULT 0,
     author TEXT, source TEXT, engagement INTEGER NOT NULL DEFAULT 0,
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL, hoax_score REAL
 );
 CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at);
 CREATE INDEX IF NOT EXISTS posts_author ON posts(author);
@@ -57,6 +57,34 @@ _INDEX_TABLES = (("posts_search", "rowid"), ("post_campaigns", "post_rowid"), ("
                  ("post_domains", "post_rowid"))
 
 
+# Each order as (SQL expression, descending) keys ending in a unique one, so a walk can resume after any row.
+# A missing hoax score sorts as -1: last, as on Elasticsearch. `f.score` is the bm25 of the text match (lower is
+# better; posts matched through a field operator only have none and come after the scored ones).
+_NEWEST = (("p.created_at", True), ("p.id", False))
+_ORDER: dict[str, tuple[tuple[str, bool], ...]] = {
+    "newest": _NEWEST,
+    "oldest": (("p.created_at", False), ("p.id", False)),
+    "engagement": (("p.engagement", True), *_NEWEST),
+    "hoax": (("coalesce(p.hoax_score, -1.0)", True), *_NEWEST),
+    "relevance": (("coalesce(f.score, 1e308)", False), *_NEWEST),
+}
+_RANKED = (" LEFT JOIN (SELECT rowid AS r, bm25(posts_search) AS score FROM posts_search "
+           "WHERE posts_search MATCH ?) f ON f.r = p.rowid")
+
+
+def _after(keys: tuple[tuple[str, bool], ...]) -> str:
+    """Rows after a row whose keys are bound as parameters, in this mixed-direction order (keyset pagination)."""
+    ors = []
+    for i, (expr, desc) in enumerate(keys):
+        equal = [f"{e} = ?" for e, _ in keys[:i]]
+        ors.append("(" + " AND ".join([*equal, f"{expr} {'<' if desc else '>'} ?"]) + ")")
+    return "(" + " OR ".join(ors) + ")"
+
+
+def _after_args(keys: tuple[tuple[str, bool], ...], values: tuple) -> list:
+    return [v for i in range(len(keys)) for v in (*values[:i], values[i])]
+
+
 def _ts(value: datetime) -> str:
     """Fixed-width UTC text, so string order is time order."""
     v = value.astimezone(timezone.utc)  # %Y is not zero-padded before year 1000 on glibc: format it ourselves
@@ -64,6 +92,8 @@ def _ts(value: datetime) -> str:
 
 
 class SQLiteStore(Store):
+    scan_page = 500  # posts read per query of a scan
+
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._sqlite = ThreadLocalDB(self.path)
@@ -77,8 +107,16 @@ class SQLiteStore(Store):
 
     def init(self) -> None:
         self.db.executescript(SCHEMA)
+        self._add_hoax_score()
         if self.db.execute("PRAGMA user_version").fetchone()[0] != SEARCH_VERSION:
             self._reindex_search()
+
+    def _add_hoax_score(self) -> None:
+        """A file written before the hoax-score order: add its column and fill it from the documents once."""
+        with self._transaction() as db:
+            if "hoax_score" not in {row[1] for row in db.execute("PRAGMA table_info(posts)")}:
+                db.execute("ALTER TABLE posts ADD COLUMN hoax_score REAL")
+                db.execute("UPDATE posts SET hoax_score = json_extract(doc, '$.classification.hoax_score')")
 
     def _reindex_search(self) -> None:
         """A file written before the search language: build the analysed columns and domains of every post once
@@ -153,14 +191,16 @@ class SQLiteStore(Store):
             post = merge_existing(post, old)
         c = post.classification
         row = (post.id, _ts(post.created_at), post.platform, post.lang, c.sentiment, int(c.hoax), post.author,
-               post.source, post.engagement.total, post.model_dump_json())
+               post.source, post.engagement.total, post.model_dump_json(), c.hoax_score)
         db = self.db
         rowid = db.execute(
-            """INSERT INTO posts (id, created_at, platform, lang, sentiment, hoax, author, source, engagement, doc)
-               VALUES (?,?,?,?,?,?,?,?,?,?)
+            """INSERT INTO posts (id, created_at, platform, lang, sentiment, hoax, author, source, engagement, doc,
+                                  hoax_score)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?)
                ON CONFLICT(id) DO UPDATE SET created_at=excluded.created_at, platform=excluded.platform,
                  lang=excluded.lang, sentiment=excluded.sentiment, hoax=excluded.hoax, author=excluded.author,
-                 source=excluded.source, engagement=excluded.engagement, doc=excluded.doc
+                 source=excluded.source, engagement=excluded.engagement, doc=excluded.doc,
+                 hoax_score=excluded.hoax_score
                RETURNING rowid""",
             row,
         ).fetchone()[0]
@@ -227,27 +267,24 @@ class SQLiteStore(Store):
             args.extend(values)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
+    def _ordered(self, query: PostQuery, sort: Sort) -> tuple[str, list, tuple[tuple[str, bool], ...]]:
+        """The FROM clause (with its parameters) and the keys of this order; relevance without text is newest."""
+        match = rank_expression(parse(query.text)) if sort == "relevance" and query.text else None
+        if match:
+            return f"posts p{_RANKED}", [match], _ORDER["relevance"]
+        return "posts p", [], _ORDER["newest" if sort == "relevance" else sort]
+
     def search(self, query: PostQuery, page: Page = Page()) -> SearchResult:
         where, args = self._where(query)
         total = self.count(query)
-        order = {
-            "newest": "p.created_at DESC, p.id",
-            "oldest": "p.created_at ASC, p.id",
-            "engagement": "p.engagement DESC, p.created_at DESC, p.id",
-            "relevance": "p.created_at DESC, p.id",
-        }[page.sort]
-        if page.sort == "relevance" and query.text and (match := rank_expression(parse(query.text))):
-            # posts matched through a field operator only have no score: they come after the scored ones
-            sql = (f"SELECT p.doc FROM posts p LEFT JOIN (SELECT rowid AS r, bm25(posts_search) AS score "
-                   f"FROM posts_search WHERE posts_search MATCH ?) f ON f.r = p.rowid{where} "
-                   f"ORDER BY f.score IS NULL, f.score, p.created_at DESC, p.id LIMIT ? OFFSET ?")
-            rows = self.db.execute(sql, [match, *args, page.limit, page.offset])
-        else:
+        source, join_args, keys = self._ordered(query, page.sort)
+        if page.sort in ("newest", "oldest") and total > BROAD:
             # Many matches in date order: walk the date index and test each post against the matches, stopping at
             # the page, instead of reading and sorting every match (the planner would pick the latter)
-            walk = " INDEXED BY posts_created" if total > BROAD and page.sort in ("newest", "oldest") else ""
-            rows = self.db.execute(f"SELECT p.doc FROM posts p{walk}{where} ORDER BY {order} LIMIT ? OFFSET ?",
-                                   [*args, page.limit, page.offset])
+            source += " INDEXED BY posts_created"
+        order = ", ".join(f"{e} {'DESC' if d else 'ASC'}" for e, d in keys)
+        rows = self.db.execute(f"SELECT p.doc FROM {source}{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                               [*join_args, *args, page.limit, page.offset])
         return SearchResult(total=total, posts=[Post.model_validate_json(d) for (d,) in rows])
 
     def get(self, post_id: str) -> Post | None:
@@ -287,20 +324,24 @@ class SQLiteStore(Store):
             sql = f"SELECT p.{col} AS v, count(*) AS n FROM posts p{where} GROUP BY v ORDER BY n DESC, v LIMIT ?"
         return [(v, n) for v, n in self.db.execute(sql, [*args, size])]
 
-    def scan(self, query: PostQuery) -> Iterator[Post]:
+    def scan(self, query: PostQuery, sort: Sort = "oldest") -> Iterator[Post]:
         where, args = self._where(query)
-        cursor = ("", "")
-        keyset = "(p.created_at, p.id) > (?, ?)"
+        source, join_args, keys = self._ordered(query, sort)
+        order = ", ".join(f"{e} {'DESC' if d else 'ASC'}" for e, d in keys)
+        select = ", ".join(e for e, _ in keys)
+        cursor: tuple | None = None
         while True:
-            clause = f"{where} AND {keyset}" if where else f" WHERE {keyset}"
-            rows = self.db.execute(
-                f"SELECT p.created_at, p.id, p.doc FROM posts p{clause} ORDER BY p.created_at, p.id LIMIT 500",
-                [*args, *cursor]).fetchall()
+            clause, values = where, list(args)
+            if cursor is not None:
+                clause = f"{where} AND {_after(keys)}" if where else f" WHERE {_after(keys)}"
+                values += _after_args(keys, cursor)
+            rows = self.db.execute(f"SELECT {select}, p.doc FROM {source}{clause} ORDER BY {order} LIMIT ?",
+                                   [*join_args, *values, self.scan_page]).fetchall()
             if not rows:
                 return
-            for _, _, doc in rows:
+            for *_, doc in rows:
                 yield Post.model_validate_json(doc)
-            cursor = rows[-1][0], rows[-1][1]
+            cursor = tuple(rows[-1][:-1])
 
     # -- campaigns --
     def put_campaign(self, campaign: Campaign) -> None:

@@ -121,6 +121,11 @@ def test_weekly_and_monthly_digests_cover_their_period(api):
     engaged = html.split("Unggahan dengan interaksi tertinggi")[1].split("<h2>")[0]
     assert engaged.count("AWAS chip disebar") == 1
     assert "Persiapan KTT ASEAN" not in html  # posts and narratives of the week before stay out
+    labels = {n["label"]: n["size"] for n in admin.get("/narratives", params={"campaign": "asean"}).json()}
+    before = next(label for label in labels if "persiapan" in label)  # its 4 posts are all in the week before
+    section = html.split("Narasi pada periode ini")[1].split("<h2>")[0]
+    assert before not in section and any(label in section for label in labels)
+    assert before in _digest(lead, period="week", day="2026-11-11").text.split("Narasi pada periode ini")[1]
     assert "Sen 2026-11-16" in html or "Mon 2026-11-16" in html  # every day of the week, empty ones too
     month = _digest(lead, period="month", day="2026-11-20", lang="en").text
     assert "Monthly digest" in month and "2026-11-01 – 2026-11-30 (WIB)" in month and "<b>13</b>" in month

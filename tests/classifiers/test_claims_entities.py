@@ -65,6 +65,8 @@ def test_chain_end_to_end(chain):
     assert a.hoax and a.matched_claim_id == "tbh-1" and a.matched_claim_url
     assert a.hoax_reasons[0].startswith("matches debunk 'Vaksin COVID-19 mengandung microchip'")
     assert "similarity" in a.hoax_reasons[0] and a.hoax_score >= 0.5
+    assert a.matched_claim_title == "Vaksin COVID-19 mengandung microchip"  # what the post detail shows
+    assert f"similarity {a.matched_claim_score:.2f})" in a.hoax_reasons[0]
     assert b.sentiment == "positive" and 0 <= b.sentiment_score <= 1 and not b.matched_claim_id
     assert "ORG:Kemenkes" in b.entities and "LOC:Jakarta" in b.entities
     assert c.sentiment == "negative"

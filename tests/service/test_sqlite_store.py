@@ -77,3 +77,19 @@ def test_broad_searches_walk_the_date_index_to_the_same_pages(tmp_path, monkeypa
     plain = answers()
     monkeypatch.setattr(sqlite_store, "BROAD", 0)
     assert answers() == plain and plain[0][0] == 60 and plain[4][0] == 30
+
+
+def test_a_file_from_before_the_hoax_order_gets_its_score_column(tmp_path):
+    from core.domain import Classification
+    from service.store.base import Page
+
+    store = SQLiteStore(tmp_path / "posts.db")
+    store.init()
+    posts = [make_post(i) for i in range(3)]
+    for post, score in zip(posts, (0.2, 0.9, 0.5)):
+        post.classification = Classification(hoax_score=score)
+    store.upsert(posts)
+    store.db.execute("ALTER TABLE posts DROP COLUMN hoax_score")  # the file as an older version wrote it
+    store.init()
+    ranked = store.search(PostQuery(), Page(sort="hoax")).posts
+    assert [p.classification.hoax_score for p in ranked] == [0.9, 0.5, 0.2]

@@ -18,7 +18,7 @@ from service.api.deps import get_ctx
 from service.api.routes.posts import post_query
 from service.api.routes.saved_searches import searches, visible_search
 from core.domain import Post
-from service.store.base import PostQuery
+from service.store.base import PostQuery, Sort
 
 router = APIRouter(prefix="/export", tags=["export"])
 
@@ -52,7 +52,10 @@ def csv_row(p: Post) -> list[str]:
 
 
 def csv_lines(posts: Iterator[Post]) -> Iterator[str]:
+    """The file starts with a UTF-8 byte order mark: Excel reads a CSV without one in the local code page and
+    garbles every non-ASCII character (names, emoji)."""
     buf = io.StringIO()
+    buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for n, post in enumerate(posts, 1):
@@ -69,7 +72,7 @@ def ndjson_lines(posts: Iterator[Post]) -> Iterator[str]:
         yield json.dumps(post.model_dump(mode="json", exclude={"raw"}), ensure_ascii=False) + "\n"
 
 
-@router.get("/posts", summary="Export matching posts as CSV or NDJSON (streamed, oldest first)",
+@router.get("/posts", summary="Export matching posts as CSV or NDJSON (streamed, in the order asked)",
             response_class=StreamingResponse,
             responses={200: {"description": "A file download", "content": {
                 "text/csv": {"example": ",".join(CSV_COLUMNS) + "\r\n3f2a...,2024-11-01T08:00:00+00:00,mastodon,..."},
@@ -80,12 +83,15 @@ def export_posts(request: Request,
                  query: PostQuery = Depends(post_query), ctx: AppContext = Depends(get_ctx),
                  principal: Principal = Depends(authenticate),
                  saved_search: str | None = Query(None, description="Export this saved search (its query and "
-                                                  "filters, instead of the ones above)")) -> StreamingResponse:
-    """Same filters as `GET /posts`, restricted to the caller's workspace; no page limit."""
-    if saved_search is not None:
+                                                  "filters, instead of the ones above)"),
+                 sort: Sort = Query("oldest", description="The order of `GET /posts` (the analyst page passes its "
+                                    "own, so the file lists the rows as the page does)")) -> StreamingResponse:
+    """Same filters and orders as `GET /posts`, restricted to the caller's workspace; no page limit. CSV starts with
+    a UTF-8 byte order mark (for Excel)."""
+    if saved_search:  # empty like the other filters: absent
         query = visible_search(principal, searches(request), saved_search).post_query()
     visible = visible_campaign_ids(principal, ctx.store)
-    posts = (shown_post(principal, visible, p) for p in ctx.store.scan(scope_query(principal, ctx.store, query)))
+    posts = (shown_post(principal, visible, p) for p in ctx.store.scan(scope_query(principal, ctx.store, query), sort))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     if format == "csv":
         body, media = csv_lines(posts), "text/csv; charset=utf-8"

@@ -10,8 +10,9 @@ from service.api.auth import (Principal, authenticate, can_see_post, scope_query
 from service.context import AppContext
 from service.api.deps import get_ctx
 from core.domain import TEXT_MAX, Post, Sentiment
+from service.narratives.volume import Volume, volume
 from service.store.query import parse
-from service.store.base import MAX_LIMIT, MAX_OFFSET, Instant, Page, PostQuery, SearchResult
+from service.store.base import MAX_LIMIT, MAX_OFFSET, Instant, Page, PostQuery, SearchResult, Sort
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 
@@ -32,7 +33,8 @@ def post_query(
 
 
 def page(offset: int = Query(0, ge=0, le=MAX_OFFSET), limit: int = Query(20, ge=1, le=MAX_LIMIT),
-         sort: Literal["relevance", "newest", "oldest", "engagement"] = "newest") -> Page:
+         sort: Sort = Query("newest", description="relevance (text queries), newest, oldest, engagement (most "
+                            "first) or hoax (hoax score, highest first); ties newest first")) -> Page:
     return Page(offset=offset, limit=limit, sort=sort)
 
 
@@ -43,6 +45,21 @@ def search_posts(query: PostQuery = Depends(post_query), paging: Page = Depends(
     result = ctx.store.search(scope_query(principal, ctx.store, query), paging)
     visible = visible_campaign_ids(principal, ctx.store)
     return result.model_copy(update={"posts": [shown_post(principal, visible, p) for p in result.posts]})
+
+
+@router.get("/volume", response_model=Volume, summary="Mentions over time for a search, spikes marked",
+            responses={422: {"description": "Bad filter, or dates spanning more than 5000 days"}})
+def search_volume(query: PostQuery = Depends(post_query), ctx: AppContext = Depends(get_ctx),
+                  principal: Principal = Depends(authenticate),
+                  interval: Literal["auto", "hour", "day"] = Query("auto", description="auto: hours for a span under "
+                                                                   "3 days, else days")) -> Volume:
+    """Same search and filters as `GET /posts`. Every bucket from `since` (else the first match) to `until` (else the
+    last match) is listed, empty ones as 0; `spike` marks a bucket whose count stands out against the 14 before it
+    (robust z >= 3 and at least 3 posts, the volume alert's test)."""
+    try:
+        return volume(ctx.store, scope_query(principal, ctx.store, query), interval)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
 
 
 @router.get("/{post_id}", response_model=Post, responses={404: {"description": "No such post"}})
