@@ -61,6 +61,9 @@ def load(stores: dict[str, Store], n: int) -> dict[str, int]:
     for all of them. The corpus repeats its ~19k real texts, so the loader memoizes their analysis (the same
     function, the same tokens) to reach 1M posts in the time a loaded 2-core machine allows; Elasticsearch takes the
     initial load the usual way (no refresh, async translog), restored before anything is measured."""
+    for name, store in stores.items():  # an earlier load may have left Elasticsearch unrefreshed
+        if name == "elasticsearch":
+            store.es.indices.refresh(index=store.index)
     have = {name: store.count() for name, store in stores.items()}
     for name, count in have.items():
         if count > n:
@@ -80,9 +83,10 @@ def load(stores: dict[str, Store], n: int) -> dict[str, int]:
                     if todo:
                         store.upsert(todo)
                 batch = []
-    for store in bulk.values():
-        store.es.indices.put_settings(index=store.index, settings={"index": {
-            "refresh_interval": "1s", "translog": {"durability": "request"}}})
+    for name, store in stores.items():  # also after an earlier load was stopped midway
+        if name == "elasticsearch":
+            store.es.indices.put_settings(index=store.index, settings={"index": {
+                "refresh_interval": "1s", "translog": {"durability": "request"}}})
     return have
 
 

@@ -235,6 +235,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "spike": {"id": "Lonjakan", "en": "Spike"},
     "spikes": {"id": "Lonjakan", "en": "Spikes"},
     "no_spikes": {"id": "Tidak ada lonjakan", "en": "No spikes"},
+    "trending": {"id": "Tren", "en": "Trending"},
+    "window": {"id": "Jendela", "en": "Window"},
+    "baseline": {"id": "Pembanding", "en": "Baseline"},
+    "last_6h": {"id": "6 jam terakhir", "en": "Last 6 hours"},
+    "last_24h": {"id": "24 jam terakhir", "en": "Last 24 hours"},
+    "last_3d": {"id": "3 hari terakhir", "en": "Last 3 days"},
+    "last_7d": {"id": "7 hari terakhir", "en": "Last 7 days"},
+    "before_7d": {"id": "7 hari sebelumnya", "en": "7 days before"},
+    "before_14d": {"id": "14 hari sebelumnya", "en": "14 days before"},
+    "before_30d": {"id": "30 hari sebelumnya", "en": "30 days before"},
+    "posts_in_window": {"id": "unggahan dalam jendela", "en": "posts in the window"},
+    "score": {"id": "Skor", "en": "Score"},
+    "trending_terms": {"id": "Kata", "en": "Terms"},
+    "trending_hashtags": {"id": "Tagar", "en": "Hashtags"},
+    "trending_domains": {"id": "Situs", "en": "Domains"},
+    "trending_links": {"id": "Tautan", "en": "Links"},
+    "nothing_trending": {"id": "Tidak ada yang naik di jendela ini", "en": "Nothing rising in this window"},
 }
 
 

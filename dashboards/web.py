@@ -14,6 +14,7 @@ from dashboards.i18n import LANGS, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
 from service.api.routes.saved_searches import searches, visible_search
+from service.narratives.trending import parse_duration, trending
 from service.narratives.volume import volume
 from service.store.base import MAX_OFFSET, SORTS, Page, PostQuery
 from service.store.query import QuerySyntaxError
@@ -28,9 +29,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HOME = {"leadership": "/ui/leadership", "analyst": "/ui/analyst", "pr": "/ui/pr", "admin": "/ui/leadership"}
 PAGES = [("leadership", "/ui/leadership"), ("analyst", "/ui/analyst"), ("narratives", "/ui/analyst/narratives"),
-         ("pr", "/ui/pr"), ("admin", "/ui/admin/campaigns")]
-PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst", "pr": "ui:pr",
-             "admin": "ui:admin"}
+         ("trending", "/ui/analyst/trending"), ("pr", "/ui/pr"), ("admin", "/ui/admin/campaigns")]
+PAGE_PERM = {"leadership": "ui:leadership", "analyst": "ui:analyst", "narratives": "ui:analyst",
+             "trending": "ui:analyst", "pr": "ui:pr", "admin": "ui:admin"}
 
 
 class _Redirect(Exception):
@@ -241,6 +242,26 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
                   prev_url=page_url(max(0, paging.offset - paging.limit)) if paging.offset else None,
                   next_url=page_url(paging.offset + paging.limit)
                   if result and paging.offset + paging.limit < result.total else None)
+
+
+# The trending page's windows (default 24 hours against the 7 days before: the demo corpus fills both).
+TRENDING_WINDOWS = ("6h", "24h", "3d", "7d")
+TRENDING_BASELINES = ("7d", "14d", "30d")
+
+
+@router.get("/analyst/trending")
+def trending_page(request: Request, campaign: str = "", window: str = "24h", baseline: str = "7d") -> Response:
+    principal = page(request, "trending")
+    if isinstance(principal, Response):
+        return principal
+    campaigns = _campaigns(request, principal)
+    chosen = campaign if campaign in {c.id for c in campaigns} else (campaigns[0].id if campaigns else "")
+    window = window if window in TRENDING_WINDOWS else "24h"
+    baseline = baseline if baseline in TRENDING_BASELINES else "7d"
+    found = trending(request.app.state.ctx.store, chosen, parse_duration(window), parse_duration(baseline)) \
+        if chosen else None
+    return render(request, "trending.html", principal, campaigns=campaigns, chosen=chosen, window=window,
+                  baseline=baseline, windows=TRENDING_WINDOWS, baselines=TRENDING_BASELINES, found=found)
 
 
 @router.get("/analyst/narratives")

@@ -40,7 +40,7 @@ class AppContext:
             log.warning("store unreachable at start; writes are spooled until it is back: %s", startup.error)
             if background_init:
                 startup.retry_in_background()
-        campaigns = _campaigns(store, settings)
+        campaigns = _campaigns(store, settings) if startup.ready.is_set() else settings.campaigns()
         classifier = classifier or default_classifier(settings, campaigns)
         pipeline = Pipeline(store, classifier, Spool(settings.spool_dir), batch_size=settings.batch_size,
                             quarantine=Quarantine(settings.quarantine_dir / "store.jsonl"), startup=startup,
@@ -68,7 +68,8 @@ def _seed_campaigns(store: Store, settings: Settings) -> None:
 
 
 def _campaigns(store: Store, settings: Settings) -> list[Campaign]:
-    """The store's campaigns, or the config file's while the store is unreachable."""
+    """The store's campaigns, or the config file's while the store is unreachable. Only once the store is set up:
+    before that (another process is still creating the indices, a shard still recovering) they may not exist."""
     try:
         return store.list_campaigns()
     except StoreUnavailable:

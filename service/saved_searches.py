@@ -3,6 +3,7 @@ shared document store (service/store/documents.py), so every API process sees th
 analyst page, an export and, turned into a keyword rule, an alert."""
 from __future__ import annotations
 
+import re
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +16,7 @@ from service.store.query import MAX_QUERY, And, Field as FieldNode, Node, Not, O
 
 FIELDS = {"workspace": "keyword", "owner": "keyword", "name": "keyword", "created_at": "date"}
 MAX_PER_WORKSPACE = 1000
+ID = re.compile(r"s_[0-9a-f]{12}")
 
 
 class SearchFilters(BaseModel):

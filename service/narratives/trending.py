@@ -1,4 +1,4 @@
-"""Trending terms, hashtags and links: what is over-represented in a window against the campaign's baseline.
+"""Trending terms, hashtags, links and link domains: what is over-represented in a window against the campaign's baseline.
 
 The statistic is JLH (Elasticsearch's default significance heuristic for significant_terms/significant_text):
 fg% = df_window / n_window, bg% = df_background / n_background (background = baseline + window, like ES's
@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from service.alerts.text import content_tokens
 from core.domain import as_utc, utcnow
 from service.narratives.links import canonical_link
+from service.store.analysis import link_domains
 from service.store.base import PostQuery, Store
 
 _DURATION = re.compile(r"^\s*(\d{1,5})\s*([mhdw])\s*$")
@@ -52,6 +53,7 @@ class Trending(BaseModel):
     terms: list[TrendingTerm]
     hashtags: list[TrendingTerm]
     links: list[TrendingTerm]
+    domains: list[TrendingTerm] = []  # the links' sites (a subdomain counts for its parent domain too)
 
 
 def jlh(fg: int, fg_n: int, bg: int, bg_n: int) -> float:
@@ -81,13 +83,13 @@ def trending(store: Store, campaign: str, window: timedelta = timedelta(hours=24
     if es is not None:
         return _elastic(store, campaign, fg_q, bg_q, since, until, base_since, size, min_docs)
     fg_n, bg_n = 0, 0
-    counters = {k: (Counter(), Counter()) for k in ("terms", "hashtags", "links")}
+    counters = {k: (Counter(), Counter()) for k in ("terms", "hashtags", "links", "domains")}
     for post in store.scan(bg_q):
         in_window = post.created_at >= since
         fg_n += in_window
         bg_n += 1
         features = {"terms": set(content_tokens(f"{post.title or ''} {post.text}")), "hashtags": set(post.hashtags),
-                    "links": {canonical_link(u) for u in post.links}}
+                    "links": {canonical_link(u) for u in post.links}, "domains": set(link_domains(post.links))}
         for key, values in features.items():
             fg, bg = counters[key]
             bg.update(values)
@@ -103,7 +105,8 @@ def _elastic(store, campaign, fg_q, bg_q, since, until, base_since, size, min_do
     common = {"background_filter": background, "min_doc_count": min_docs, "size": size, "jlh": {}}
     aggs = {"terms": {"significant_text": {"field": "text", "filter_duplicate_text": False, **common}},
             "hashtags": {"significant_terms": {"field": "hashtags", **common}},
-            "links": {"significant_terms": {"field": "links", **common}}}
+            "links": {"significant_terms": {"field": "links", **common}},
+            "domains": {"significant_terms": {"field": "domains", **common}}}  # the store's derived field
     resp = store._call(store.es.search, index=store.index, query=store._query(fg_q), size=0, aggs=aggs,
                        track_total_hits=True)
     fg_n = resp["hits"]["total"]["value"]

@@ -53,7 +53,8 @@ def test_another_workspace_never_sees_or_uses_it(api, saved):
                      kemlu.get(f"/saved-searches/{saved['id']}/posts"),
                      kemlu.get("/export/posts", params={"saved_search": saved["id"]}),
                      kemlu.delete(f"/saved-searches/{saved['id']}"),
-                     api.as_("admin", "kemlu").post(f"/saved-searches/{saved['id']}/rules")):
+                     api.as_("admin", "kemlu").post(f"/saved-searches/{saved['id']}/rules"),
+                     kemlu.get("/saved-searches/" + "x" * 600), kemlu.get("/saved-searches/s_%20")):
         assert response.status_code == 404, response.text
     assert api.admin.get(f"/saved-searches/{saved['id']}").status_code == 200  # workspace '*' sees every one
 

@@ -18,7 +18,7 @@ def test_trending_on_each_store(store):
     calm = [make_post(i, text=f"Persiapan KTT ASEAN berjalan lancar di gedung {i % 4}", hashtags=["ktt"],
                       created_at=T0 + timedelta(hours=i)) for i in range(40)]
     rising = [make_post(100 + i, text="Isu blackout listrik saat KTT ASEAN beredar luas", hashtags=["blackout", "ktt"],
-                        links=["https://contoh.example/blackout"],
+                        links=["https://contoh.example/blackout", f"https://www.berita.example/{i}"],
                         created_at=T0 + timedelta(hours=40, minutes=5 * i)) for i in range(8)]
     store.upsert(calm + rising)
     until = T0 + timedelta(hours=41)
@@ -29,6 +29,7 @@ def test_trending_on_each_store(store):
     assert "ktt" not in [t.term for t in result.terms]  # present everywhere: not significant
     assert [h.term for h in result.hashtags] == ["blackout"]
     assert result.links and "blackout" in result.links[0].term
+    assert sorted(d.term for d in result.domains) == ["berita.example", "contoh.example"]  # tied: any order
     assert result.method in {"python-jlh", "elasticsearch-significant_text"}
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.feeds import Feed, serving_feeds
-from tests.reliability.feeds import text as feed_text
+from bench.feeds import Feed, serving_feeds
+from bench.feeds import text as feed_text
 
 WORKER = Path(sys.executable).with_name("narrawatch")  # the console script installed with this interpreter
 # how each life is killed (then one last life runs to the end and is stopped with SIGTERM)

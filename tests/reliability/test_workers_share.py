@@ -6,8 +6,9 @@ Sources: four feeds on 127.0.0.1 that grow at each fetch (tests/reliability/feed
 store (both workers in one data directory, as on one machine) and on the test Elasticsearch node (each worker with
 its own data directory, as on two machines):
 - while both live, every source is run by one worker only (the owner stamped on its state never changes);
-- after the SIGKILL (landed after one of the victim's fetches, with its batch being classified and written), the
-  survivor holds the victim's sources within the lease time plus one renewal interval;
+- the SIGKILL lands while the victim is storing a batch (part of it stored, the rest not); the survivor holds the
+  victim's sources within the lease time plus one renewal interval, and collects the batch again from the cursor
+  (moving the cursor before the store write loses the rest of that batch: the test then fails);
 - at the end every post is stored exactly once, compared by (source, native id) and by text.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from service.config import Settings
 from service.store.leases import Leases
 from service.store.sources import SourceState
 from tests.collectors.conftest import fixture_text
-from tests.reliability.feeds import Feed, serving_feeds, text
+from bench.feeds import Feed, serving_feeds, text
 
 WORKER = Path(sys.executable).with_name("narrawatch")
 LEASE = 5.0  # seconds: short, so the take-over is quick to observe; long enough for a loaded 2-core machine
@@ -115,6 +116,10 @@ class Backend:
         return [(h["_source"]["source"], h["_source"]["native_id"], h["_source"]["text"])
                 for h in helpers.scan(es, index=self.index, query={"query": {"match_all": {}}})]
 
+    def count(self, sources: list[str]) -> int:
+        """Stored posts of these sources, read directly (SQLite file, or a refreshed index)."""
+        return sum(1 for source, _, _ in self.posts() if source in sources)
+
     def drop(self) -> None:
         if self.kind == "elasticsearch":
             from elasticsearch import Elasticsearch
@@ -186,23 +191,29 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 sample_runners(split_at)
                 time.sleep(0.1)
 
-            # kill the worker holding f-feeds right after one of its fetches: its batch is in flight
+            # kill the worker holding rss:f0 in the middle of storing a batch: after its fetch, once the first of
+            # the batch's pipeline chunks (NW_BATCH_SIZE) is stored and the rest is not
             owners = holders()
             victim_owner = owners["rss:f0"]
             victims = [n for n, o in owners.items() if o == victim_owner]
             victim_feeds = [feeds[n.split(":")[1]] for n in victims if n.split(":")[1] in feeds]
+            growing = [f"rss:{f.name}" for f in victim_feeds]
             victim = next(p for p in procs if f":{p.pid}:" in victim_owner)
             sample_runners(split_at)
-            before = sum(f.requests for f in victim_feeds)
-            deadline = time.monotonic() + 60
-            while sum(f.requests for f in victim_feeds) == before and not all(f.done for f in victim_feeds):
-                assert time.monotonic() < deadline, "the victim fetched nothing"
+            deadline = time.monotonic() + 90
+            while True:
+                assert time.monotonic() < deadline, "the victim stored no batch in part"
                 sample_runners(split_at)
-            time.sleep(0.3)
+                published = sum(f.published for f in victim_feeds)
+                stored = backend.count(growing)
+                if 0 < stored < published and stored % STEP:  # a batch (STEP posts a feed) partly stored
+                    break
+                time.sleep(0.02)
             victim.send_signal(signal.SIGKILL)
             victim.wait(10)
             killed_at = time.time()
-            assert not all(f.done for f in victim_feeds), "killed too late: its feeds were complete"
+            in_flight = sum(f.published for f in victim_feeds) - backend.count(growing)
+            assert in_flight > 0, "killed between batches"
 
             deadline = time.monotonic() + 60
             while any(holders()[n] in (victim_owner, None) for n in victims):
@@ -210,7 +221,8 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 time.sleep(0.1)
             taken_over = time.time() - killed_at
             assert taken_over <= LEASE + LEASE / 3 + 2.0, f"take-over after {taken_over:.1f} s"
-            print(f"split after {split_after:.1f} s; {victim_owner} killed with {victims}; taken over after "
+            print(f"split after {split_after:.1f} s; {victim_owner} killed with {victims} and {in_flight} posts "
+                  f"in flight; taken over after "
                   f"{taken_over:.1f} s")
 
             survivor = next(p for p in procs if p is not victim)

@@ -88,7 +88,7 @@ def export_posts(request: Request,
                                     "own, so the file lists the rows as the page does)")) -> StreamingResponse:
     """Same filters and orders as `GET /posts`, restricted to the caller's workspace; no page limit. CSV starts with
     a UTF-8 byte order mark (for Excel)."""
-    if saved_search is not None:
+    if saved_search:  # empty like the other filters: absent
         query = visible_search(principal, searches(request), saved_search).post_query()
     visible = visible_campaign_ids(principal, ctx.store)
     posts = (shown_post(principal, visible, p) for p in ctx.store.scan(scope_query(principal, ctx.store, query), sort))

@@ -13,7 +13,7 @@ from service.api.deps import get_ctx
 from service.api.routes.alerts import actor_of, check_rule_campaign
 from service.api.routes.posts import page
 from service.context import AppContext
-from service.saved_searches import NotARule, SavedSearch, SavedSearches, SavedSearchIn, rule_query
+from service.saved_searches import ID, NotARule, SavedSearch, SavedSearches, SavedSearchIn, rule_query
 from service.store.base import Page, SearchResult
 from service.store.query import parse
 
@@ -29,7 +29,7 @@ def searches(request: Request) -> SavedSearches:
 
 
 def visible_search(principal: Principal, found: SavedSearches, search_id: str) -> SavedSearch:
-    saved = found.get(search_id)
+    saved = found.get(search_id) if ID.fullmatch(search_id) else None  # no store sees an empty or 1 kB id
     if saved is None or not (principal.sees_all or saved.workspace == principal.workspace):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"saved search {search_id!r} not found")
     return saved
