@@ -136,7 +136,7 @@ def main() -> None:
     system.write_result("classify", {
         "texts": len(texts), "origin": origin, "batch": a.batch, "repeat": a.repeat, "full_posts_s": full_rate,
         "bare_posts_s": base_rate, "ratio": full_rate / base_rate, "full_runs_s": full_runs, "bare_runs_s": base_runs,
-        "step_seconds": steps, "references_posts_s": refs})
+        "step_seconds": steps, "references_posts_s": refs, "load_s": load_s, "first_batch_s": first_s})
 
 
 if __name__ == "__main__":

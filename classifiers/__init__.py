@@ -20,13 +20,13 @@ def load_default(model_dir: Path | str | None = None, claims=None, campaigns: It
 
     ``claims``: a ClaimIndex, or an iterable of dicts {id, text, url, verdict, title, date, source}, or None (empty
     index that the collectors can fill later via ``chain.claims.add``; the service passes the claim store, which
-    ``narrawatch init`` seeds with the shipped debunk database). Claim matches use the threshold calibrated with
-    that database (``claims_seed.json.gz``: at most 1% of ordinary posts match anything). Raises ``ArtifactError`` if any artifact is missing;
+    ``narrawatch init`` seeds with the shipped debunk database). Claim matches are decided by the scorer calibrated
+    with that database (``claims_seed.json.gz``: at most 1% of ordinary posts match anything). Raises ``ArtifactError`` if any artifact is missing;
     there is no silent fallback. Every model (and the claim index) reads one shared ``TermSpace``, so each post is
     normalised and analysed once per batch. Tokens come from spaCy blank("id"/"en") through a per-chunk cache
     (``nlp.tokens``); entities from spaCy EntityRulers.
     """
-    from .claims import ClaimIndex, seed_threshold
+    from .claims import ClaimIndex, seed_scorer, seed_threshold
     from .entities import EntityTagger
     from .features import TermSpace
     from .hoax import HoaxClassifier
@@ -47,6 +47,8 @@ def load_default(model_dir: Path | str | None = None, claims=None, campaigns: It
     else:
         index = ClaimIndex.from_claims(claims)
     index.attach(space)
+    if index.scorer is None:  # the seed database's calibrated match scorer decides (claims.MatchScorer)
+        index.scorer = seed_scorer(model_dir)
     norm = Normaliser()
     campaigns = list(campaigns or [])
     hoax = HoaxClassifier.load(model_dir, index, norm, claim_threshold=seed_threshold(model_dir), space=space)

@@ -10,6 +10,13 @@ Two signals:
 A claim's score is the larger of the two. The TF-IDF space and LSH tables are rebuilt lazily after ``add``.
 A match needs MIN_SHARED_WORDS shared content words, so a batch is scored only against the claims sharing that many
 with one of its posts (a sparse word-incidence product): same matches, a third less time with the seed database.
+
+With the seed database a calibrated ``MatchScorer`` decides instead of the raw similarity (issue 13): a logistic
+regression over pair features (TF-IDF cosine, idf-weighted share of the claim's content words found in the post and
+of the post's found in the claim, shared words, the cosine's gap to the post's best candidate, both lengths), fitted
+on the validation half of the TurnBackHoax 2025-26 posts against ordinary posts, with its threshold set so that at
+most 1% of the ordinary calibration posts match anything (classifiers/claim_seed.py). A post is long and tells the
+hoax in its own words; a claim is a short title: how much of the claim the post covers says more than the cosine.
 """
 from __future__ import annotations
 
@@ -19,11 +26,10 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 import scipy.sparse as sp
 
-from .features import DocFeatures, TermSpace, blocks_from_vectorizers
+from .features import DocFeatures, TermSpace, TfidfBlock, char_wb_ngrams
 from .normalise import normalise, normalise_many
 
 NUM_PERM = 64
@@ -45,6 +51,32 @@ _rng = np.random.RandomState(7)
 _PERM_A = _rng.randint(1, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
 _PERM_B = _rng.randint(0, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
 _BAND_MIX = _rng.randint(1, (1 << 63) - 1, size=LSH_ROWS, dtype=np.uint64) | np.uint64(1)
+
+
+PAIR_FEATURES = ("cosine", "claim words covered (idf)", "post words covered (idf)", "shared words (max 6)/6",
+                 "gap to best cosine", "log post words", "log claim words")
+
+
+@dataclass(frozen=True)
+class MatchScorer:
+    """Linear decision over PAIR_FEATURES; a pair matches at ``decision >= threshold`` (shipped in the seed meta)."""
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def decision(self, X: np.ndarray) -> np.ndarray:
+        return X @ np.asarray(self.coef) + self.intercept
+
+    def to_json(self) -> dict:
+        return {"features": list(PAIR_FEATURES), "coef": [round(float(c), 6) for c in self.coef],
+                "intercept": round(float(self.intercept), 6), "threshold": round(float(self.threshold), 6)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "MatchScorer":
+        if list(d.get("features", [])) != list(PAIR_FEATURES):
+            from .linear import ArtifactError
+            raise ArtifactError("claim scorer features differ from this code's PAIR_FEATURES; rebuild the seed")
+        return cls(tuple(float(c) for c in d["coef"]), float(d["intercept"]), float(d["threshold"]))
 
 
 @dataclass(frozen=True)
@@ -108,12 +140,27 @@ def load_seed(model_dir=None) -> dict:
 
 
 def seed_threshold(model_dir=None) -> float:
+    """The similarity threshold of an index without a scorer (a seed with a scorer keeps the documented default)."""
     from .linear import ArtifactError
 
     try:
-        return float(load_seed(model_dir)["meta"]["threshold"])
+        return float(load_seed(model_dir)["meta"].get("threshold", DEFAULT_THRESHOLD))
     except ArtifactError:  # no seed database shipped in this model dir: the documented default
         return DEFAULT_THRESHOLD
+
+
+SCORER_NAME = "claims_scorer.json"  # the scorer alone (also in the seed's meta): start-up reads 1 KB, not the seed
+
+
+def seed_scorer(model_dir=None) -> MatchScorer | None:
+    """The calibrated match scorer shipped with the seed database (None: no scorer shipped in ``model_dir``)."""
+    import json
+    from pathlib import Path
+
+    path = Path(model_dir or Path(__file__).with_name("models")) / SCORER_NAME
+    if not path.is_file():
+        return None
+    return MatchScorer.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _content_words(norm: str) -> set[str]:
@@ -154,7 +201,7 @@ def _band_keys(sig: np.ndarray) -> np.ndarray:
 
 
 class ClaimIndex:
-    def __init__(self) -> None:
+    def __init__(self, scorer: MatchScorer | None = None) -> None:
         self.claims: dict[str, Claim] = {}
         self._norm: dict[str, str] = {}
         self._pending: dict[str, str] = {}
@@ -166,6 +213,17 @@ class ClaimIndex:
         self._matrix = None
         self._space: TermSpace | None = None
         self._words: dict[str, set[str]] = {}
+        self.scorer = scorer
+
+    @property
+    def scorer(self) -> MatchScorer | None:
+        """None: a match is a similarity >= the threshold (manual claims, no seed database)."""
+        return self._scorer
+
+    @scorer.setter
+    def scorer(self, value: MatchScorer | None) -> None:
+        self._scorer = value
+        self._dirty = True  # the MinHash tables are built only for the unscored path
 
     def attach(self, space: TermSpace) -> "ClaimIndex":
         """Vectorise through a shared TermSpace (the chain's), so posts are analysed once for all models."""
@@ -177,10 +235,10 @@ class ClaimIndex:
         return len(self.claims)
 
     @classmethod
-    def from_claims(cls, items: Iterable[dict]) -> "ClaimIndex":
+    def from_claims(cls, items: Iterable[dict], scorer: MatchScorer | None = None) -> "ClaimIndex":
         """Build from dicts with keys id, text, url, verdict, title, date, source, norm (all but id optional;
         ``norm`` is the pre-normalised index text shipped with the seed database, so start-up skips normalising)."""
-        idx = cls()
+        idx = cls(scorer)
         for it in items:
             idx.add(str(it["id"]), it.get("text") or it.get("claim") or it.get("title") or "", it.get("url"),
                     it.get("verdict"), it.get("title"), date=it.get("date"), source=it.get("source"),
@@ -227,20 +285,26 @@ class ClaimIndex:
         if not self._ids:
             return
         docs = [self._norm[i] for i in self._ids]
-        sig, has = minhash_many(docs)
-        self._sig = {cid: sig[k] for k, cid in enumerate(self._ids) if has[k]}
-        for k, cid in enumerate(self._ids):
-            if has[k]:
-                for key in _band_keys(sig[k:k + 1])[0].tolist():
-                    self._buckets.setdefault(key, []).append(cid)
+        if self._scorer is None:
+            sig, has = minhash_many(docs)
+            self._sig = {cid: sig[k] for k, cid in enumerate(self._ids) if has[k]}
+            for k, cid in enumerate(self._ids):
+                if has[k]:
+                    for key in _band_keys(sig[k:k + 1])[0].tolist():
+                        self._buckets.setdefault(key, []).append(cid)
         # with a large index, terms in more than 20% of claims ("hoaks", "video", "yang") carry no identity and
         # make the sparse similarity product dense; a handful of manual claims keeps every term
         max_df = 0.2 if len(docs) >= 50 else 1.0
-        wv = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+", lowercase=False,
-                             max_df=max_df)
-        cv = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False,
-                             max_df=max_df)
-        self._matrix = self._stack([wv.fit_transform(docs), cv.fit_transform(docs)])
+        if self._space is None:
+            self._space = TermSpace()
+        # vocabulary + idf counted here, matrix through the shared space: what TfidfVectorizer(word \S+ 1-2-grams /
+        # char_wb 3-5-grams, sublinear tf, max_df).fit_transform gives (tests/classifiers/test_claims_entities.py),
+        # in a tenth of the time (char n-grams are computed once per distinct word, not per occurrence)
+        self._blocks = [TfidfBlock(self._space, kind, terms, idf, True, ngrams)
+                        for kind, ngrams, (terms, idf) in (("word", (1, 2), _fit_idf(docs, _word_terms, max_df)),
+                                                            ("char", (3, 5), _fit_idf(docs, _char_terms, max_df)))]
+        feats = self._space.featurise(docs, negation=False)
+        self._matrix = self._stack([b.transform(feats, negation=False) for b in self._blocks])
         # claims x content words (binary): a match needs MIN_SHARED_WORDS of them, so only the claims sharing that
         # many with some post of a batch can match; the cosine is computed against those claims alone (exact)
         self._vocab = {}
@@ -251,9 +315,11 @@ class ClaimIndex:
                 cols.append(self._vocab.setdefault(w, len(self._vocab)))
         self._incidence = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)),
                                         shape=(len(self._ids), max(1, len(self._vocab))))
-        if self._space is None:
-            self._space = TermSpace()
-        self._blocks = blocks_from_vectorizers(self._space, [("w", wv), ("c", cv)])
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=self._incidence.shape[1])
+        self._idf = np.log((1 + len(self._ids)) / (1 + df)) + 1.0
+        self._idf_incidence = (self._incidence.multiply(self._idf[None, :])).tocsr()
+        self._claim_mass = np.asarray(self._idf_incidence.sum(axis=1)).ravel()
+        self._claim_words = np.asarray(self._incidence.sum(axis=1)).ravel()
 
     @staticmethod
     def _stack(mats):
@@ -269,6 +335,8 @@ class ClaimIndex:
         norms = normalised if normalised is not None else [normalise(_LABEL_PREFIX.sub("", t)) for t in texts]
         if features is None or features.space is not self._space or features.version != self._space.version:
             features = self._space.featurise(norms, negation=False)
+        if self.scorer is not None:
+            return self._scored(norms, features, top_k)
         # sparse (posts x claims) similarities: with thousands of seed claims a dense matrix would dominate the batch
         words = [_content_words(n) for n in norms]
         cand = self._candidates(words)
@@ -312,13 +380,69 @@ class ClaimIndex:
                       for s, m, cid in hits]
         return out
 
+    def pair_features(self, norms: list[str], features: DocFeatures | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(post rows, claim rows, PAIR_FEATURES matrix) for every (post, claim) pair sharing MIN_SHARED_WORDS
+        content words, computed for the whole batch with sparse products (no per-pair Python)."""
+        if self._dirty:
+            self._rebuild()
+        empty = np.zeros(0, dtype=np.int64)
+        if not self._ids:
+            return empty, empty, np.zeros((0, len(PAIR_FEATURES)))
+        if features is None or features.space is not self._space or features.version != self._space.version:
+            features = self._space.featurise(norms, negation=False)
+        words = [_content_words(n) for n in norms]
+        post_words = np.array([len(ws) for ws in words], dtype=np.float64)
+        rows, cols = self._word_cells(words)
+        if not rows:
+            return empty, empty, np.zeros((0, len(PAIR_FEATURES)))
+        posts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(norms), self._incidence.shape[1]))
+        shared = (posts @ self._incidence.T).tocoo()
+        keep = shared.data >= MIN_SHARED_WORDS
+        r, c, n_shared = shared.row[keep].astype(np.int64), shared.col[keep].astype(np.int64), shared.data[keep]
+        if not len(r):
+            return empty, empty, np.zeros((0, len(PAIR_FEATURES)))
+        order = np.lexsort((c, r))
+        r, c, n_shared = r[order], c[order], n_shared[order]
+        # idf mass of the shared words, per pair: the same pattern through the idf-weighted incidence
+        mass = (posts @ self._idf_incidence.T).tocsr()
+        shared_idf = _lookup(mass, r, c)
+        post_mass = np.asarray(posts.multiply(self._idf[None, :]).sum(axis=1)).ravel()
+        cand = np.unique(c)
+        posts_x = self._stack([b.transform(features, negation=False) for b in self._blocks])
+        sub = (posts_x @ self._matrix[cand].T).tocsr()
+        sims = sp.csr_matrix((sub.data, cand[sub.indices], sub.indptr), shape=(len(norms), len(self._ids)))
+        cos = _lookup(sims, r, c)
+        best = np.zeros(len(norms))
+        np.maximum.at(best, r, cos)
+        X = np.column_stack([cos, shared_idf / np.maximum(self._claim_mass[c], 1e-9),
+                             shared_idf / np.maximum(post_mass[r], 1e-9), np.minimum(n_shared, 6) / 6.0,
+                             cos - best[r], np.log1p(post_words[r]), np.log1p(self._claim_words[c])])
+        return r, c, X
+
+    def _scored(self, norms: list[str], features: DocFeatures, top_k: int) -> list[list[ClaimMatch]]:
+        r, c, X = self.pair_features(norms, features)
+        out: list[list[ClaimMatch]] = [[] for _ in norms]
+        if not len(r):
+            return out
+        d = self.scorer.decision(X)
+        hit = np.flatnonzero(d >= self.scorer.threshold)
+        for k in hit[np.lexsort((-d[hit], r[hit]))]:
+            i = int(r[k])
+            if len(out[i]) < top_k:
+                cl = self.claims[self._ids[int(c[k])]]
+                # the shown similarity is the TF-IDF cosine; the calibrated decision chose the match
+                out[i].append(ClaimMatch(cl.claim_id, cl.url, cl.title, round(float(min(1.0, X[k, 0])), 4),
+                                         "scored", cl.verdict, cl.date, cl.source))
+        return out
+
     def _content(self, cid: str) -> set[str]:
         if cid not in self._words:
             self._words[cid] = _content_words(self._norm[cid])
         return self._words[cid]
 
-    def _candidates(self, words: list[set[str]]) -> np.ndarray:
-        """Claim rows sharing at least MIN_SHARED_WORDS content words with some post of the batch (sorted)."""
+    def _word_cells(self, words: list[set[str]]) -> tuple[list[int], list[int]]:
+        """(post row, content-word column) of every post word the claims know: the posts' incidence matrix."""
         vocab, rows, cols = self._vocab, [], []
         for i, ws in enumerate(words):
             for w in ws:
@@ -326,6 +450,11 @@ class ClaimIndex:
                 if j is not None:
                     rows.append(i)
                     cols.append(j)
+        return rows, cols
+
+    def _candidates(self, words: list[set[str]]) -> np.ndarray:
+        """Claim rows sharing at least MIN_SHARED_WORDS content words with some post of the batch (sorted)."""
+        rows, cols = self._word_cells(words)
         if not rows:
             return np.zeros(0, dtype=np.int64)
         posts = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)),
@@ -336,3 +465,46 @@ class ClaimIndex:
     def match(self, text: str, threshold: float = DEFAULT_THRESHOLD, top_k: int = 3) -> list[ClaimMatch]:
         """Claims similar to ``text`` with score >= threshold, best first."""
         return self.match_many([text], threshold, top_k)[0]
+
+
+def _lookup(m: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Values of a sparse matrix at (rows, cols) pairs (0 where absent), vectorised through sorted linear keys."""
+    coo = m.tocoo()
+    if not coo.nnz:
+        return np.zeros(len(rows))
+    keys = coo.row.astype(np.int64) * m.shape[1] + coo.col
+    order = np.argsort(keys)
+    keys, vals = keys[order], coo.data[order]
+    want = rows * m.shape[1] + cols
+    pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    return np.where(keys[pos] == want, vals[pos], 0.0)
+
+
+def _word_terms(doc: str, cache: dict) -> set[str]:
+    toks = doc.split()
+    return set(toks) | {a + " " + b for a, b in zip(toks, toks[1:])}
+
+
+def _char_terms(doc: str, cache: dict) -> set[str]:
+    out: set[str] = set()
+    for w in doc.split():
+        grams = cache.get(w)
+        if grams is None:
+            grams = cache[w] = frozenset(char_wb_ngrams(w, 3, 5))
+        out |= grams
+    return out
+
+
+def _fit_idf(docs: list[str], terms_of, max_df: float) -> tuple[list[str], np.ndarray]:
+    """(sorted vocabulary, smooth idf) as TfidfVectorizer.fit computes them, max_df as a share of documents."""
+    from collections import Counter
+
+    df: Counter = Counter()
+    cache: dict = {}
+    for d in docs:
+        df.update(terms_of(d, cache))
+    limit = max_df * len(docs)
+    vocab = sorted(t for t, n in df.items() if n <= limit)
+    counts = np.fromiter((df[t] for t in vocab), dtype=np.float64, count=len(vocab))
+    return vocab, np.log((1 + len(docs)) / (1 + counts)) + 1.0
+

@@ -14,8 +14,8 @@ row that loosely matches (punctuation/case-insensitive) ANY test row of SmSA, Nu
 shipped model serves every evaluation; test splits are further de-duplicated against the training rows.
 Sentiment (en): the same recipe on NusaX-eng train. Hoax: a style model over topic-free cue columns
 (classifiers/style.py; TurnBackHoax posts vs ordinary posts, GroupKFold by topic, threshold <= 3% flagged per topic
-slice) and the seed database of debunked claims (claims_seed.json.gz, threshold <= 1% false matches). ``--only
-sentiment|hoax`` retrains one part. ``evaluate`` adds the social / topic-slice / claim rows (classifiers/evaluation.py).
+slice) and the seed database of debunked claims (classifiers/claim_seed.py: calibrated scorer, <= 1% false
+matches). ``--only sentiment|hoax`` retrains one part. ``evaluate`` adds the social / topic-slice / claim rows (classifiers/evaluation.py).
 """
 from __future__ import annotations
 
@@ -216,7 +216,6 @@ def _train_sentiment(train: list[Split], valid: list[Split], lang: str, word_max
 # hoax: style model (topic-free cues) and the seed database of debunked claims
 STYLE_MAX_FLAG = 0.03  # the issue's target: at most 3% of ordinary posts flagged in every topic slice
 SLICE_MIN_N = 30  # slices smaller than this are reported but do not set the threshold (one post = 3%+)
-CLAIM_MAX_FALSE_MATCH = 0.01  # at most 1% of ordinary posts may match any debunked claim
 
 
 def style_frame(data_dir: Path):
@@ -288,50 +287,6 @@ def train_style(data_dir: Path, out_dir: Path, log=print):
     return model, rows
 
 
-SEED_LICENCES = {
-    "turnbackhoax.id": "TurnBackHoax (Mafindo) 2025-26 scrape, luthfillawliet23/turnbackhoax_scraper: no licence "
-                       "file, 'academic research use'; only title, quoted claim, verdict, date and URL are kept",
-    "turnbackhoax.id (2024)": "TurnBackHoax 2024, alharkan7/turnbackhoax-analysis: no licence stated; title and "
-                              "claim text only",
-    "komdigi.go.id": "Komdigi/Kominfo hoax clarifications, rendiekan/komdigihoaks: no licence stated; "
-                     "cleaned title only",
-}
-
-
-def build_claim_seed(data_dir: Path, out_dir: Path, log=print) -> dict:
-    """Write ``claims_seed.json.gz`` (gzip'd JSON) with the pre-normalised index text, and calibrate the claim
-    threshold: the smallest score at which at most 1% of the ordinary posts of each calibration source (IDSA,
-    Indonglish, a sample of unlabelled Pemilu-2024 tweets) match any claim. The held-out social sets are only
-    scored by ``evaluate``."""
-    import gzip
-
-    from .claims import SEED_NAME, ClaimIndex, index_text
-    from .data import SOCIAL_TRAIN_SETS, benign_posts, factcheck_claims, pemilu2024_pool
-
-    claims = factcheck_claims(data_dir)
-    norms = normalise_many([index_text(c["title"], c["text"]) for c in claims])
-    claims = [{**c, "norm": n} for c, n in zip(claims, norms) if n]
-    idx = ClaimIndex.from_claims(claims)
-    ben = benign_posts(data_dir)
-    calib = {ds: ben[ben.source == ds].text.tolist() for ds in SOCIAL_TRAIN_SETS}
-    calib["pemilu2024 pool"] = pemilu2024_pool(data_dir)
-    ths = {}
-    for name, texts in calib.items():  # <= 1% false matches on each calibration source, political ones included
-        best = np.array([m[0].score if m else 0.0 for m in idx.match_many(texts, 0.2, top_k=1)])
-        ths[name] = float(np.ceil(np.quantile(best, 1 - CLAIM_MAX_FALSE_MATCH) * 100) / 100)
-    th = max(0.2, *ths.values())
-    meta = {"version": MODEL_VERSION, "threshold": th, "n": len(claims),
-            "threshold_rule": f"<= {CLAIM_MAX_FALSE_MATCH:.0%} of the ordinary posts of each of "
-                              f"{', '.join(f'{k} ({len(v)})' for k, v in calib.items())} match any claim",
-            "threshold_per_source": ths,
-            "sources": {src: {"n": sum(c["source"] == src for c in claims), "licence": lic}
-                        for src, lic in SEED_LICENCES.items()}}
-    with gzip.open(Path(out_dir) / SEED_NAME, "wt", encoding="utf-8", compresslevel=9) as f:
-        json.dump({"meta": meta, "claims": claims}, f, ensure_ascii=False, separators=(",", ":"))
-    log(f"  claim seed: {len(claims)} claims, threshold {th}")
-    return meta
-
-
 # ---------------------------------------------------------------------------------------------------------------
 PARTS = ("sentiment", "hoax")
 
@@ -361,6 +316,8 @@ def train(data_dir: Path, out_dir: Path, log=print, parts: tuple[str, ...] = PAR
     else:
         recorded += [r for r in old["metrics"] if r["dataset"].startswith("social:") and "domain-out" in r["split"]]
     if "hoax" in parts:
+        from .claim_seed import build_claim_seed
+
         style, style_rows = train_style(data_dir, out_dir, log)
         models["style_hoax"], models["claims_seed"] = style.meta, build_claim_seed(data_dir, out_dir, log)
         models.pop("hoax_id", None)

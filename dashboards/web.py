@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from core.periods import ZONES
+from core.periods import ZONES, label as zone_label
 from dashboards.digest import TEMPLATES, http_url, isotime, localtime
 from dashboards.i18n import LANGS, alert_title, browser_strings, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
@@ -204,7 +204,7 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
         paging = Page(offset=offset, limit=25, sort=sort)
         scoped_query = scope_query(principal, store, query)
         result = store.search(scoped_query, paging)
-        mentions = volume(store, scoped_query)
+        mentions = volume(store, scoped_query, tz=user_zone(request))
     except HTTPException:
         raise
     except ValueError as exc:  # a bad day, or a query the search language cannot read (400, with the position)
@@ -230,7 +230,7 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
     status_code = 400 if isinstance(failure, QuerySyntaxError) else 422 if error else 200
     return render(request, "analyst.html", principal, status_code=status_code,
                   campaigns=campaigns, campaign_names={c.id: c.name for c in campaigns}, form=form, sorts=SORTS,
-                  volume=mentions.model_dump(mode="json") if mentions else None,
+                  volume=mentions.model_dump(mode="json") if mentions else None, tz_label=zone_label(user_zone(request)),
                   spikes=[b for b in mentions.buckets if b.spike] if mentions else [],
                   sort_urls={s: page_url(0, sort=s) for s in SORTS},
                   author_url=lambda a: page_url(0, author=a),

@@ -29,14 +29,18 @@ def evidence_summary(posts: list[Post], accounts: int = 10) -> dict:
 def build_brief(campaign: Campaign | None, posts: list[Post], narrative: dict | None = None,
                 claims: dict[str, str] | None = None, answer: int = 3) -> dict:
     debunks: dict[str, str] = dict(claims or {})
+    reasons: dict[str, str] = {}  # claim id -> "matches debunk 'X' (turnbackhoax.id, 2025-11-03, similarity 0.91)"
     for p in posts:
         c = p.classification
         if c.matched_claim_id or c.matched_claim_url:
-            debunks.setdefault(c.matched_claim_id or c.matched_claim_url or "", c.matched_claim_url or "")
+            key = c.matched_claim_id or c.matched_claim_url or ""
+            debunks.setdefault(key, c.matched_claim_url or "")
+            reasons.setdefault(key, next((r for r in c.hoax_reasons if r.startswith("matches debunk")), ""))
     top = sorted(posts, key=lambda p: (-p.engagement.total, p.created_at))[:answer]
     messages = list(campaign.key_messages) if campaign else []
     best = relevant_message(campaign, posts, narrative)
-    debunk_list = [{"claim_id": k, "url": v} for k, v in debunks.items() if k or v]
+    debunk_list = [{"claim_id": k, "url": v, **({"reason": reasons[k]} if reasons.get(k) else {})}
+                   for k, v in debunks.items() if k or v]
     reply = None
     if messages or debunk_list:
         parts = [messages[best]] if messages else []
@@ -83,7 +87,7 @@ def render_text(alert: dict, max_examples: int = 2) -> str:
     for ex in (why.get("examples") or [])[:max_examples]:
         lines.append(f"- {ex.get('author')}: {str(ex.get('text'))[:160]}")
     for d in brief.get("debunks") or []:
-        lines.append(f"Debunk: {d.get('url') or d.get('claim_id')}")
+        lines.append(f"Debunk: {d.get('reason') or d.get('url') or d.get('claim_id')}")
     for m in (brief.get("key_messages") or [])[:3]:
         lines.append(f"Key message: {m}")
     for p in (brief.get("answer_posts") or [])[:3]:

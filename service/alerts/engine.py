@@ -21,13 +21,13 @@ from service.alerts.delivery.outbox import DeliveryWorker, channels_for
 from service.alerts.delivery.sse import EventFeed
 from service.alerts.matcher import RuleMatcher
 from service.alerts.rules import Rule, bump
-from service.alerts.store import AlertStore
+from service.alerts.store import AlertStore, ts
 from service.alerts.titles import num, render_title
 from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
 from service.store.base import PostQuery, Store
-from service.store.events import EventLog, open_events
+from service.store.events import EventLog
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class AlertEngine:
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":
         alert_settings = AlertSettings.load(settings.file_config)
-        return cls(store, AlertStore(settings.data_dir / "alerts.db"), alert_settings, events=open_events(settings))
+        return cls(store, AlertStore.open(settings), alert_settings)
 
     # -- lifecycle --
     def start(self) -> "AlertEngine":
@@ -222,23 +222,41 @@ class AlertEngine:
         return out
 
     def _hoax(self, rule: Rule, campaign: str, items: list[Assignment]) -> list[Candidate]:
+        """A hoax is *spreading* when posts flagged by the hoax signal (a debunk match, or a hoax-style score at the
+        shipped threshold: classifiers/hoax.py) about the same debunked claim, else in the same narrative, come from
+        at least ``min_hoax_accounts`` distinct accounts within ``window_minutes`` (counted in the ledger, so
+        across batches): the 1-3% of ordinary posts that the signal flags one by one do not page the PR team."""
+        th = rule.thresholds
         groups: dict[str, list[Assignment]] = defaultdict(list)
         for a in items:
             c = a.post.classification
-            if c.hoax and (c.hoax_score or 0.0) >= rule.thresholds.min_hoax_score:
+            if c.hoax and (c.hoax_score or 0.0) >= th.min_hoax_score:
                 key = f"claim:{c.matched_claim_id}" if c.matched_claim_id else f"narrative:{a.narrative_id}"
                 groups[key].append(a)
         out = []
         for subject, group in groups.items():
             posts = [a.post for a in group]
+            end = max(p.created_at for p in posts)
+            accounts = self._hoax_accounts(campaign, subject, end - timedelta(minutes=th.window_minutes), end)
+            if len(accounts | {f"{p.platform}:{p.author or '?'}" for p in posts}) < th.min_hoax_accounts:
+                continue
             claims = {p.classification.matched_claim_id or "": p.classification.matched_claim_url or ""
                       for p in posts if p.classification.matched_claim_id or p.classification.matched_claim_url}
             out.append(Candidate(rule, campaign, subject, "hoax.claim" if claims else "hoax.suspected",
                                  {"count": len(posts)},
-                                 {"hoax_posts": len(posts), "claims": claims,
+                                 {"hoax_posts": len(posts), "claims": claims, "accounts": len(accounts),
                                   "max_hoax_score": max(p.classification.hoax_score or 0 for p in posts)},
                                  posts, narrative_id=group[0].narrative_id))
         return out
+
+    def _hoax_accounts(self, campaign: str, subject: str, start: datetime, end: datetime) -> set[str]:
+        """Distinct ``platform:author`` of the ledger's hoax posts on ``subject`` (claim:<id> / narrative:<id>)."""
+        kind, _, key = subject.partition(":")
+        column = "claim_id" if kind == "claim" else "narrative_id"
+        rows = self.alerts.db.execute(
+            f"SELECT DISTINCT platform, author FROM narrative_posts WHERE campaign=? AND {column}=? AND hoax=1 "
+            "AND created_at>=? AND created_at<=?", (campaign, key, ts(start), ts(end)))
+        return {f"{platform}:{author or '?'}" for platform, author in rows}
 
     def _coordinated(self, rule: Rule, campaign: str, items: list[Assignment], end: datetime) -> list[Candidate]:
         th = rule.thresholds

@@ -52,6 +52,8 @@ class Thresholds(BaseModel):
     negative_share: float = Field(default=0.5, gt=0, le=1, description="negative_share rule: absolute floor")
     min_accounts: int = Field(default=3, ge=2, description="coordinated rule: distinct accounts")
     min_hoax_score: float = Field(default=0.0, ge=0, le=1, description="hoax_match rule: minimum hoax_score")
+    min_hoax_accounts: int = Field(default=2, ge=1, description="hoax_match rule: distinct accounts posting the same "
+                                   "debunked claim (or hoax narrative) within window_minutes; 1 = any single post")
     per_narrative: bool = Field(default=True, description="spike rules: also per narrative cluster")
 
 

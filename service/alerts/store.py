@@ -1,11 +1,21 @@
-"""Durable alert state in one SQLite file (<data_dir>/alerts.db, WAL): rules, alerts, de-duplication keys,
-audit trail, delivery outbox + attempts, narrative clusters. Whatever the post store is, this file is the truth."""
+"""Durable alert state: rules, alerts, de-duplication keys, audit trail, delivery outbox + attempts, as shared
+documents (service/store/documents.py: SQLite state.db by default, Elasticsearch with NW_STORE=elasticsearch), so
+every API replica and worker sees the same alerts. Coordination is by the store, never a process-local lock:
+- a de-duplication key is claimed with `create` (one process wins), and it names the alert id, so an alert whose
+  writer died half-way is completed under the same id by the next firing, never fired twice;
+- outbox entries have ids derived from the alert, written before the alert, and are claimed for sending by a
+  version-checked replace (`claimed_by`, lease until `next_try`): each is sent by one process at a time.
+The narrative ledger (narratives, narrative_posts, post_links) is still a local SQLite file (<data_dir>/alerts.db)."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import socket
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,30 +24,10 @@ from service.alerts.rules import Rule
 from core.domain import Alert, as_utc, utcnow
 from core.redact import redact
 from service.sqlitedb import ThreadLocalDB
-from service.store.documents import SQLiteDocuments
+from service.store.documents import MAX_LIMIT, Conflict, Documents, SQLiteDocuments, Where, open_documents, update
 from service.store.events import FIELDS as EVENT_FIELDS, EventLog
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS rules (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS alerts (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, campaign TEXT NOT NULL, rule TEXT NOT NULL,
-    severity TEXT NOT NULL, status TEXT NOT NULL, assignee TEXT, dedup_key TEXT NOT NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS alerts_campaign ON alerts(campaign, seq);
-CREATE INDEX IF NOT EXISTS alerts_status ON alerts(status, seq);
-CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, alert_id TEXT NOT NULL, fired_at TEXT NOT NULL,
-    suppressed INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT, rule_id TEXT, at TEXT NOT NULL,
-    actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}');
-CREATE INDEX IF NOT EXISTS audit_alert ON audit(alert_id, id);
-CREATE TABLE IF NOT EXISTS outbox (
-    id TEXT PRIMARY KEY, alert_id TEXT NOT NULL, channel TEXT NOT NULL, target INTEGER NOT NULL,
-    payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
-    next_try REAL NOT NULL, last_error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(status, next_try);
-CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, outbox_id TEXT NOT NULL, at TEXT NOT NULL,
-    ok INTEGER NOT NULL, status_code INTEGER, error TEXT, duration_ms REAL);
-CREATE INDEX IF NOT EXISTS attempts_outbox ON attempts(outbox_id, id);
 CREATE TABLE IF NOT EXISTS narratives (id TEXT PRIMARY KEY, campaign TEXT NOT NULL, size INTEGER NOT NULL,
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS narratives_campaign ON narratives(campaign, size);
@@ -63,12 +53,48 @@ def parse_ts(value: str) -> datetime:
     return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
+
+
+KINDS: dict[str, tuple[dict[str, str], bool]] = {  # kind: (declared fields, writes wait until searchable)
+    "rules": ({"campaign": "keyword"}, True),
+    "alerts": ({"campaign": "keyword", "rule": "keyword", "severity": "keyword", "status": "keyword",
+                "created_at": "date"}, True),
+    "dedup": ({}, False),  # read by id only
+    "audit": ({"alert_id": "keyword", "rule_id": "keyword", "at": "date"}, True),
+    "outbox": ({"alert_id": "keyword", "status": "keyword", "next_try": "double", "created_at": "date"}, True),
+    "attempts": ({"outbox_id": "keyword", "at": "date"}, True),
+}
+OUTBOX_COLUMNS = ("id", "alert_id", "channel", "target", "status", "attempts", "next_try", "last_error",
+                  "created_at", "sent_at")
+OWNER = f"{socket.gethostname()}:{os.getpid()}"  # who claimed an outbox entry (for the record; the lease decides)
+
+
+def _time_id() -> str:
+    """Ids that sort in creation order (audit and attempt records are read back in that order)."""
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+
+
 class AlertStore:
-    def __init__(self, path: Path | str):
+    """`AlertStore(path)`: everything in one SQLite file (tests, tools); `AlertStore.open(settings)`: the shared
+    documents of the configured store, the ledger in <data_dir>/alerts.db."""
+
+    def __init__(self, path: Path | str, documents: Callable[..., Documents] | None = None,
+                 events: EventLog | None = None):
         self.path = Path(path)
         self._sqlite = ThreadLocalDB(self.path)
         self.db.executescript(SCHEMA)
-        self.events = EventLog(SQLiteDocuments(self.path.parent / "state.db", "events", EVENT_FIELDS))
+        open_kind = documents or (lambda kind, fields, searchable=True: SQLiteDocuments(self.path, kind, fields))
+        self.rules, self.alerts, self.dedup, self.audit_log, self.deliveries, self.attempt_log = (
+            open_kind(f"alert_{kind}", fields, searchable=searchable) for kind, (fields, searchable) in KINDS.items())
+        self.events = events or EventLog(open_kind("events", EVENT_FIELDS, searchable=False))
+
+    @classmethod
+    def open(cls, settings) -> "AlertStore":
+        from service.store.events import open_events
+
+        return cls(Path(settings.data_dir) / "alerts.db",
+                   lambda kind, fields, searchable=True: open_documents(settings, kind, fields, searchable=searchable),
+                   open_events(settings))
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -82,221 +108,242 @@ class AlertStore:
 
     # -- rules --
     def put_rule(self, rule: Rule, actor: str = "system", action: str = "rule.put") -> Rule:
-        with self.tx() as db:
-            db.execute("INSERT OR REPLACE INTO rules VALUES (?,?)", (rule.id, rule.model_dump_json()))
-            self._audit(db, None, actor, action, {"rule": rule.model_dump(mode="json")}, rule_id=rule.id)
+        self.rules.put(rule.id, rule.model_dump(mode="json"))
+        self._audit(None, actor, action, {"rule": rule.model_dump(mode="json")}, rule_id=rule.id)
         return rule
 
     def get_rule(self, rule_id: str) -> Rule | None:
-        row = self.db.execute("SELECT doc FROM rules WHERE id=?", (rule_id,)).fetchone()
-        return Rule.model_validate_json(row[0]) if row else None
+        doc = self.rules.get(rule_id) if rule_id else None
+        return Rule.model_validate(doc.body) if doc else None
 
     def list_rules(self, campaign: str | None = None) -> list[Rule]:
-        rules = [Rule.model_validate_json(d) for (d,) in self.db.execute("SELECT doc FROM rules ORDER BY id")]
+        rules = [Rule.model_validate(d.body) for d in self.rules.scan(sort=[("id", "asc")])]
         return [r for r in rules if campaign is None or r.campaign in (None, campaign)]
 
     def delete_rule(self, rule_id: str, actor: str = "system") -> bool:
-        with self.tx() as db:
-            gone = db.execute("DELETE FROM rules WHERE id=?", (rule_id,)).rowcount > 0
-            if gone:
-                self._audit(db, None, actor, "rule.delete", {}, rule_id=rule_id)
+        gone = bool(rule_id) and self.rules.delete(rule_id)
+        if gone:
+            self._audit(None, actor, "rule.delete", {}, rule_id=rule_id)
         return gone
 
     # -- alerts --
     def fire(self, alert: Alert, cooldown: timedelta, event_time: datetime, channels: list[tuple[str, int]],
              max_post_ids: int = 200) -> tuple[Alert, bool]:
-        """Create the alert and its outbox entries atomically, unless the dedup key already fired.
+        """Store the alert and its outbox entries, unless its dedup key already fired. Returns (alert, created).
 
         An unresolved alert with the same key absorbs the new evidence (post ids, figures) without notifying.
         A resolved one is re-opened as a new alert only after the cooldown (event time) has passed.
-        Returns (alert, created).
         """
-        with self.tx() as db:
-            row = db.execute("SELECT alert_id, fired_at FROM dedup WHERE key=?", (alert.dedup_key,)).fetchone()
-            if row is not None:
-                prev = self._get(db, row[0])
-                within = as_utc(event_time) - parse_ts(row[1]) < cooldown
-                if prev is not None and (prev.status != "resolved" or within):
-                    merged = list(dict.fromkeys(prev.post_ids + alert.post_ids))[:max_post_ids]
-                    why = dict(prev.why)
-                    why["repeats"] = int(why.get("repeats", 0)) + 1
-                    why["latest"] = alert.why.get("figures", {})
-                    prev = prev.model_copy(update={"post_ids": merged, "why": why, "updated_at": utcnow()})
-                    self._save(db, prev)
-                    db.execute("UPDATE dedup SET suppressed=suppressed+1 WHERE key=?", (alert.dedup_key,))
-                    return prev, False
-            self._save(db, alert, insert=True)
-            db.execute("INSERT OR REPLACE INTO dedup (key, alert_id, fired_at) VALUES (?,?,?)",
-                       (alert.dedup_key, alert.id, ts(event_time)))
-            self._audit(db, alert.id, "system", "alert.fired", {"rule": alert.rule, "severity": alert.severity})
-            payload = alert.model_dump_json()
-            now = ts(utcnow())
-            for channel, target in channels:
-                db.execute("INSERT INTO outbox (id, alert_id, channel, target, payload, next_try, created_at, "
-                           "updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                           (uuid.uuid4().hex, alert.id, channel, target, payload, time.time(), now, now))
-            return alert, True
+        key_id = hashlib.sha1(alert.dedup_key.encode()).hexdigest()
+        claim_body = {"key": alert.dedup_key, "alert_id": alert.id, "fired_at": ts(event_time), "suppressed": 0}
+        for _ in range(50):
+            claim = self.dedup.get(key_id)
+            if claim is None:
+                try:
+                    self.dedup.create(key_id, claim_body)
+                except Conflict:
+                    continue  # another process claimed it first: absorb into theirs
+                return self._materialise(alert, channels, max_post_ids)
+            prev = self.get_alert(claim.body["alert_id"])
+            if prev is None:  # claimed, not written yet: its writer is in flight or died; complete it (same id)
+                return self._materialise(alert.model_copy(update={"id": claim.body["alert_id"]}), channels,
+                                         max_post_ids)
+            within = as_utc(event_time) - parse_ts(claim.body["fired_at"]) < cooldown
+            if prev.status != "resolved" or within:
+                merged = self._absorb(prev.id, alert, max_post_ids)
+                update(self.dedup, key_id, lambda body: body | {"suppressed": body["suppressed"] + 1} if body else None)
+                return merged or prev, False
+            try:  # resolved and cooled down: the key now names a new alert
+                self.dedup.replace(key_id, claim_body, claim.version)
+            except Conflict:
+                continue
+            return self._materialise(alert, channels, max_post_ids)
+        raise Conflict(f"dedup key {alert.dedup_key!r} still contended")
 
-    def _save(self, db: sqlite3.Connection, alert: Alert, insert: bool = False) -> None:
-        row = (alert.campaign, alert.rule, alert.severity, alert.status, alert.assignee, alert.dedup_key,
-               ts(alert.created_at), ts(alert.updated_at), alert.model_dump_json())
-        if insert:
-            db.execute("INSERT INTO alerts (campaign, rule, severity, status, assignee, dedup_key, created_at, "
-                       "updated_at, doc, id) VALUES (?,?,?,?,?,?,?,?,?,?)", (*row, alert.id))
-        else:
-            db.execute("UPDATE alerts SET campaign=?, rule=?, severity=?, status=?, assignee=?, dedup_key=?, "
-                       "created_at=?, updated_at=?, doc=? WHERE id=?", (*row, alert.id))
+    def _materialise(self, alert: Alert, channels: list[tuple[str, int]], max_post_ids: int) -> tuple[Alert, bool]:
+        """Outbox entries first (ids derived from the alert, so a second writer adds none), then the alert."""
+        payload = alert.model_dump_json()
+        for channel, target in channels:
+            try:
+                self.deliveries.create(f"{alert.id}.{channel}.{target}", outbox_entry(alert.id, channel, target,
+                                                                                      payload))
+            except Conflict:
+                pass
+        try:
+            self.alerts.create(alert.id, alert.model_dump(mode="json"))
+        except Conflict:  # completed by another process meanwhile: add our evidence to it
+            return self._absorb(alert.id, alert, max_post_ids) or alert, False
+        self._audit(alert.id, "system", "alert.fired", {"rule": alert.rule, "severity": alert.severity})
+        return alert, True
 
-    def _get(self, db: sqlite3.Connection, alert_id: str) -> Alert | None:
-        row = db.execute("SELECT doc FROM alerts WHERE id=?", (alert_id,)).fetchone()
-        return Alert.model_validate_json(row[0]) if row else None
+    def _absorb(self, alert_id: str, new: Alert, max_post_ids: int) -> Alert | None:
+        def merge(body: dict | None) -> dict | None:
+            if body is None:
+                return None
+            prev = Alert.model_validate(body)
+            why = dict(prev.why)
+            why["repeats"] = int(why.get("repeats", 0)) + 1
+            why["latest"] = new.why.get("figures", {})
+            return prev.model_copy(update={"post_ids": list(dict.fromkeys(prev.post_ids + new.post_ids))[:max_post_ids],
+                                           "why": why, "updated_at": utcnow()}).model_dump(mode="json")
+
+        doc = update(self.alerts, alert_id, merge)
+        return Alert.model_validate(doc.body) if doc else None
 
     def get_alert(self, alert_id: str) -> Alert | None:
-        return self._get(self.db, alert_id)
-
-    def seq_of(self, alert_id: str) -> int | None:
-        row = self.db.execute("SELECT seq FROM alerts WHERE id=?", (alert_id,)).fetchone()
-        return row[0] if row else None
+        doc = self.alerts.get(alert_id) if alert_id else None
+        return Alert.model_validate(doc.body) if doc else None
 
     def list_alerts(self, status: str | None = None, campaign: str | None = None, severity: str | None = None,
-                    limit: int = 100, offset: int = 0, after_seq: int | None = None,
-                    campaigns: list[str] | None = None) -> list[Alert]:
-        """Newest first (oldest first after `after_seq`). `campaigns`: any of these ([] = none; None = all)."""
-        clauses, args = [], []
-        for col, val in (("status", status), ("campaign", campaign), ("severity", severity)):
-            if val is not None:
-                clauses.append(f"{col}=?")
-                args.append(val)
+                    limit: int = 100, offset: int = 0, campaigns: list[str] | None = None) -> list[Alert]:
+        """Newest first. `campaigns`: any of these ([] = none; None = all)."""
+        where: Where = {k: v for k, v in (("status", status), ("campaign", campaign), ("severity", severity))
+                        if v is not None}
         if campaigns is not None:
+            where["campaign"] = {"in": campaigns} if campaign is None else campaign
             if not campaigns:
                 return []
-            clauses.append(f"campaign IN ({','.join('?' * len(campaigns))})")
-            args.extend(campaigns)
-        if after_seq is not None:
-            clauses.append("seq>?")
-            args.append(after_seq)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        order = "seq ASC" if after_seq is not None else "seq DESC"
-        rows = self.db.execute(f"SELECT doc FROM alerts{where} ORDER BY {order} LIMIT ? OFFSET ?",
-                               [*args, limit, offset])
-        return [Alert.model_validate_json(d) for (d,) in rows]
+        docs = _page(self.alerts, where, [("created_at", "desc")], offset, limit)
+        return [Alert.model_validate(d.body) for d in docs]
 
     def count_alerts(self) -> int:
-        return self.db.execute("SELECT count(*) FROM alerts").fetchone()[0]
+        return self.alerts.count()
 
     def alert_counts(self, campaigns: list[str], since: datetime, until: datetime) -> dict[str, dict[str, int]]:
         """Per campaign: alerts still open (not resolved), of those the critical ones, and alerts raised in
         [since, until)."""
-        if not campaigns:
-            return {}
-        rows = self.db.execute(
-            "SELECT campaign, sum(status != 'resolved'), sum(status != 'resolved' AND severity = 'critical'), "
-            f"sum(created_at >= ? AND created_at < ?) FROM alerts WHERE campaign IN ({','.join('?' * len(campaigns))})"
-            " GROUP BY campaign", [ts(since), ts(until), *campaigns])
-        return {c: {"open": o or 0, "critical": k or 0, "new": n or 0} for c, o, k, n in rows}
+        out = {}
+        unresolved = {"in": ["open", "acknowledged", "assigned"]}
+        for c in campaigns:
+            if not self.alerts.count({"campaign": c}):
+                continue  # like a GROUP BY: campaigns without alerts are absent
+            out[c] = {"open": self.alerts.count({"campaign": c, "status": unresolved}),
+                      "critical": self.alerts.count({"campaign": c, "status": unresolved, "severity": "critical"}),
+                      "new": self.alerts.count({"campaign": c, "created_at": {"gte": since, "lt": until}})}
+        return out
 
     def transition(self, alert_id: str, actor: str, action: str, status: str | None = None,
                    assignee: str | None = None, note: str | None = None) -> Alert | None:
-        with self.tx() as db:
-            alert = self._get(db, alert_id)
-            if alert is None:
-                return None
-            update: dict[str, Any] = {"updated_at": utcnow()}
-            if status is not None:
-                update["status"] = status
-            if assignee is not None:
-                update["assignee"] = assignee
-            new = alert.model_copy(update=update)
-            self._save(db, new)
-            self._audit(db, alert_id, actor, action, {"from": alert.status, "to": new.status,
-                                                      "assignee": new.assignee, "note": note})
-            return new
+        before: list[str] = []
 
-    def _audit(self, db: sqlite3.Connection, alert_id: str | None, actor: str, action: str, detail: dict,
-               rule_id: str | None = None) -> None:
-        db.execute("INSERT INTO audit (alert_id, rule_id, at, actor, action, detail) VALUES (?,?,?,?,?,?)",
-                   (alert_id, rule_id, ts(utcnow()), actor, action, json.dumps(detail, default=str)))
+        def change(body: dict | None) -> dict | None:
+            if body is None:
+                return None
+            before[:] = [body["status"]]
+            changes: dict[str, Any] = {"updated_at": utcnow()}
+            if status is not None:
+                changes["status"] = status
+            if assignee is not None:
+                changes["assignee"] = assignee
+            return Alert.model_validate(body).model_copy(update=changes).model_dump(mode="json")
+
+        doc = update(self.alerts, alert_id, change) if alert_id else None
+        if doc is None:
+            return None
+        new = Alert.model_validate(doc.body)
+        self._audit(alert_id, actor, action, {"from": before[0], "to": new.status, "assignee": new.assignee,
+                                              "note": note})
+        return new
+
+    def _audit(self, alert_id: str | None, actor: str, action: str, detail: dict, rule_id: str | None = None) -> None:
+        self.audit_log.create(_time_id(), {"alert_id": alert_id, "rule_id": rule_id, "at": ts(utcnow()), "actor": actor,
+                                       "action": action, "detail": json.loads(json.dumps(detail, default=str))})
 
     def audit(self, alert_id: str, actor: str, action: str, detail: dict) -> None:
         """An entry in an alert's trail for an action taken outside its workflow (e.g. answering tip senders)."""
-        with self.tx() as db:
-            self._audit(db, alert_id, actor, action, detail)
+        self._audit(alert_id, actor, action, detail)
 
     def audit_trail(self, alert_id: str | None = None, rule_id: str | None = None) -> list[dict]:
-        col, val = ("alert_id", alert_id) if alert_id is not None else ("rule_id", rule_id)
-        rows = self.db.execute(f"SELECT at, actor, action, detail FROM audit WHERE {col}=? ORDER BY id", (val,))
-        return [{"at": at, "actor": actor, "action": action, "detail": json.loads(d)} for at, actor, action, d in rows]
+        where = {"alert_id": alert_id} if alert_id is not None else {"rule_id": rule_id}
+        return [{k: d.body[k] for k in ("at", "actor", "action", "detail")}
+                for d in self.audit_log.scan(where, sort=[("at", "asc")])]
 
     # -- outbox --
     def due(self, now: float | None = None, limit: int = 50, lease_seconds: float = 120.0) -> list[dict]:
         """Claim due entries for one sender: they become 'sending' until now + lease_seconds.
 
-        The API and the worker both run a delivery loop on this file; the claim is one atomic UPDATE, so an entry
-        is sent by one of them only. An entry whose sender died mid-send is claimable again once its lease ends.
+        Every API replica and worker runs a delivery loop on the same outbox; the claim is a version-checked
+        replace, so an entry is sent by one of them at a time. An entry whose sender died mid-send is claimable
+        again once its lease ends.
         """
         now = time.time() if now is None else now
-        with self.tx() as db:
-            rows = db.execute(
-                "UPDATE outbox SET status='sending', next_try=? WHERE id IN (SELECT id FROM outbox "
-                "WHERE status IN ('pending', 'sending') AND next_try<=? ORDER BY next_try LIMIT ?) "
-                "RETURNING id, alert_id, channel, target, payload, attempts", (now + lease_seconds, now, limit))
-            claimed = [dict(zip(("id", "alert_id", "channel", "target", "payload", "attempts"), r)) for r in rows]
+        claimed = []
+        for doc in self.deliveries.find({"status": {"in": ["pending", "sending"]}, "next_try": {"lte": now}},
+                                        sort=[("next_try", "asc")], limit=limit):
+            body = doc.body | {"status": "sending", "next_try": now + lease_seconds, "claimed_by": OWNER}
+            try:
+                self.deliveries.replace(doc.id, body, doc.version)
+            except Conflict:
+                continue  # claimed (or finished) by another process since the search
+            claimed.append({"id": doc.id, **{k: body[k] for k in ("alert_id", "channel", "target", "payload",
+                                                                   "attempts")}})
         return sorted(claimed, key=lambda r: r["id"])
 
     def next_due(self) -> float | None:
-        row = self.db.execute("SELECT min(next_try) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()
-        return row[0]
+        found = self.deliveries.find({"status": {"in": ["pending", "sending"]}}, sort=[("next_try", "asc")], limit=1)
+        return found[0].body["next_try"] if found else None
 
     def record_attempt(self, outbox_id: str, ok: bool, status_code: int | None, error: str | None,
                        duration_ms: float, next_try: float | None, give_up: bool = False) -> None:
         error = redact(error) if error else error  # a channel error may quote its URL (Telegram bot token)
         now = ts(utcnow())
-        with self.tx() as db:
-            db.execute("INSERT INTO attempts (outbox_id, at, ok, status_code, error, duration_ms) VALUES (?,?,?,?,?,?)",
-                       (outbox_id, now, int(ok), status_code, error, duration_ms))
+        self.attempt_log.create(_time_id(), {"outbox_id": outbox_id, "at": now, "ok": int(ok),
+                                             "status_code": status_code, "error": error, "duration_ms": duration_ms})
+
+        def outcome(body: dict | None) -> dict | None:
+            if body is None:
+                return None
+            body |= {"attempts": body["attempts"] + 1, "updated_at": now, "claimed_by": None}
             if ok:
-                db.execute("UPDATE outbox SET status='sent', attempts=attempts+1, sent_at=?, updated_at=?, "
-                           "last_error=NULL WHERE id=?", (now, now, outbox_id))
-            else:
-                status = "failed" if give_up else "pending"
-                db.execute("UPDATE outbox SET status=?, attempts=attempts+1, next_try=?, last_error=?, updated_at=? "
-                           "WHERE id=?", (status, next_try or time.time(), error, now, outbox_id))
+                return body | {"status": "sent", "sent_at": now, "last_error": None}
+            return body | {"status": "failed" if give_up else "pending", "next_try": next_try or time.time(),
+                           "last_error": error}
+
+        update(self.deliveries, outbox_id, outcome)
 
     def outbox(self, alert_id: str | None = None, status: str | None = None) -> list[dict]:
-        clauses, args = [], []
-        if alert_id:
-            clauses.append("alert_id=?")
-            args.append(alert_id)
-        if status:
-            clauses.append("status=?")
-            args.append(status)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        cols = ("id", "alert_id", "channel", "target", "status", "attempts", "next_try", "last_error", "created_at",
-                "sent_at")
-        rows = self.db.execute(f"SELECT {', '.join(cols)} FROM outbox{where} ORDER BY created_at", args)
-        return [dict(zip(cols, r)) for r in rows]
+        where = {k: v for k, v in (("alert_id", alert_id), ("status", status)) if v}
+        return [{"id": d.id, **{k: d.body.get(k) for k in OUTBOX_COLUMNS[1:]}}
+                for d in self.deliveries.scan(where, sort=[("created_at", "asc")])]
 
     def attempts(self, outbox_id: str) -> list[dict]:
-        cols = ("at", "ok", "status_code", "error", "duration_ms")
-        rows = self.db.execute(f"SELECT {', '.join(cols)} FROM attempts WHERE outbox_id=? ORDER BY id", (outbox_id,))
-        return [dict(zip(cols, r)) for r in rows]
+        return [{k: d.body[k] for k in ("at", "ok", "status_code", "error", "duration_ms")}
+                for d in self.attempt_log.scan({"outbox_id": outbox_id}, sort=[("at", "asc")])]
 
     def enqueue_once(self, key: str, channel: str, target: int, payload: str) -> bool:
         """Durably queue one delivery not tied to an alert (e.g. a daily digest), at most once per `key`.
 
-        The key is the outbox row id (and its alert_id, so `outbox(key)` finds it); a second call with the same key,
-        from this or another process, after any restart, is a no-op. Returns True when this call queued it.
+        The key is the outbox entry's id (and its alert_id, so `outbox(key)` finds it); a second call with the same
+        key, from this or another process, after any restart, is a no-op. Returns True when this call queued it.
         """
-        now = ts(utcnow())
-        with self.tx() as db:
-            return db.execute("INSERT OR IGNORE INTO outbox (id, alert_id, channel, target, payload, next_try, "
-                              "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                              (key, key, channel, target, payload, time.time(), now, now)).rowcount > 0
+        try:
+            self.deliveries.create(key, outbox_entry(key, channel, target, payload))
+        except Conflict:
+            return False
+        return True
 
     def has_outbox(self, key: str) -> bool:
-        return self.db.execute("SELECT 1 FROM outbox WHERE id=?", (key,)).fetchone() is not None
+        return self.deliveries.get(key) is not None
 
     def retry_now(self, outbox_id: str) -> bool:
-        with self.tx() as db:
-            return db.execute("UPDATE outbox SET status='pending', next_try=? WHERE id=?",
-                              (time.time(), outbox_id)).rowcount > 0
+        return update(self.deliveries, outbox_id,
+                      lambda body: body | {"status": "pending", "next_try": time.time()} if body else None) is not None
+
+
+def outbox_entry(alert_id: str, channel: str, target: int, payload: str) -> dict:
+    now = ts(utcnow())
+    return {"alert_id": alert_id, "channel": channel, "target": target, "payload": payload, "status": "pending",
+            "attempts": 0, "next_try": time.time(), "last_error": None, "created_at": now, "updated_at": now,
+            "sent_at": None, "claimed_by": None}
+
+
+def _page(docs: Documents, where: Where, sort: list[tuple[str, str]], offset: int, limit: int) -> list:
+    """`limit` documents after skipping `offset`, past the one-request window by keyset pages."""
+    if offset + limit <= MAX_LIMIT:
+        return docs.find(where, sort, offset + limit)[offset:]
+    out, after, seen = [], None, 0
+    while len(out) < limit and (batch := docs.find(where, sort, MAX_LIMIT, after)):
+        out += batch[max(0, offset - seen):]
+        seen += len(batch)
+        after = batch[-1]
+    return out[:limit]

@@ -69,6 +69,10 @@ def test_volume_of_a_search_lists_every_hour_in_the_callers_workspace(api):
     body = kemkes.get("/posts/volume", params={"q": "vaksin", "since": "2024-11-01T06:00:00Z",
                                                "until": "2024-11-01T14:00:00Z"}).json()
     assert body["interval"] == "hour" and [b["posts"] for b in body["buckets"]] == [0, 0, 1, 1, 1, 1, 1, 0]
+    assert body["tz"] == "Asia/Jakarta" and body["buckets"][0]["start"] == "2024-11-01T13:00:00+07:00"  # NW_TIMEZONE
+    utc = kemkes.get("/posts/volume", params={"q": "vaksin", "tz": "UTC", "interval": "day"}).json()
+    assert [(b["start"], b["posts"]) for b in utc["buckets"]] == [("2024-11-01T00:00:00Z", 5)]
+    assert kemkes.get("/posts/volume", params={"tz": "Europe/Paris"}).status_code == 422
     assert api.as_("analyst", "kemlu").get("/posts/volume", params={"q": "vaksin"}).json()["total"] == 0
     far = kemkes.get("/posts/volume", params={"since": "1990-01-01T00:00:00Z", "interval": "day"})
     assert far.status_code == 422 and "narrow since/until" in far.text

@@ -84,3 +84,49 @@ def test_candidate_prefilter_is_exact_at_the_shared_word_floor():
     got = idx.match_many([two, three, "Harga cabai naik", three], threshold=0.3)
     assert got[0] == [] and got[2] == []
     assert [m.claim_id for m in got[1]] == ["c1"] and got[3] == got[1]
+
+
+def test_calibrated_scorer_decides_and_its_features_are_pinned():
+    """With a MatchScorer the decision is the scorer's (here: claim coverage alone), not the raw similarity; a
+    scorer built for other features is refused at load instead of silently mis-scoring."""
+    import numpy as np
+    import pytest
+
+    from classifiers.claims import PAIR_FEATURES, MatchScorer
+    from classifiers.linear import ArtifactError
+
+    coverage_only = MatchScorer(tuple(1.0 if f.startswith("claim words covered") else 0.0 for f in PAIR_FEATURES),
+                                0.0, 0.6)
+    idx = ClaimIndex.from_claims(CLAIMS, coverage_only)
+    long_post = ("katanya vaksin covid ada microchip buat melacak keberadaan warga, hati2 ya semua, jangan mau "
+                 "disuntik sebelum baca ini sampai habis dan tanya ke dokter keluarga masing-masing dulu")
+    (m,) = idx.match(long_post)
+    assert m.claim_id == "c1" and m.method == "scored" and 0 < m.score < 1  # shown: the TF-IDF cosine
+    assert idx.match("vaksin covid microchip katanya") == []  # 3 shared words, too little of the claim covered
+    r, c, X = idx.pair_features(["vaksin covid mengandung microchip melacak keberadaan warga"])
+    assert X.shape == (1, len(PAIR_FEATURES)) and np.isclose(X[0, 1], 1.0)  # every claim word covered
+    with pytest.raises(ArtifactError):
+        MatchScorer.from_json({**coverage_only.to_json(), "features": ["cosine"]})
+
+
+def test_index_matrix_equals_scikit_learn_tfidf():
+    """The index counts its vocabulary and idf itself (a tenth of the fit time at 8k claims): same matrix as
+    TfidfVectorizer word 1-2-grams + char_wb 3-5-grams, sublinear tf, max_df 0.2 (large index) or 1.0."""
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    many = CLAIMS + [{"id": f"x{i}", "text": f"klaim nomor {i} tentang harga beras naik di pasar {i % 7} kota"}
+                     for i in range(60)]
+    for claims in (CLAIMS, many):
+        idx = ClaimIndex.from_claims(claims)
+        idx.prepare()
+        docs = [idx._norm[i] for i in idx._ids]
+        max_df = 0.2 if len(docs) >= 50 else 1.0
+        ref = normalize(sp.hstack([
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+", lowercase=False,
+                            max_df=max_df).fit_transform(docs),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=False,
+                            max_df=max_df).fit_transform(docs)]).tocsr())
+        assert ref.shape == idx._matrix.shape and np.abs((ref - idx._matrix).toarray()).max() < 1e-12

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from classifiers import DEFAULT_MODEL_DIR
-from classifiers.claims import ClaimIndex, load_seed, seed_threshold
+from classifiers.claims import PAIR_FEATURES, ClaimIndex, load_seed, seed_scorer, seed_threshold
 from classifiers.hoax import HOAX_THRESHOLD, HoaxClassifier
 from core.domain import Post
 
@@ -18,7 +18,7 @@ def _posts(texts, lang="id"):
 @pytest.fixture(scope="module")
 def seeded():
     seed = load_seed()
-    index = ClaimIndex.from_claims(seed["claims"])
+    index = ClaimIndex.from_claims(seed["claims"], seed_scorer())
     return HoaxClassifier.load(DEFAULT_MODEL_DIR, index, claim_threshold=seed_threshold()), seed
 
 
@@ -60,7 +60,8 @@ def test_seed_database_is_licence_checked_and_linkable(seeded):
     assert all(v["licence"] for v in meta["sources"].values())
     recent = [c for c in seed["claims"] if c["source"] == "turnbackhoax.id"]
     assert len(recent) > 800 and all(c["url"].startswith("https://turnbackhoax.id/") and c["date"] for c in recent)
-    assert 0.2 <= meta["threshold"] < 1
+    assert meta["scorer"]["features"] == list(PAIR_FEATURES) and len(meta["scorer"]["coef"]) == len(PAIR_FEATURES)
+    assert meta["duplicates_dropped"] > 0 and len({c["id"] for c in seed["claims"]}) == len(seed["claims"])
 
 
 def test_posted_hoax_matches_its_debunk_with_a_readable_reason(seeded, data_dir):

@@ -34,5 +34,8 @@ def test_mentions_fill_empty_buckets_span_the_dates_asked_and_mark_the_burst(sto
     assert [b.start for b in got.buckets] == [day0 + timedelta(days=d) for d in range(-2, 4)]
     assert [b.posts for b in got.buckets] == [0, 0, 8 + 6, 2 + 12, 0, 0]  # T0 is 08:00: the burst is on day 1
     assert volume(store, PostQuery(text="tidakadakatainii"), "auto").buckets == []
+    wib = volume(store, PostQuery(text="vaksin"), "day", "Asia/Jakarta")  # days start at midnight WIB (17:00 UTC)
+    assert [(b.start.isoformat(), b.posts) for b in wib.buckets] == [("2024-11-01T00:00:00+07:00", 5),
+                                                                    ("2024-11-02T00:00:00+07:00", 17)]
     with pytest.raises(ValueError, match="narrow since/until"):
         volume(store, PostQuery(since=T0 - timedelta(days=6000)), "day")

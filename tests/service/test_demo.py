@@ -93,7 +93,7 @@ def test_cli_import_tags_both_campaigns_and_quarantines_the_two_bad_lines(demo):
 
 
 def test_seeded_rules_fire_on_the_demo_corpus(demo):
-    alerts = AlertStore(demo.data / "alerts.db").list_alerts(None, None, None, 500, 0)
+    alerts = AlertStore.open(Settings(data_dir=demo.data, store="sqlite")).list_alerts(None, None, None, 500, 0)
     by_rule = {}
     for a in alerts:
         by_rule.setdefault(a.rule, []).append(a)

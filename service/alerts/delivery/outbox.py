@@ -1,8 +1,9 @@
 """The delivery loop: sends due outbox entries, records every attempt, retries with exponential backoff.
 
-An alert's outbox rows are written in the same transaction as the alert, so nothing is lost if a channel (or this
-process) is down: pending rows are retried after a restart. The loop runs in one daemon thread and wakes
-immediately when the engine fires an alert.
+An alert's outbox entries are stored before the alert itself (service/alerts/store.py), so nothing is lost if a
+channel (or this process) is down: pending entries are retried after a restart. Every API replica and worker runs
+this loop on the shared outbox; each entry is claimed by one of them at a time. The loop runs in one daemon thread
+and wakes immediately when the engine fires an alert.
 """
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from service.api.auth import (Principal, authenticate, can_see_post, scope_query
 from service.context import AppContext
 from service.api.deps import get_ctx
 from core.domain import TEXT_MAX, Post, Sentiment
+from core.periods import Zone
 from service.narratives.volume import Volume, volume
 from service.store.query import parse
 from service.store.base import MAX_LIMIT, MAX_OFFSET, Instant, Page, PostQuery, SearchResult, Sort
@@ -51,13 +52,15 @@ def search_posts(query: PostQuery = Depends(post_query), paging: Page = Depends(
             responses={422: {"description": "Bad filter, or dates spanning more than 5000 days"}})
 def search_volume(query: PostQuery = Depends(post_query), ctx: AppContext = Depends(get_ctx),
                   principal: Principal = Depends(authenticate),
-                  interval: Literal["auto", "hour", "day"] = Query("auto", description="auto: hours for a span under "
-                                                                   "3 days, else days")) -> Volume:
+                  interval: Literal["auto", "hour", "day"] = Query("auto", description="auto: hours for a span up to "
+                                                                   "3 days, else days"),
+                  tz: Zone | None = Query(None, description="Zone of the buckets: Asia/Jakarta (WIB), Asia/Makassar "
+                                          "(WITA), Asia/Jayapura (WIT) or UTC; default NW_TIMEZONE")) -> Volume:
     """Same search and filters as `GET /posts`. Every bucket from `since` (else the first match) to `until` (else the
     last match) is listed, empty ones as 0; `spike` marks a bucket whose count stands out against the 14 before it
     (robust z >= 3 and at least 3 posts, the volume alert's test)."""
     try:
-        return volume(ctx.store, scope_query(principal, ctx.store, query), interval)
+        return volume(ctx.store, scope_query(principal, ctx.store, query), interval, tz or ctx.settings.timezone)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
 

@@ -1,0 +1,126 @@
+"""Alert state on the shared store, on SQLite and on the real Elasticsearch node: two AlertStore instances stand for two
+processes (API replica, worker). No alert fires twice, each outbox entry is claimed by one sender, concurrent
+workflow changes are all kept, and an alert whose writer died half-way is completed under its id."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from datetime import timedelta
+
+import pytest
+
+from core.domain import Alert
+from service.alerts.rules import Rule, RuleQuery
+from service.alerts.store import AlertStore, outbox_entry
+from tests.factories import T0
+
+CHANNELS = [("webhook", 0), ("telegram", 0)]
+
+
+@pytest.fixture
+def stores(state_settings):
+    pair = [AlertStore.open(state_settings) for _ in range(2)]
+    yield pair
+    for s in pair:
+        s.close()
+
+
+def _alert(n: int, key: str | None = None, posts: list[str] | None = None) -> Alert:
+    return Alert(id=f"a_{n:03d}", campaign="asean" if n % 2 else "vaksin", rule="kw", title=f"alert {n}",
+                 dedup_key=key or f"k{n}", post_ids=posts or [f"p{n}"], why={"figures": {"n": n}})
+
+
+def _race(fns) -> list:
+    out, barrier = [None] * len(fns), threading.Barrier(len(fns))
+
+    def run(i):
+        barrier.wait()
+        out[i] = fns[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(fns))]
+    [t.start() for t in threads]
+    [t.join(120) for t in threads]
+    return out
+
+
+def test_one_dedup_key_fires_one_alert_across_processes(stores):
+    a, b = stores
+    results = _race([lambda s=s, n=n: s.fire(_alert(n, key="same", posts=[f"p{n}"]), timedelta(hours=1), T0,
+                                             CHANNELS) for n, s in enumerate([a, b, a, b])])
+    assert sum(created for _, created in results) == 1
+    assert a.count_alerts() == 1 and b.count_alerts() == 1
+    [stored] = b.list_alerts()
+    assert sorted(stored.post_ids) == ["p0", "p1", "p2", "p3"]  # the others' evidence absorbed, none lost
+    assert len(a.outbox(stored.id)) == len(CHANNELS)  # notified once per channel
+    assert [e["action"] for e in a.audit_trail(stored.id)] == ["alert.fired"]
+
+    # the losing side of the race, made certain: b read the key as free just before a claimed it
+    real_get, reads = b.dedup.get, []
+
+    def stale_once(id):
+        reads.append(id)
+        return None if len(reads) == 1 else real_get(id)
+
+    b.dedup.get = stale_once
+    late, created = b.fire(_alert(9, key="same", posts=["p9"]), timedelta(hours=1), T0, CHANNELS)
+    assert reads and not created and late.id == stored.id and "p9" in late.post_ids
+    assert a.count_alerts() == 1 and len(a.outbox()) == len(CHANNELS)
+
+
+def test_a_half_written_alert_is_completed_under_its_id(stores):
+    a, b = stores
+    crashed = _alert(1, key="k-crash")
+    # the writer claimed the key and queued one delivery, then died before storing the alert
+    a.dedup.create(hashlib.sha1(b"k-crash").hexdigest(), {"key": "k-crash", "alert_id": crashed.id,
+                                                          "fired_at": "2026-01-01T00:00:00.000000Z", "suppressed": 0})
+    a.deliveries.create(f"{crashed.id}.webhook.0", outbox_entry(crashed.id, "webhook", 0, crashed.model_dump_json()))
+    saved, created = b.fire(_alert(2, key="k-crash"), timedelta(hours=1), T0, CHANNELS)
+    assert created and saved.id == crashed.id
+    assert sorted(r["channel"] for r in b.outbox(crashed.id)) == ["telegram", "webhook"]  # no second webhook
+    again, created = a.fire(_alert(3, key="k-crash"), timedelta(hours=1), T0, CHANNELS)
+    assert not created and again.id == crashed.id and a.count_alerts() == 1
+
+
+def test_each_outbox_entry_is_claimed_by_one_sender(stores):
+    a, b = stores
+    for n in range(8):
+        assert a.fire(_alert(n), timedelta(0), T0, CHANNELS)[1]
+    claims = _race([lambda s=s: s.due(limit=100) for s in (a, b, a, b)])
+    ids = [row["id"] for claim in claims for row in claim]
+    assert sorted(ids) == sorted(r["id"] for r in a.outbox()) and len(ids) == 16  # all, each once
+    assert a.due(limit=100) == [] and a.next_due() is not None  # leased: due again only when the lease ends
+    row = claims[0][0] if claims[0] else next(c[0] for c in claims if c)
+    b.record_attempt(row["id"], False, 503, "HTTP 503", 12.0, next_try=0.0)
+    assert [r["id"] for r in a.due(limit=100)] == [row["id"]]  # failed: due again at next_try
+    a.record_attempt(row["id"], True, 200, None, 8.0, None)
+    [sent] = [r for r in b.outbox() if r["id"] == row["id"]]
+    assert sent["status"] == "sent" and sent["attempts"] == 2
+    assert [x["ok"] for x in b.attempts(row["id"])] == [0, 1]
+    assert a.enqueue_once("digest:asean:2026-03-01", "digest", 0, "{}") and \
+        not b.enqueue_once("digest:asean:2026-03-01", "digest", 0, "{}")
+
+
+def test_concurrent_workflow_changes_are_all_kept(stores):
+    a, b = stores
+    alert, _ = a.fire(_alert(1), timedelta(0), T0, [])
+    _race([lambda: a.transition(alert.id, "ana", "ack", status="acknowledged"),
+           lambda: b.transition(alert.id, "budi", "assign", assignee="humas")])
+    final = b.get_alert(alert.id)
+    assert final.assignee == "humas" and final.status == "acknowledged"  # neither change lost
+    assert sorted(e["action"] for e in a.audit_trail(alert.id)) == ["ack", "alert.fired", "assign"]
+    assert a.transition("a_missing", "x", "ack", status="acknowledged") is None
+
+
+def test_rules_and_lists(stores):
+    a, b = stores
+    a.put_rule(Rule(id="r1", name="one", campaign="asean", query=RuleQuery(any=["chip"])), actor="ana")
+    a.put_rule(Rule(id="r2", name="two", query=RuleQuery(any=["beras"])))
+    assert [r.id for r in b.list_rules()] == ["r1", "r2"] and [r.id for r in b.list_rules("vaksin")] == ["r2"]
+    assert b.delete_rule("r1", actor="budi") and not a.delete_rule("r1") and a.get_rule("r1") is None
+    assert [e["action"] for e in a.audit_trail(rule_id="r1")] == ["rule.put", "rule.delete"]
+    for n in range(5):
+        a.fire(_alert(n), timedelta(0), T0 + timedelta(minutes=n), [])
+    assert [x.id for x in b.list_alerts(limit=2, offset=1)] == ["a_003", "a_002"]  # newest first
+    assert [x.id for x in b.list_alerts(campaigns=["asean"])] == ["a_003", "a_001"]
+    assert b.list_alerts(campaigns=[]) == [] and [x.id for x in b.list_alerts(status="open", campaign="vaksin",
+                                                                              limit=1)] == ["a_004"]
