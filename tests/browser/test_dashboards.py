@@ -182,8 +182,8 @@ def test_pr_inbox_follows_other_sessions_and_explains_stale_actions(page, site):
 def test_alert_titles_severities_statuses_and_rules_follow_the_language(page, site):
     """Indonesian mode: every card's title, severity, status and rule kind (and the digest's alerts) in Indonesian,
     no English word of the alert wording left; EN shows the stored English title."""
-    trigger = make_post(102, text="Sertifikat palsu vaksin <i>laku</i> keras", campaigns=[],
-                        created_at=datetime.now(timezone.utc))
+    trigger = make_post(102, text="Sertifikat palsu vaksin <i>laku</i> keras", campaigns=[], author="penjual_sertif",
+                        url="https://example.org/hoaks/102?a=1&b=<x>", created_at=datetime.now(timezone.utc))
     with keyed_client(site["url"], site["keys"]["admin"]) as admin:
         assert admin.post("/posts", json=[trigger.model_dump(mode="json")]).status_code == 202
     login(page, site["url"], site["keys"]["pr"])
@@ -194,6 +194,10 @@ def test_alert_titles_severities_statuses_and_rules_follow_the_language(page, si
     assert any("cocok dengan" in x for x in shown), shown
     assert not english_left(" ".join(shown)), english_left(" ".join(shown))
     assert "kata kunci" in " ".join(shown) and ("terbuka" in shown or "selesai" in shown)
+    card = page.locator("article.alert", has_text="penjual_sertif").first  # why: figures, accounts named, links
+    assert card.locator(".why [data-fig=posts]").count() == 1 and card.locator(".why [data-fig=time_span]").count() == 1
+    assert "@penjual_sertif" in card.locator(".why .accounts").inner_text()
+    assert card.locator(f"a[rel~=noopener][href='{trigger.url}']").count() >= 1
     shot(page, "pr-inbox-id")
     page.goto(site["url"] + "/ui/pr?lang=en")
     page.wait_for_selector("article.alert")
