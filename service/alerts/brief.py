@@ -84,6 +84,12 @@ def render_text(alert: dict, max_examples: int = 2) -> str:
     figures = why.get("figures") or {}
     if figures:
         lines.append("Why: " + ", ".join(f"{k}={v}" for k, v in list(figures.items())[:8] if not isinstance(v, list)))
+    summary = why.get("summary") or {}
+    if summary:
+        lines.append(f"Evidence: {summary['posts']} post(s) from {summary['accounts']} account(s), "
+                     f"{summary['first'][:16]} to {summary['last'][:16]} UTC ({summary['span_minutes']} min)")
+        named = ", ".join(f"@{a['author']} ({a['platform']}, {a['posts']})" for a in summary.get("top_accounts") or [])
+        lines.append(f"Accounts: {named}")
     for ex in (why.get("examples") or [])[:max_examples]:
         lines.append(f"- {ex.get('author')}: {str(ex.get('text'))[:160]}")
     for d in brief.get("debunks") or []:
@@ -93,5 +99,7 @@ def render_text(alert: dict, max_examples: int = 2) -> str:
     for p in (brief.get("answer_posts") or [])[:3]:
         if p.get("url"):
             lines.append(f"Answer: {p['url']}")
+    if brief.get("suggested_reply"):
+        lines.append(f"Suggested reply: {brief['suggested_reply']}")
     lines.append(f"Alert id: {alert['id']}")
     return "\n".join(lines)

@@ -5,7 +5,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from service.alerts.brief import build_brief, evidence_summary, relevant_message
+from service.alerts.brief import build_brief, evidence_summary, relevant_message, render_text
 from service.config import Settings
 from tests.factories import T0, make_post
 
@@ -43,3 +43,12 @@ def test_evidence_summary_names_accounts_and_the_time_span():
     assert (s["posts"], s["accounts"], s["span_minutes"]) == (3, 2, 30.0)
     assert [a["author"] for a in s["top_accounts"]] == ["budi", "sari"] and s["top_accounts"][0]["posts"] == 2
     assert s["first"] == T0.isoformat() and evidence_summary([]) == {}
+
+
+def test_plain_text_alert_names_the_accounts_and_carries_the_suggested_reply():
+    posts = [make_post(i, text="x", author=a, created_at=T0 + timedelta(minutes=i)) for i, a in enumerate("ab")]
+    alert = {"id": "a1", "severity": "high", "title": "t", "campaign": "asean", "rule": "r",
+             "why": {"summary": evidence_summary(posts)}, "brief": {"suggested_reply": "Pesan. Cek fakta: https://x"}}
+    text = render_text(alert)
+    assert "2 post(s) from 2 account(s)" in text and "@a (mastodon, 1), @b (mastodon, 1)" in text
+    assert "Suggested reply: Pesan. Cek fakta: https://x" in text
