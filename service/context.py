@@ -35,7 +35,8 @@ class AppContext:
         """`background_init`: long-running processes (API, worker) retry an unreachable store's init with back-off;
         a one-shot command relies on the pipeline's retry before each write."""
         store = store or open_store(settings)
-        startup = StoreStartup(store, on_ready=lambda: _seed_campaigns(store, settings))
+        engine = AlertEngine.build(settings, store)  # touches no store yet: rules load once the store is ready
+        startup = StoreStartup(store, on_ready=lambda: _seed(store, settings, engine))
         if not startup.try_now():  # a store down at start must not stop the process: writes spool meanwhile
             log.warning("store unreachable at start; writes are spooled until it is back: %s", startup.error)
             if background_init:
@@ -45,10 +46,7 @@ class AppContext:
         pipeline = Pipeline(store, classifier, Spool(settings.spool_dir), batch_size=settings.batch_size,
                             quarantine=Quarantine(settings.quarantine_dir / "store.jsonl"), startup=startup,
                             known_campaigns=campaigns)
-        engine = AlertEngine.build(settings, store).start()
-        for rule in settings.rules():  # like campaigns: the YAML seeds rules once, /rules manages them afterwards
-            if engine.alerts.get_rule(rule.id) is None:
-                engine.put_rule(rule, actor="config", action="rule.seed")
+        engine.start()
         pipeline.listeners.append(engine.on_batch)  # alerts are evaluated once a batch is safely stored
         return cls(settings=settings, store=store, pipeline=pipeline, alerts=engine, startup=startup,
                    tipline=build_desk(settings, pipeline, engine.alerts))
@@ -61,10 +59,16 @@ class AppContext:
         self.store.close()
 
 
-def _seed_campaigns(store: Store, settings: Settings) -> None:
-    for campaign in settings.campaigns():  # the YAML file seeds campaigns; the API edits them afterwards
+def _seed(store: Store, settings: Settings, engine: AlertEngine) -> None:
+    """Once the store is reachable (at start, or later from the background retry): the YAML file seeds campaigns
+    and rules once (the API manages them afterwards), then the engine loads the rules."""
+    for campaign in settings.campaigns():
         if store.get_campaign(campaign.id) is None and store.campaign_tombstone(campaign.id) is None:
             store.put_campaign(campaign)  # a retired id is never re-seeded (another workspace could inherit it)
+    for rule in settings.rules():
+        if engine.alerts.get_rule(rule.id) is None:
+            engine.put_rule(rule, actor="config", action="rule.seed")
+    engine.reload_rules()
 
 
 def _campaigns(store: Store, settings: Settings) -> list[Campaign]:

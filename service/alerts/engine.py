@@ -26,7 +26,7 @@ from service.alerts.titles import num, render_title
 from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
-from service.store.base import PostQuery, Store
+from service.store.base import PostQuery, Store, StoreUnavailable
 from service.store.events import EventLog
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,10 @@ class AlertEngine:
         self._lock = threading.RLock()
         self.errors = 0
         self.rules: list[Rule] = []
-        self.reload_rules()
+        try:
+            self.reload_rules()
+        except StoreUnavailable:  # a store down at start: the app context reloads them once it is back
+            log.warning("alert rules not loaded yet: the store is unavailable")
 
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":

@@ -21,6 +21,7 @@ from service.alerts.delivery.webhook import send_webhook
 from service.alerts.store import AlertStore
 from core.egress import EgressGuard
 from service.background import BackgroundLoop
+from service.store.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,9 @@ class DeliveryWorker(BackgroundLoop):
             try:
                 self.run_once()
                 nxt = self.store.next_due()
+            except StoreUnavailable as exc:  # an outage: the outbox is durable, retry on the next poll
+                log.warning("delivery paused, store unavailable: %s", exc)
+                nxt = None
             except Exception:  # noqa: BLE001
                 log.exception("delivery loop error")
                 nxt = None
