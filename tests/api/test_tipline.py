@@ -27,7 +27,6 @@ from service.api.auth import AuthConfig
 from service.claim_store import ClaimStore
 from service.store.base import PostQuery
 from tests.api.keys import CAMPAIGNS_YAML, keyed_client, make_key, make_settings
-from tests.browser.conftest import browser, page  # noqa: F401 - Chromium fixtures for the PR inbox test
 from tests.collectors.loopback import loopback
 from bench.loopback import serve
 
@@ -350,31 +349,3 @@ def test_no_secret_sender_or_tip_text_in_logs(desk, caplog):
     for secret in (number, str(chat), "NjI4MTEwMDAwMDA0MBU", BOT_TOKEN, HOOK_SECRET, APP_SECRET, ACCESS_TOKEN,
                    "EAAG-revoked-token", VERIFY_TOKEN, UNMATCHED):
         assert secret not in logged
-
-
-@pytest.mark.browser
-def test_pr_inbox_shows_tips_and_answers_their_senders(page, desk):
-    """The PR inbox shows the tips behind an alert and its button answers their senders (real Chromium)."""
-    from tests.browser.conftest import shot
-    from tests.browser.test_dashboards import login
-
-    rule = desk.admin.post("/rules", json={"name": "beras plastik", "campaign": "stunting", "severity": "high",
-                                           "query": {"any": ["beras plastik"], "platforms": ["tipline"]}}).json()
-    numbers = ["6281100000030", "6281100000031"]
-    for n, number in enumerate(numbers):
-        text = f"Awas beras plastik beredar, anak bisa stunting kata pesan ini ({n})"
-        assert _signed(desk, _wa(number, f"wamid.ui{n}", text)).status_code == 200
-    [alert] = [a for a in desk.admin.get("/alerts").json() if a["rule"] == rule["id"]]
-    login(page, desk.url, desk.keys["pr"])
-    card = page.locator(f"article.alert[data-id='{alert['id']}']")
-    card.locator(".tips h3").wait_for()
-    assert "(2)" in card.locator(".tips h3").inner_text()
-    assert card.locator(".tips li").count() == 2
-    counter = "Tidak ada beras plastik di pasar; cek info resmi di kemkes.go.id"
-    card.locator("textarea.tip-answer").fill(counter)
-    card.locator("button.tip-answers").click()
-    card.locator(".tip-result").wait_for()
-    assert "2 / 2" in card.locator(".tip-result").inner_text()
-    shot(page, "pr-inbox-tips")
-    for number in numbers:
-        assert [b["text"]["body"] for b in _to(desk.graph, number)].count(counter) == 1
