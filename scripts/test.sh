@@ -20,4 +20,4 @@ else
   echo "test.sh: could not start Elasticsearch (exit $es_rc)" >&2
   exit 1
 fi
-.venv/bin/python -m pytest -p no:cacheprovider -ra "$@"
+.venv/bin/python -m pytest -p no:cacheprovider -ra --durations=30 "$@"

@@ -129,6 +129,13 @@ class Backend:
                 es.indices.delete(index=name)
 
 
+def partly_stored(backend: Backend, feeds: list[Feed], sources: list[str]) -> bool:
+    """Part of a fetched batch (STEP posts a feed) is stored and the rest is not."""
+    published = sum(f.published for f in feeds)
+    stored = backend.count(sources)
+    return 0 < stored < published and stored % STEP != 0
+
+
 @pytest.fixture(params=["sqlite", "elasticsearch"])
 def backend(request, tmp_path):
     es_url = request.getfixturevalue("es_url") if request.param == "elasticsearch" else None
@@ -204,10 +211,14 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
             while True:
                 assert time.monotonic() < deadline, "the victim stored no batch in part"
                 sample_runners(split_at)
-                published = sum(f.published for f in victim_feeds)
-                stored = backend.count(growing)
-                if 0 < stored < published and stored % STEP:  # a batch (STEP posts a feed) partly stored
-                    break
+                if partly_stored(backend, victim_feeds, growing):
+                    # the victim may finish the batch between a look and a signal: freeze it, let the writes it
+                    # already sent land, look again, and kill it only if the batch is still partly stored
+                    victim.send_signal(signal.SIGSTOP)
+                    time.sleep(0.3)
+                    if partly_stored(backend, victim_feeds, growing):
+                        break
+                    victim.send_signal(signal.SIGCONT)
                 time.sleep(0.02)
             victim.send_signal(signal.SIGKILL)
             victim.wait(10)
