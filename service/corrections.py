@@ -270,9 +270,13 @@ class HoaxFeedback:
                     index.add_alias(alias, claims.claims.get(cid) or Claim(cid, text), text)
                 self._aliases[ws] = index
 
-    def _rejects(self, workspace: str | None, claim_id: str, norm: str) -> bool:
+    def _rejects(self, post: Post, workspace: str | None, claim_id: str, norm: str) -> bool:
+        """The post itself was rejected for the claim (in any workspace: a post has one classification), or it is
+        a near-identical repost of a post rejected in its workspace."""
         from classifiers.claims import near_duplicate
 
+        if any(post.id in d for (_, cid), d in self._rejected.items() if cid == claim_id):
+            return True
         texts = self._rejected.get((workspace, claim_id)) if workspace is not None else None
         return bool(texts) and any(near_duplicate(norm, t) for t in texts.values())
 
@@ -289,7 +293,7 @@ class HoaxFeedback:
         out = []
         for i, ms in enumerate(found):
             cands = sorted([*ms, *extra[i]], key=lambda m: -m.score)
-            out.append([m for m in cands if not self._rejects(ws[i], m.claim_id, norms[i])])
+            out.append([m for m in cands if not self._rejects(posts[i], ws[i], m.claim_id, norms[i])])
         return out
 
     def style(self, model, posts: list[Post], raws: list[str], probs, contrib):
