@@ -50,8 +50,8 @@ def test_alert_desk_queue_incidents_assignment_notes_and_responses(api):
     assert [a["campaign"] for a in kemlu.get("/alerts", params={"sort": "severity", "status": "active"}).json()] \
         == ["asean"]
     assert kemkes.get("/alerts", params={"rule": rules["chip asean"]}).json() == []  # another workspace's rule
-    assert kemkes.get("/alerts", params={"severity": "high", "status": "active"}).json()[0]["rule"] \
-        == rules["koordinasi vaksin"]
+    high = kemkes.get("/alerts", params={"severity": "high", "status": "active"}).json()
+    assert rules["koordinasi vaksin"] in {a["rule"] for a in high} and {a["severity"] for a in high} == {"high"}
     for bad in ({"sort": "loudest"}, {"status": "done"}, {"severity": "urgent"}, {"rule": "r" * 201}):
         assert kemkes.get("/alerts", params=bad).status_code == 422, bad
     assert kemlu.get("/alerts", params={"campaign": "vaksin"}).status_code == 404
