@@ -23,16 +23,17 @@ def test_alert_desk_queue_incidents_assignment_notes_and_responses(api):
     for body in ({"name": "chip vaksin", "campaign": "vaksin", "severity": "medium", "query": {"any": ["chip"]}},
                  {"name": "koordinasi vaksin", "campaign": "vaksin", "kind": "coordinated", "severity": "high",
                   "thresholds": {"window_minutes": 10, "min_accounts": 3}},
+                 {"name": "hoaks vaksin", "campaign": "vaksin", "kind": "hoax_match", "severity": "high"},
                  {"name": "chip asean", "campaign": "asean", "severity": "low", "query": {"any": ["chip"]}}):
         assert admin.post("/rules", json=body).status_code == 201
     rules = {r["name"]: r["id"] for r in admin.get("/rules").json()}
 
-    # four accounts post one text in four minutes: a keyword alert and a coordinated-posting alert, one incident
+    # four accounts post one hoax text in four minutes: a keyword, a hoax and a coordinated-posting alert, one incident
     assert admin.post("/posts", json=[_post(i, TEXT, f"akun{i}", i) for i in range(4)]).status_code == 202
     assert admin.post("/posts", json=[_post(50, "Katanya ada chip di KTT ASEAN", "diplomat", 1, "asean")]
                       ).status_code == 202
     vaksin = kemkes.get("/alerts").json()
-    assert {a["rule"] for a in vaksin} == {rules["chip vaksin"], rules["koordinasi vaksin"]}
+    assert {a["rule"] for a in vaksin} == {rules["chip vaksin"], rules["koordinasi vaksin"], rules["hoaks vaksin"]}
     assert len({a["incident"] for a in vaksin}) == 1 and vaksin[0]["incident"].startswith("vaksin|narrative:")
     keyword = next(a for a in vaksin if a["rule"] == rules["chip vaksin"])
     assert keyword["title"] == "\u201cchip vaksin\u201d matched 4 post(s)"
@@ -42,11 +43,15 @@ def test_alert_desk_queue_incidents_assignment_notes_and_responses(api):
     now = kemkes.get("/alerts", params={"rule": rules["chip vaksin"]}).json()
     assert [a["id"] for a in now] == [keyword["id"]]
     assert now[0]["title"] == "\u201cchip vaksin\u201d matched 5 post(s)" and len(now[0]["post_ids"]) == 5
+    after = kemkes.get("/alerts").json()
+    assert len(after) == 3 and {a["incident"] for a in after} == {keyword["incident"]}
+    hoax = next(a for a in after if a["rule"] == rules["hoaks vaksin"])
+    assert hoax["title"] == "Hoax spreading: 5 post(s) flagged as suspected hoaxes"
 
     # the queue: most severe first, filters, foreign or bad filters refused
     queue = admin.get("/alerts", params={"sort": "severity"}).json()
     ranks = [["critical", "high", "medium", "low", "info"].index(a["severity"]) for a in queue]
-    assert ranks == sorted(ranks) and len(queue) == 3
+    assert ranks == sorted(ranks) and len(queue) == 4
     assert [a["campaign"] for a in kemlu.get("/alerts", params={"sort": "severity", "status": "active"}).json()] \
         == ["asean"]
     assert kemkes.get("/alerts", params={"rule": rules["chip asean"]}).json() == []  # another workspace's rule

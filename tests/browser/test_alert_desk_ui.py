@@ -1,5 +1,5 @@
-"""The PR alert desk in Chromium: the queue's filters, one card per incident (a coordinated burst and a keyword alert
-about one narrative) whose count follows a reworded post live, an expanded card assigned to a user of the
+"""The PR alert desk in Chromium: the queue's filters, one card per incident (a coordinated burst, a hoax spreading
+and a keyword alert about one narrative) whose count follows a reworded post live, an expanded card assigned to a user of the
 workspace with notes (one from another officer arriving live), and the counter-message sent with its impact."""
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def desk(tmp_path_factory):
                           "query": {"any": ["chip"]}},
                          {"name": "koordinasi vaksin", "campaign": "vaksin", "kind": "coordinated", "severity": "high",
                           "thresholds": {"window_minutes": 10, "min_accounts": 3}},
+                         {"name": "hoaks vaksin", "campaign": "vaksin", "kind": "hoax_match", "severity": "high"},
                          {"name": "keluhan stunting", "campaign": "stunting", "severity": "low",
                           "query": {"any": ["posyandu tutup"]}}):
                 assert admin.post("/rules", json=body).status_code == 201
@@ -60,9 +61,9 @@ def test_alert_desk_queue_incident_assignee_notes_and_impact(page, desk):
     cards.nth(1).wait_for()
     # one card per incident, most severe first: the coordinated burst leads its narrative's card
     assert cards.count() == 2
-    incident = page.locator("article.alert[data-count='2']")
+    incident = page.locator("article.alert[data-count='3']")
     assert cards.first.get_attribute("data-incident") == incident.get_attribute("data-incident")
-    assert incident.get_attribute("data-severity") == "high" and "+1" in incident.locator(".tag.linked").inner_text()
+    assert incident.get_attribute("data-severity") == "high" and "+2" in incident.locator(".tag.linked").inner_text()
     # filters: severity, rule, campaign (kept in the URL), and back
     page.select_option("#queue-filters select[name=severity]", "low")
     expect(cards).to_have_count(1)
@@ -72,21 +73,22 @@ def test_alert_desk_queue_incident_assignee_notes_and_impact(page, desk):
     page.select_option("#queue-filters select[name=severity]", "")
     page.select_option("#queue-filters select[name=campaign]", "vaksin")
     expect(cards).to_have_count(1)
-    assert cards.first.get_attribute("data-count") == "2"
+    assert cards.first.get_attribute("data-count") == "3"
     page.select_option("#queue-filters select[name=campaign]", "")
     cards.nth(1).wait_for()
 
     # expand the incident: both alerts inside; a reworded post joins the keyword alert live (4 -> 5 posts)
     incident.locator("header").click()
     members = incident.locator(".members .member-title")
-    members.nth(1).wait_for()
+    members.nth(2).wait_for()
     titles = " | ".join(members.all_inner_texts())
-    assert "Coordinated posting" in titles and "matched 4 post(s)" in titles, titles
+    assert "Coordinated posting" in titles and "Hoax spreading: 4 post(s)" in titles and "matched 4 post(s)" in titles
     reworded = "Awas, chip pelacak disuntikkan lewat vaksin booster di puskesmas! Sebarkan sebelum dihapus ya"
     with keyed_client(url, keys["admin"]) as admin:
         assert admin.post("/posts", json=[_post(9, reworded, "akun9", desk["start"] + timedelta(minutes=30),
                                                 "vaksin")]).status_code == 202
     expect(members.filter(has_text="matched 5 post(s)")).to_have_count(1)
+    expect(members.filter(has_text="Hoax spreading: 5 post(s)")).to_have_count(1)
     assert page.locator("#inbox article.alert").count() == 2  # joined, no new card
     shot(page, "desk-incident")
 
@@ -98,7 +100,7 @@ def test_alert_desk_queue_incident_assignee_notes_and_impact(page, desk):
     assert sorted(offered) == ["Budi (humas)", "Rina (humas)"], offered
     select.select_option("Budi (humas)")
     incident.locator("button.assign-btn").click()
-    page.wait_for_selector("article.alert[data-count='2'] .tag.assignee")
+    page.wait_for_selector("article.alert[data-count='3'] .tag.assignee")
     assert "Budi (humas)" in incident.locator(".tag.assignee").inner_text()
     assert incident.get_attribute("data-status") == "assigned"
     incident.locator("textarea.note-text").fill("Akun-akun ini dibuat minggu lalu; <b>cek</b> pola jamnya")
