@@ -400,14 +400,16 @@
 
   // -- loading, filters, live events -----------------------------------------------------------------------------
 
+  var loads = 0;
   function load() {
-    var f = filterValues(), q = ["sort=severity", "limit=500"];
+    var f = filterValues(), q = ["sort=severity", "limit=500"], mine = ++loads;
     Object.keys(f).forEach(function (k) { if (f[k]) q.push(k + "=" + encodeURIComponent(f[k])); });
     var params = new URLSearchParams(window.location.search);
     Object.keys(f).forEach(function (k) { if (f[k] && !(k === "status" && f[k] === "active")) params.set(k, f[k]); else params.delete(k); });
     if (f.status === "") params.set("status", "all");
     window.history.replaceState(null, "", window.location.pathname + (params.toString() ? "?" + params : ""));
     return NW.api("GET", "/alerts?" + q.join("&")).then(function (body) {
+      if (mine !== loads) return;  // the filters changed again meanwhile: only the newest answer is shown
       alerts = {};
       Object.keys(cards).forEach(function (k) { cards[k].remove(); });
       cards = {};

@@ -66,14 +66,15 @@ def test_alert_desk_queue_incident_assignee_notes_and_impact(page, desk):
     assert incident.get_attribute("data-severity") == "high" and "+2" in incident.locator(".tag.linked").inner_text()
     # filters: severity, rule, campaign (kept in the URL), and back
     page.select_option("#queue-filters select[name=severity]", "low")
+    expect(page.locator("#inbox article.alert[data-severity='low']")).to_have_count(1)
     expect(cards).to_have_count(1)
     assert "Posyandu" in cards.first.inner_text() or "keluhan stunting" in cards.first.inner_text()
     assert "severity=low" in page.url
     shot(page, "desk-queue-filters")
     page.select_option("#queue-filters select[name=severity]", "")
     page.select_option("#queue-filters select[name=campaign]", "vaksin")
+    expect(page.locator("#inbox article.alert[data-count='3']")).to_have_count(1)
     expect(cards).to_have_count(1)
-    assert cards.first.get_attribute("data-count") == "3"
     page.select_option("#queue-filters select[name=campaign]", "")
     cards.nth(1).wait_for()
 
@@ -127,6 +128,13 @@ def test_alert_desk_queue_incident_assignee_notes_and_impact(page, desk):
     assert "WIB" in incident.locator(".impact-entry .muted").inner_text()
     assert incident.locator(".responses a[href='https://x.com/kemkes/status/1']").count() == 1
     shot(page, "desk-impact")
+    page.goto(url + "/ui/pr?lang=id")  # the desk in Indonesian: the same card, its labels translated
+    incident.locator("header").click()
+    incident.locator(".impact-table").wait_for()
+    assert "peringatan terkait" in incident.locator(".tag.linked").inner_text()
+    assert "Sebelum" in incident.locator(".impact-table").inner_text() and "WIB" in incident.inner_text()
+    assert "Catat pesan terkirim" in incident.locator("button.record-response").inner_text()
+    shot(page, "desk-impact-id")
     with keyed_client(url, keys["admin"]) as admin:
         trail = [(e["action"], e["actor"]) for e in admin.get(f"/alerts/{lead}").json()["audit"]]
     assert {("assign", "Rina (humas)"), ("note", "Rina (humas)"), ("note", "Budi (humas)"),
