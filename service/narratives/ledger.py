@@ -201,6 +201,15 @@ class NarrativeLedger:
             return [d.body for d in self.posts.find(where, [("engagement", "desc"), ("created_at", "asc")], limit)]
         return [d.body for d in self.posts.scan(where, [("created_at", "asc")])]
 
+    def posts_between(self, campaign: str, since: datetime, until: datetime,
+                      narrative_id: str | None = None) -> Iterator[dict]:
+        """Ledger posts created in [since, until), of one narrative or of the whole campaign."""
+        self._ready()
+        where: dict = {"campaign": campaign, "created_at": {"gte": since, "lt": until}}
+        if narrative_id:
+            where["narrative_id"] = narrative_id
+        return (d.body for d in self.posts.scan(where))
+
     def hoax_accounts(self, campaign: str, field: str, key: str, start: datetime, end: datetime) -> set[str]:
         """Distinct `platform:author` of hoax posts whose `field` (claim_id / narrative_id) is `key`, in [start, end]."""
         self._ready()

@@ -2,7 +2,7 @@
 narrative ledger (service/narratives/ledger.py)."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 
 from service.narratives.ledger import NarrativeLedger
@@ -63,3 +63,10 @@ def timeline(ledger: NarrativeLedger, narrative_id: str, interval: str = "hour")
     suffix = ":00:00Z" if interval == "hour" else "T00:00:00Z"
     return [{"bucket": key + suffix, "posts": b["posts"], "negative": b["negative"], "hoax": b["hoax"],
              "accounts": len(b["authors"])} for key, b in sorted(buckets.items())]
+
+
+def sentiment_counts(ledger: NarrativeLedger, campaign: str, narrative_id: str | None, since: datetime,
+                     until: datetime) -> dict[str, int]:
+    """Posts of a narrative (else of the campaign) seen by the engine in [since, until), per sentiment."""
+    return dict(Counter(p.get("sentiment") or "unknown"
+                        for p in ledger.posts_between(campaign, since, until, narrative_id)))
