@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import sys
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -46,6 +47,7 @@ def ledger_state(ledger) -> tuple[dict[str, str], Counter, dict[str, int]]:
 
 
 def test_two_processes_alternating_build_one_narrative_per_cluster(pair):
+    """Alternating batches; then the fence against a holder whose lease lapsed; then a writer dying mid-commit."""
     a, b = pair
     out = a.add(posts(0, 4) + posts(100, 3, DELEGASI))
     chip, delegasi = out[0].narrative_id, out[4].narrative_id
@@ -61,6 +63,29 @@ def test_two_processes_alternating_build_one_narrative_per_cluster(pair):
     assigned, per_narrative, sizes = ledger_state(a.ledger)
     assert per_narrative == {chip: 9, delegasi: 5} and sizes == {chip: 9, delegasi: 5}
     assert a.ledger.committed("asean") == 3  # three batches with new posts (each committed once)
+
+    # a holder paused past its lease while b committed batch 4: a's own batch 4 is refused (the fence)...
+    b.add(posts(9, 1))
+    with pytest.raises(Conflict):
+        a.ledger.commit("asean", 4, [], [], [])
+    real, calls = a.ledger.committed, []
+    a.ledger.committed = lambda campaign, known=None: calls.append(campaign) or (3 if len(calls) == 1 else
+                                                                                real(campaign))
+    out = a.add(posts(10, 1) + posts(9, 1))  # ...so a batch assigned on stale state is redone on b's
+    a.ledger.committed = real
+    assert len(calls) == 2 and a.redone == 1 and [x.new_post for x in out] == [True, False]
+
+    # a writer killed after committing batch 6 and before writing it out: the next holder writes it out first
+    b.ledger._apply = lambda record: sys.exit("killed")
+    with pytest.raises(SystemExit):
+        b.add(posts(11, 2))
+    del b.ledger._apply
+    assert posts(11, 1)[0].id not in ledger_state(a.ledger)[0]  # committed, not yet written out
+    out = a.add(posts(11, 2) + posts(13, 1))
+    assert [x.new_post for x in out] == [False, False, True]  # b's assignment kept, not made again
+    assigned, per_narrative, sizes = ledger_state(a.ledger)
+    assert per_narrative == {chip: 14, delegasi: 5} and sizes == dict(per_narrative)
+    assert real("asean") == 7
 
 
 def test_concurrent_writers_agree(pair):
@@ -83,40 +108,6 @@ def test_concurrent_writers_agree(pair):
     assert len(assigned) == 2 * 4 * 7
     assert dict(per_narrative) == sizes  # without the lease, one writer's size overwrites the other's
     assert len(per_narrative) == 2  # one per cluster, whichever process saw its posts first
-
-
-def test_a_batch_committed_by_a_writer_that_died_is_applied_by_the_next(pair):
-    a, b = pair
-    a.add(posts(0, 3))
-    real_apply = a.ledger._apply
-
-    def die(record):
-        raise SystemExit("killed after committing, before applying")
-
-    a.ledger._apply = die
-    with pytest.raises(SystemExit):
-        a.add(posts(3, 2))
-    a.ledger._apply = real_apply
-    assert ledger_state(b.ledger)[0].keys() == {p.id for p in posts(0, 3)}  # not applied yet
-    out = b.add(posts(3, 2) + posts(5, 1))  # the committed batch is applied first: its posts keep their narrative
-    assert [x.new_post for x in out] == [False, False, True]
-    assigned, per_narrative, sizes = ledger_state(b.ledger)
-    assert len(assigned) == 6 and dict(per_narrative) == sizes == {out[0].narrative_id: 6}
-
-
-def test_a_holder_whose_lease_lapsed_cannot_commit_over_a_newer_one(pair):
-    a, b = pair
-    a.add(posts(0, 2))
-    b.add(posts(2, 1))  # batch 2, while a (paused past its lease) still believes batch 1 is the last
-    with pytest.raises(Conflict):
-        a.ledger.commit("asean", 2, [], [], [])  # the fence: nothing of a's batch 2 is written
-    real, calls = a.ledger.committed, []
-    a.ledger.committed = lambda campaign, known=None: calls.append(campaign) or (1 if len(calls) == 1 else real(campaign))
-    out = a.add(posts(3, 1) + posts(2, 1))  # assigned on stale state, refused at commit, redone on b's state
-    assert len(calls) == 2 and [x.new_post for x in out] == [True, False]
-    assert real("asean") == 3
-    assigned, per_narrative, sizes = ledger_state(a.ledger)
-    assert len(assigned) == 4 and dict(per_narrative) == sizes
 
 
 OLD_SCHEMA = """
