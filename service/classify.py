@@ -1,5 +1,5 @@
 """Which classifier chain the pipeline runs: the trained models shipped in classifiers/models, with the known
-debunked claims collected so far (service.claim_store) loaded into claim matching, then each workspace's adapted
+debunked claims in the store (service.claim_store) loaded into claim matching, then each workspace's adapted
 sentiment head (classifiers/adapt.py) and, last, the analysts' corrections (service/corrections.py)."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from core.domain import Campaign, Post
 
 
 def claim_store(settings: Settings) -> ClaimStore:
-    return ClaimStore(settings.data_dir / "claims.db")
+    return ClaimStore(settings)
 
 
 def keep_claims(store: ClaimStore, index, items: list[dict]) -> None:
