@@ -20,16 +20,27 @@ BATCH = 1000  # claims per bulk write (the seed holds thousands)
 class ClaimStore:
     def __init__(self, settings):
         self.docs = open_documents(settings, KIND, {"source": "keyword"})
-        migrate_once(settings, "claims.db", legacy_path(settings), self._copy_legacy)
+        self._settings, self._migrated = settings, False
+
+    def _ready(self) -> None:
+        """A claims.db of an older version is copied in at first use (the store may be down when a process starts)."""
+        if not self._migrated:
+            migrate_once(self._settings, "claims.db", legacy_path(self._settings), self._copy_legacy)
+            self._migrated = True
 
     def _copy_legacy(self, db: sqlite3.Connection) -> None:
         import json
 
         if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'claims'").fetchone():
-            self.put([json.loads(doc) for (doc,) in db.execute("SELECT doc FROM claims")])
+            self._put([json.loads(doc) for (doc,) in db.execute("SELECT doc FROM claims")])
 
     def put(self, claims: list[dict]) -> int:
-        """Insert or update by id (claims without an id cannot be matched again and are skipped)."""
+        """Insert or update by id (claims without an id cannot be matched again and are skipped); returns how many
+        distinct claims were written."""
+        self._ready()
+        return self._put(claims)
+
+    def _put(self, claims: list[dict]) -> int:
         rows = {str(c["id"]): c for c in claims if c.get("id")}
         items = list(rows.items())
         for start in range(0, len(items), BATCH):
@@ -37,9 +48,11 @@ class ClaimStore:
         return len(rows)
 
     def all(self) -> list[dict]:
+        self._ready()
         return [d.body for d in self.docs.scan(sort=[("id", "asc")], page=2000)]
 
     def count(self) -> int:
+        self._ready()
         return self.docs.count()
 
 

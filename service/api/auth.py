@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import math
 import os
 import re
@@ -46,6 +47,7 @@ from core.redact import redact
 from service.api.asgi import capture_status
 from service.config import Settings
 from service.api.ratelimit import SharedLimit
+from service.store.base import StoreUnavailable
 from service.store.documents import Conflict, migrate_once, open_documents, update
 
 Role = Literal["analyst", "pr", "leadership", "admin"]
@@ -54,6 +56,7 @@ ALL_WORKSPACES = "*"
 COOKIE = "nw_session"
 TOKEN_PREFIX = "nwk"
 SESSION_PREFIX = "nws"
+log = logging.getLogger(__name__)
 
 # The permission matrix. A permission is "<resource>:<read|write>"; "*" grants everything.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -134,6 +137,7 @@ class AuditEntry(BaseModel):
     touched: list[str] = Field(default_factory=list, description="Workspaces whose data the request changed")
 
 
+KNOWN_FOR = 600.0  # seconds a replica still accepts a key or session it verified, while the store is unavailable
 KEYS = ("api_keys", {"name": "keyword", "workspace": "keyword", "created_at": "date"})
 SESSIONS = ("sessions", {"key_id": "keyword", "expires_at": "double"})
 AUDIT = ("access_audit", {"ts": "date", "key_id": "keyword", "method": "keyword", "path": "keyword",
@@ -152,7 +156,36 @@ class KeyStore:
         self.log = open_documents(settings, *AUDIT)
         self._touched: dict[str, float] = {}
         self._swept = 0.0
-        migrate_once(settings, "auth.db", auth_db_path(settings), self._copy_legacy)
+        self._settings, self._migrated = settings, False
+        self._known: dict[str, tuple[float, Principal]] = {}  # key/session hash -> (verified at, principal)
+
+    def _ready(self) -> None:
+        """An auth.db of an older version is copied in at first use (the store may be down when the process starts)."""
+        if not self._migrated:
+            migrate_once(self._settings, "auth.db", auth_db_path(self._settings), self._copy_legacy)
+            self._migrated = True
+
+    def _remember(self, secret_hash: str, lookup) -> Principal | None:
+        """`lookup()`, remembered for this replica: while the store is unavailable, a key or session this replica
+        verified within KNOWN_FOR seconds is still accepted (nothing can be revoked meanwhile: that needs the store
+        too), so writes keep reaching the spool; anything else gets the store's 503."""
+        try:
+            self._ready()
+            principal = lookup()
+        except StoreUnavailable:
+            at, known = self._known.get(secret_hash, (0.0, None))
+            if known is None or time.monotonic() - at > KNOWN_FOR:
+                raise
+            log.warning("store unavailable: accepting %s as verified %.0f s ago", known.key_id,
+                        time.monotonic() - at)
+            return known
+        if principal is None:
+            self._known.pop(secret_hash, None)
+        else:
+            if len(self._known) >= 100_000:
+                self._known.clear()
+            self._known[secret_hash] = (time.monotonic(), principal)
+        return principal
 
     def _copy_legacy(self, db: sqlite3.Connection) -> None:
         """auth.db of an older version: keys and live sessions by create (idempotent), audit rows as they were."""
@@ -182,6 +215,7 @@ class KeyStore:
             raise ValueError("a key needs a name (who or what uses it)")
         if len(name.strip()) > KEY_NAME_MAX:
             raise ValueError(f"a key name has at most {KEY_NAME_MAX} characters")
+        self._ready()
         key_id = secrets.token_hex(6)
         token = f"{TOKEN_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         info = KeyInfo(key_id=key_id, name=name.strip(), role=role, workspace=workspace, created_at=_now())
@@ -201,10 +235,14 @@ class KeyStore:
         m = _KEY_RE.match(token or "")
         if not m:
             return None
-        doc = self.keys.get(m.group(1))
-        if doc is None or not hmac.compare_digest(doc.body.get("key_hash", ""), hash_key(token)):
-            return None
-        return self._principal(m.group(1))
+
+        def lookup() -> Principal | None:
+            doc = self.keys.get(m.group(1))
+            if doc is None or not hmac.compare_digest(doc.body.get("key_hash", ""), hash_key(token)):
+                return None
+            return self._principal(m.group(1))
+
+        return self._remember(hash_key(token), lookup)
 
     def _touch(self, key_id: str) -> None:
         """Record last use, at most once a minute per key and process (no write per request)."""
@@ -212,11 +250,15 @@ class KeyStore:
         if now - self._touched.get(key_id, -1e9) < 60:
             return
         self._touched[key_id] = now
-        update(self._last_use, key_id, lambda b: {**b, "last_used_at": _now()} if b else None)  # keeps a revocation
+        try:
+            update(self._last_use, key_id, lambda b: {**b, "last_used_at": _now()} if b else None)  # keeps a revocation
+        except (StoreUnavailable, Conflict):
+            pass  # a usage stamp is not worth failing a request for
 
     def open_session(self, key_id: str, hours: float) -> str:
         """A new dashboard session for this key; returns the opaque id (only its hash is kept)."""
         token = f"{SESSION_PREFIX}_{secrets.token_urlsafe(32)}"
+        self._ready()
         self._sweep_sessions()
         self.sessions.create(hash_key(token), {"key_id": key_id, "created_at": _now(),
                                                "expires_at": time.time() + hours * 3600, "revoked_at": None})
@@ -237,14 +279,20 @@ class KeyStore:
         """The principal of a live session: unknown, expired, logged-out sessions and revoked keys give None."""
         if not _SESSION_RE.match(token or ""):
             return None
-        doc = self.sessions.get(hash_key(token))
-        if doc is None or doc.body.get("revoked_at") is not None or float(doc.body["expires_at"]) <= time.time():
-            return None
-        return self._principal(doc.body["key_id"])
+
+        def lookup() -> Principal | None:
+            doc = self.sessions.get(hash_key(token))
+            if doc is None or doc.body.get("revoked_at") is not None or float(doc.body["expires_at"]) <= time.time():
+                return None
+            return self._principal(doc.body["key_id"])
+
+        return self._remember(hash_key(token), lookup)
 
     def close_session(self, token: str | None) -> bool:
         if not token:
             return False
+        self._ready()
+        self._known.pop(hash_key(token), None)
         closed = []
 
         def revoke(body: dict | None) -> dict | None:
@@ -257,10 +305,13 @@ class KeyStore:
         return bool(closed)
 
     def list(self) -> list[KeyInfo]:
+        self._ready()
         return [KeyInfo(**{k: d.body.get(k) for k in KeyInfo.model_fields})
                 for d in self.keys.scan(sort=[("created_at", "asc")])]
 
     def revoke(self, key_id: str) -> bool:
+        self._ready()
+        self._known = {h: v for h, v in self._known.items() if v[1].key_id != key_id}
         revoked = []
 
         def change(body: dict | None) -> dict | None:
@@ -286,13 +337,18 @@ class KeyStore:
         row = {"ts": ts, "key_id": p and p.key_id, "name": p and p.name, "role": p and p.role,
                "workspace": p and p.workspace, "method": method, "path": path, "status": status_code, "client": client,
                "detail": detail}
-        self.log.create(f"{ts}-{secrets.token_hex(4)}", self._audit_body(row, touched))
+        try:
+            self._ready()
+            self.log.create(f"{ts}-{secrets.token_hex(4)}", self._audit_body(row, touched))
+        except StoreUnavailable:  # the request is done; its row goes to the server log instead
+            log.warning("audit row not stored, the store is unavailable: %s", json.dumps(row))
 
     def audit_log(self, limit: int = 100, key_id: str | None = None, workspace: str | None = None,
                   method: str | None = None, path: str | None = None,
                   status_class: int | None = None) -> list[AuditEntry]:
         """Newest first; with `workspace`, the rows of its keys and the rows of writes that touched it. `path`: rows
         whose path contains it; `status_class`: 2, 3, 4 or 5 for 2xx..5xx."""
+        self._ready()
         where: dict = {}
         if key_id:
             where["key_id"] = key_id

@@ -33,3 +33,16 @@ def test_a_claims_db_of_an_older_version_is_moved_in_once(state_settings):
     assert [c["title"] for c in store.all()] == ["lama 0", "lama 1", "lama 2"]
     store.put([{"id": "tbh-1", "title": "baru"}])
     assert {c["id"]: c["title"] for c in ClaimStore(state_settings).all()}["tbh-1"] == "baru"  # not copied again
+
+
+def test_a_matcher_built_while_the_store_was_down_gets_the_claims_once_it_is_up(state_settings):
+    from classifiers.claims import ClaimIndex
+    from service.classify import PendingClaims
+
+    ClaimStore(state_settings).put([{"id": "tbh-1", "title": "Vaksin berisi microchip pelacak", "verdict": "SALAH"}])
+    pending = PendingClaims(state_settings)
+    early = pending.index()  # built while the store was down: empty until the on-ready hook fills it
+    assert isinstance(early, ClaimIndex) and early.claims == {}
+    pending.fill()
+    late = pending.index()  # built after: filled at once
+    assert set(early.claims) == set(late.claims) == {"tbh-1"}

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from service.api.auth import KeyStore, Principal, auth_db_path
+from service.store.base import StoreUnavailable
 
 
 @pytest.fixture
@@ -64,6 +65,23 @@ def test_audit_rows_from_every_replica_filtered_and_scoped(replicas):
     assert paths(workspace="ri") == [] and paths(key_id="k2", method="delete") == ["/alerts/a_1?x=*"]
     assert paths(path="campaigns") == ["/campaigns/c1/rules", "/campaigns"] and paths(path="x=*") == ["/alerts/a_1?x=*"]
     assert paths(status_class=4) == ["/ui/login", "/alerts/a_1?x=*"] and paths(limit=1) == ["/campaigns/c1/rules"]
+
+
+def test_store_down_keeps_keys_verified_recently_and_refuses_the_rest(replicas):
+    a, b = replicas
+    _, known = a.create("dikenal", "pr", "kemkes")
+    _, unseen = a.create("baru", "pr", "kemkes")
+    session = a.open_session(b.verify(known).key_id, hours=1)
+    assert b.verify_session(session)
+
+    def down(*_a, **_k):
+        raise StoreUnavailable("node unreachable")
+
+    b.keys.get = b.sessions.get = b.log.create = down
+    assert b.verify(known).name == "dikenal" and b.verify_session(session).name == "dikenal"  # writes reach the spool
+    with pytest.raises(StoreUnavailable):
+        b.verify(unseen)  # never verified here: 503, not a guess
+    b.audit(None, "POST", "/posts", 202)  # the row goes to the server log, the request is not failed
 
 
 OLD_SCHEMA = """
