@@ -82,6 +82,7 @@ class SharedLimit:
         self.fallback = TokenBucket(rate, burst)
         self._local: dict[str, tuple[float, int, bool]] = {}  # key -> (window end, taken unspent, window all taken)
         self._refused: dict[str, float] = {}  # key -> end of a window known to be spent
+        self._claiming: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._down_until = 0.0
         self._swept = 0.0
@@ -97,19 +98,28 @@ class SharedLimit:
         with self._lock:
             if (wait := self._spend_local(key, now)) is not None:
                 return wait
+            claiming = self._claiming.setdefault(key, threading.Lock())
         if time.monotonic() < self._down_until:
             return self.fallback.take(key)
-        try:
-            granted, end, full = self._claim(key, now)
-        except (StoreUnavailable, Conflict) as exc:
-            self._down_until = time.monotonic() + self.RETRY_AFTER
-            log.warning("rate limit %s: the store is unavailable (%s); limiting per replica for %.0f s",
-                        self.scope, exc, self.RETRY_AFTER)
-            return self.fallback.take(key)
+        with claiming:  # one claim per key at a time in this replica: its other threads then spend what it took
+            with self._lock:
+                if (wait := self._spend_local(key, now)) is not None:
+                    return wait
+            try:
+                granted, end, full = self._claim(key, now)
+            except (StoreUnavailable, Conflict) as exc:
+                self._down_until = time.monotonic() + self.RETRY_AFTER
+                log.warning("rate limit %s: the store is unavailable (%s); limiting per replica for %.0f s",
+                            self.scope, exc, self.RETRY_AFTER)
+                return self.fallback.take(key)
+            return self._took(key, now, granted, end, full)
+
+    def _took(self, key: str, now: float, granted: int, end: float, full: bool) -> float:
         with self._lock:
-            if len(self._local) >= self.MAX_KEYS:
+            if max(len(self._local), len(self._claiming)) >= self.MAX_KEYS:
                 self._local = {k: v for k, v in self._local.items() if v[0] > now}
                 self._refused = {k: v for k, v in self._refused.items() if v > now}
+                self._claiming = {k: v for k, v in self._claiming.items() if k in self._local}
             if not granted:
                 self._refused[key] = end
                 return max(end - now, 0.001)
