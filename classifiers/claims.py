@@ -264,6 +264,18 @@ class ClaimIndex:
             self._pending[claim_id] = body
         self._dirty = True
 
+    def add_alias(self, alias_id: str, claim: Claim, text: str) -> None:
+        """Index ``text`` (a post an analyst confirmed as ``claim``) under ``alias_id``; its matches report
+        ``claim`` (id, title, URL), so a reworded repost of the post matches the claim."""
+        self.add(alias_id, text)
+        if alias_id in self.claims:
+            self.claims[alias_id] = claim
+
+    def remove(self, claim_id: str) -> None:
+        for d in (self.claims, self._norm, self._pending, self._sig, self._words):
+            d.pop(claim_id, None)
+        self._dirty = True
+
     def prepare(self) -> None:
         """Build the TF-IDF space and LSH tables now if claims were added since the last build."""
         if self._dirty:
@@ -465,6 +477,17 @@ class ClaimIndex:
     def match(self, text: str, threshold: float = DEFAULT_THRESHOLD, top_k: int = 3) -> list[ClaimMatch]:
         """Claims similar to ``text`` with score >= threshold, best first."""
         return self.match_many([text], threshold, top_k)[0]
+
+
+NEAR_DUPLICATE = 0.8  # word 3-shingle Jaccard of two normalised texts: a repost with a word or two changed
+
+
+def near_duplicate(a_norm: str, b_norm: str, threshold: float = NEAR_DUPLICATE) -> bool:
+    """Whether two normalised texts are the same post (identical, or reposted with small edits)."""
+    if a_norm == b_norm:
+        return True
+    a, b = set(_shingles(a_norm)), set(_shingles(b_norm))
+    return bool(a and b) and len(a & b) / len(a | b) >= threshold
 
 
 def _lookup(m: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ _CUES: list[tuple[str, str]] = [
     ("conspiracy framing", r"(konspirasi|agenda (?:global|tersembunyi)|elit global|antek|dalang|skenario besar|"
                            r"settingan|rekayasa)"),
 ]
-_CUE_RES = [(n, re.compile(p, re.I)) for n, p in _CUES]
+_CUE_RES = [(n, re.compile(p)) for n, p in _CUES]  # searched in the lower-cased text: 3x faster than re.I
 _ALARM_EMOJI = re.compile("[\U0001F6A8\u26A0\u203C\u2757\u2755\U0001F534\U0001F4E2\U0001F4E3\u2622\u2620]")
 _WORD = re.compile(r"[A-Za-z]{3,}")
 _URL = re.compile(r"https?://|www\.", re.I)
@@ -58,8 +58,9 @@ def style_features(texts: list[str]) -> np.ndarray:
     k = len(_CUES)
     for i, raw in enumerate(texts):
         t = str(raw or "")
+        low = t.lower()
         for j, (_, rx) in enumerate(_CUE_RES):
-            if rx.search(t):
+            if rx.search(low):
                 X[i, j] = 1.0
         words = _WORD.findall(t)
         if len(words) >= 3:
@@ -86,12 +87,26 @@ class StyleModel:
         self.threshold = float(threshold)
         self.meta = meta or {}
 
-    def proba(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """p(hoax style) per text, and the per-feature contributions (n, k) to the logit."""
-        X = (style_features(texts) - self.mean) / self.scale
+    def proba(self, texts: list[str], features: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """p(hoax style) per text, and the per-feature contributions (n, k) to the logit (``features``: the texts'
+        ``style_features`` if already computed)."""
+        X = ((style_features(texts) if features is None else features) - self.mean) / self.scale
         contrib = X * self.coef
         z = contrib.sum(axis=1) + self.intercept
         return 1.0 / (1.0 + np.exp(-z)), contrib
+
+    # the per-workspace adaptation's view (classifiers/adapt.py): the binary LR as the two-class softmax head
+    # [0, w] over the standardised cue columns, so p("hoax") is exactly ``proba``
+    ADAPT_CLASSES = ["not_hoax", "hoax"]
+
+    def adapt_head(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        return (np.vstack([np.zeros_like(self.coef), self.coef]), np.array([0.0, self.intercept]),
+                list(self.ADAPT_CLASSES))
+
+    def adapt_matrix(self, texts: list[str]):
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((style_features(texts) - self.mean) / self.scale)
 
     def explain(self, text_features: np.ndarray, contrib: np.ndarray, n: int = 3) -> list[str]:
         """Names of the cues present in the post that raised its score most."""
