@@ -293,16 +293,7 @@ class KeyStore:
             return False
         self._ready()
         self._known.pop(hash_key(token), None)
-        closed = []
-
-        def revoke(body: dict | None) -> dict | None:
-            if body is None or body.get("revoked_at") is not None:
-                return None
-            closed.append(True)
-            return {**body, "revoked_at": _now()}
-
-        update(self.sessions, hash_key(token), revoke)
-        return bool(closed)
+        return _revoke(self.sessions, hash_key(token))
 
     def list(self) -> list[KeyInfo]:
         self._ready()
@@ -312,16 +303,7 @@ class KeyStore:
     def revoke(self, key_id: str) -> bool:
         self._ready()
         self._known = {h: v for h, v in self._known.items() if v[1].key_id != key_id}
-        revoked = []
-
-        def change(body: dict | None) -> dict | None:
-            if body is None or body.get("revoked_at") is not None:
-                return None
-            revoked.append(True)
-            return {**body, "revoked_at": _now()}
-
-        update(self.keys, key_id, change)
-        return bool(revoked)
+        return _revoke(self.keys, key_id)
 
     @staticmethod
     def _audit_body(row: dict, touched: Iterable[str]) -> dict:
@@ -363,6 +345,21 @@ class KeyStore:
         docs = self.log.find(where, sort=[("ts", "desc")], limit=limit)
         return [AuditEntry(**{k: d.body.get(k) for k in AuditEntry.model_fields if k != "touched"},
                            touched=d.body.get("touched") or []) for d in docs]
+
+
+def _revoke(docs, id: str) -> bool:
+    """Stamp `revoked_at` on a key or session (version-checked: a concurrent last-use stamp is kept); False if it
+    does not exist or was revoked already."""
+    revoked = []
+
+    def change(body: dict | None) -> dict | None:
+        if body is None or body.get("revoked_at") is not None:
+            return None
+        revoked.append(True)
+        return {**body, "revoked_at": _now()}
+
+    update(docs, id, change)
+    return bool(revoked)
 
 
 def _create_quietly(docs, id: str, body: dict) -> None:
