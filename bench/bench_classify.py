@@ -77,8 +77,7 @@ def main() -> None:
     base = TfidfVectorizer().fit(texts)
     lr = LogisticRegression(max_iter=200).fit(base.transform(texts), y)
 
-    # wall time, and this process's CPU time (posts/s/core that other jobs on a shared box cannot slow down: every
-    # step runs on one thread)
+    # wall time, and this process's CPU time (posts per CPU-second: what other jobs on a shared box slow down least)
     full_runs, base_runs, full_cpu, base_cpu = [], [], [], []
     for _ in range(a.repeat):
         ps = posts()

@@ -71,6 +71,7 @@ class HoaxClassifier:
             matches = fb.matches(self, posts, norms if norms is not None else self.normaliser.get_many(posts),
                                  matches)
         th = self.style.threshold
+        explained = self.style.explain(feats, contrib)
         for i, (post, prob, ms) in enumerate(zip(posts, probs, matches)):
             c = post.classification
             score = style_to_score(float(prob), th)
@@ -82,7 +83,7 @@ class HoaxClassifier:
                 c.matched_claim_title = shown_title(m.title) or None
                 c.matched_claim_score = min(1.0, max(0.0, round(m.score, 4)))
                 reasons.append(m.reason())
-            cues = self.style.explain(feats[i], contrib[i])
+            cues = explained[i]
             if prob >= th:
                 reasons.append(f"hoax-style cues: {', '.join(cues) or 'several weak cues'} "
                                f"(style score {prob:.2f}; flags at {th:.2f})")

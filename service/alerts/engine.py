@@ -26,7 +26,7 @@ from service.alerts.titles import num, render_title
 from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
-from service.store.base import PostQuery, Store, StoreUnavailable
+from service.store.base import PostQuery, Store
 from service.store.events import EventLog
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,12 @@ class Candidate:
     narrative_id: str | None = None
     severity: str | None = None
     event_time: datetime | None = None
-    incident: str | None = None  # the narrative the alert is about: alerts of every rule about it share one card
 
 
 def _incident(c: Candidate) -> str | None:
     """Alerts about one narrative, whichever rule raised them (a coordinated burst, a hoax spreading, a keyword),
     are one incident, shown as one card."""
-    nid = c.incident or c.narrative_id
+    nid = c.narrative_id
     return f"{c.campaign}|narrative:{nid}" if nid and nid != "-" else None
 
 
@@ -69,11 +68,7 @@ class AlertEngine:
         self._campaigns: dict[str, tuple[float, Campaign | None]] = {}
         self._lock = threading.RLock()
         self.errors = 0
-        self.rules: list[Rule] = []
-        try:
-            self.reload_rules()
-        except StoreUnavailable:  # a store down at start: the app context reloads them once it is back
-            log.warning("alert rules not loaded yet: the store is unavailable")
+        self.rules: list[Rule] = []  # loaded by reload_rules(): the app context's startup hook, once the store is up
 
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":
@@ -275,14 +270,15 @@ class AlertEngine:
         for b in bursts:
             severity = bump(rule.severity) if len(b.accounts) >= 2 * th.min_accounts else rule.severity
             posts = self._posts([e["post_id"] for e in b.evidence[:20]])
-            # the narrative of the burst's posts in this batch (its text group, or the posts carrying its link)
+            # the narrative of the burst's posts in this batch (its text group, or the posts carrying its link): its
+            # label and debunks go into the brief, and the alert joins the narrative's incident
             narratives = Counter(a.narrative_id for a in items
                                  if (a.dup_group == b.key if b.kind == "text" else b.key in a.links))
             out.append(Candidate(rule, campaign, f"{b.kind}:{b.key}", f"coordinated.{'link' if b.kind == 'link' else 'text'}",
                                  {"accounts": len(b.accounts), "seconds": int(b.figures()["span_seconds"])},
                                  b.figures(), posts, evidence=b.evidence,
                                  severity=severity, event_time=b.end,
-                                 incident=narratives.most_common(1)[0][0] if narratives else None))
+                                 narrative_id=narratives.most_common(1)[0][0] if narratives else None))
         return out
 
     # -- firing --

@@ -136,9 +136,9 @@ class NarrativeLedger:
 
     def _apply(self, record: dict) -> None:
         campaign = record["campaign"]
-        put_many_kinds([(self.posts, [(_post_id(campaign, p["post_id"]), p) for p in record["posts"]]),
-                        (self.links, [(_link_id(campaign, lk["link"], lk["post_id"]), lk) for lk in record["links"]]),
-                        (self.narratives, [(n["id"], n) for n in record["narratives"]])], newer="seq")
+        put_many_kinds([(self.posts, {_post_id(campaign, p["post_id"]): p for p in record["posts"]}),
+                        (self.links, {_link_id(campaign, lk["link"], lk["post_id"]): lk for lk in record["links"]}),
+                        (self.narratives, {n["id"]: n for n in record["narratives"]})], newer="seq")
 
     def _advance(self, campaign: str, seq: int) -> None:
         """Only the lease holder moves the head, and only to the batch it committed or applied: a plain write."""
@@ -259,19 +259,18 @@ class NarrativeLedger:
             for chunk in _chunks(conn.execute("SELECT doc FROM narratives"), 500):
                 docs = [json.loads(doc) | {"seq": 0} for (doc,) in chunk]
                 campaigns |= {d["campaign"] for d in docs}
-                self.narratives.put_many(((d["id"], d) for d in docs), newer="seq")
+                self.narratives.put_many({d["id"]: d for d in docs}, newer="seq")
             copied = 0
             for chunk in _chunks(conn.execute(f"SELECT {', '.join(_OLD_POST_COLUMNS)} FROM narrative_posts"), 500):
                 rows = [dict(zip(_OLD_POST_COLUMNS, r)) for r in chunk]
                 for r in rows:
                     r |= {"hoax": bool(r["hoax"]), "minhash": encode_minhash(r["minhash"]), "seq": 0}
                 campaigns |= {r["campaign"] for r in rows}
-                copied += self.posts.put_many(((_post_id(r["campaign"], r["post_id"]), r) for r in rows),
-                                              newer="seq")
+                copied += self.posts.put_many({_post_id(r["campaign"], r["post_id"]): r for r in rows}, newer="seq")
             for chunk in _chunks(conn.execute("SELECT campaign, link, post_id, created_at FROM post_links"), 500):
-                self.links.put_many(((_link_id(c, link, pid), {"campaign": c, "link": link, "post_id": pid,
-                                                                "created_at": at, "seq": 0})
-                                     for c, link, pid, at in chunk), newer="seq")
+                self.links.put_many({_link_id(c, link, pid): {"campaign": c, "link": link, "post_id": pid,
+                                                              "created_at": at, "seq": 0}
+                                     for c, link, pid, at in chunk}, newer="seq")
             for campaign in campaigns:
                 try:
                     self.heads.create(campaign, {"campaign": campaign, "seq": 0, "applied": 0})

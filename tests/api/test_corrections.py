@@ -184,8 +184,10 @@ def test_adaptation_runs_by_itself_every_n_corrected_posts(api_adapt_every):
     _ingest(api, *(p for p, _ in posts))
     analyst = api.as_("analyst", "kemkes")
     registry = HeadRegistry(adapted_dir(api.settings))
+    hoax_registry = HeadRegistry(adapted_dir(api.settings), kind="hoax")  # the hoax-style head counts its own
     for n, (p, s) in enumerate(posts, 1):
-        assert analyst.post(f"/posts/{p.id}/corrections", json={"sentiment": s}).status_code == 201
+        body = {"sentiment": s, **({"hoax": s == "negative"} if n <= 30 - 3 else {})}
+        assert analyst.post(f"/posts/{p.id}/corrections", json=body).status_code == 201
         if n < 30:
             assert registry.versions("kemkes") == []  # not before the 30th corrected post
     deadline = time.monotonic() + 240
@@ -194,3 +196,15 @@ def test_adaptation_runs_by_itself_every_n_corrected_posts(api_adapt_every):
     [version] = registry.versions("kemkes")
     meta = registry.meta("kemkes", version)
     assert meta["n_train"] + meta["n_heldout"] == 30 and meta["heldout_macro_f1"]["after"] is not None
+    from service.corrections import CorrectionStore
+
+    counted = CorrectionStore.for_settings(api.settings)
+    assert (counted.corrected_posts("kemkes"), counted.corrected_posts("kemkes", "hoax")) == (30, 27)
+    assert hoax_registry.versions("kemkes") == []  # 27 hoax-corrected posts: not yet
+    for p, _ in posts[27:]:
+        assert analyst.post(f"/posts/{p.id}/corrections", json={"hoax": False}).status_code == 201
+    while not hoax_registry.versions("kemkes") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    [version] = hoax_registry.versions("kemkes")
+    assert hoax_registry.meta("kemkes", version)["n_train"] + hoax_registry.meta("kemkes", version)["n_heldout"] == 30
+    assert registry.versions("kemkes") == [meta["version"]]  # the sentiment head did not run again

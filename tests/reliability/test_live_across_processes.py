@@ -2,6 +2,8 @@
 separate `narrawatch ingest` process reaches them, an acknowledgement made through API process A reaches the stream
 held by API process B, and B resumes a stream from a Last-Event-ID. All of it goes through the store's event log
 (SQLite state.db / the Elasticsearch node); with the old in-process broker no stream would see anything.
+The replicas are stateless for auth too: a dashboard session opened on A works on B, a key revoked on A is refused
+by B, and a key's rate limit holds over A and B together (counted in the store, not per process).
 
 Processes load the models, so this is costly: SQLite runs one API (API + ingest on one machine), Elasticsearch two
 (the replicated topology)."""
@@ -88,17 +90,43 @@ def _up(proc: subprocess.Popen, url: str, deadline: float) -> None:
         time.sleep(0.5)
 
 
+LIMIT = 20
+
+
+def _auth_is_shared(a: str, b: str, admin: str) -> None:
+    """A session opened on A works on B; a key revoked on A is refused by B; a key's limit holds over A and B."""
+    with httpx.Client(base_url=a, headers={"X-API-Key": admin}, timeout=60) as on_a:
+        made = [on_a.post("/auth/keys", json={"name": name, "role": "analyst", "workspace": "*"}).json()
+                for name in ("busy", "browser")]
+        busy, browser = made[0]["key"], made[1]["key"]
+        codes = [httpx.get(f"{(a, b)[i % 2]}/campaigns", headers={"X-API-Key": busy}, timeout=60).status_code
+                 for i in range(LIMIT + 4)]  # alternating replicas, as a round-robin proxy sends them
+        assert codes == [200] * LIMIT + [429] * 4  # per-process buckets would allow 2 x LIMIT
+
+        with httpx.Client(base_url=a, timeout=60) as login:
+            assert login.post("/ui/login", data={"key": browser}).status_code == 303
+            session = {"nw_session": login.cookies["nw_session"]}
+        on_b = httpx.get(f"{b}/auth/whoami", cookies=session, timeout=60)
+        assert on_b.status_code == 200 and on_b.json()["name"] == "browser"
+        for key in made:
+            assert on_a.delete(f"/auth/keys/{key['key_id']}").status_code == 204
+        assert httpx.get(f"{b}/auth/whoami", headers={"X-API-Key": browser}, timeout=60).status_code == 401
+        assert httpx.get(f"{b}/auth/whoami", cookies=session, timeout=60).status_code == 401
+
+
 @pytest.mark.parametrize("backend,replicas", [("sqlite", 1), ("elasticsearch", 2)])
 def test_events_reach_streams_held_by_other_processes(backend, replicas, tmp_path):
     cfg = tmp_path / "nw.yaml"
     cfg.write_text(CAMPAIGNS_YAML + RULE_YAML, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NW_")}
-    env.update(NW_DATA_DIR=str(tmp_path / "var"), NW_CONFIG_FILE=str(cfg), NW_STORE=backend)
+    # a key's limit: 20 requests per 200 s window, over every replica together
+    env.update(NW_DATA_DIR=str(tmp_path / "var"), NW_CONFIG_FILE=str(cfg), NW_STORE=backend,
+               NW_RATE_LIMIT_RPS="0.1", NW_RATE_LIMIT_BURST=str(LIMIT))
     index = f"nwtest-live-{uuid.uuid4().hex[:8]}"
     if backend == "elasticsearch":
         es_client_or_skip()
         env.update(NW_ES_URL=ES_URL, NW_ES_INDEX=index)
-    settings = Settings(data_dir=tmp_path / "var", config_file=cfg)
+    settings = Settings(data_dir=tmp_path / "var", config_file=cfg, store=backend, es_url=ES_URL, es_index=index)
     key = make_key(settings, "admin", "*")
     posts = tmp_path / "posts.jsonl"
     posts.write_text("".join(make_post(i, text=f"Awas chip di vaksin nomor {i}", author=f"a{i}", campaigns=[],
@@ -138,6 +166,7 @@ def test_events_reach_streams_held_by_other_processes(backend, replicas, tmp_pat
                 if len(replay) == 2:
                     break
         assert replay == ["alert", "alert.status"]
+        _auth_is_shared(urls[0], urls[-1], key)
     finally:
         for s in streams:
             s.client.close()  # an open stream would hold up the API's graceful shutdown
