@@ -34,7 +34,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.loopback import free_port
+from bench.loopback import free_port, serve_process, wait_healthy
 from bench.system import write_result
 from core.domain import post_id
 from service.api.auth import create_key
@@ -115,22 +115,12 @@ class Replicas:
         self.key = create_key(settings, "bench", "admin", "*")
         self.urls = [f"http://127.0.0.1:{free_port()}" for _ in range(2)]
         self.logs = [tmp / f"api-{i}.log" for i in range(2)]
-        self.procs = [subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", url.rsplit(":", 1)[1]],
-                                       cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
-                      for url, log in zip(self.urls, self.logs)]
+        self.procs = [serve_process(env, int(url.rsplit(":", 1)[1]), log) for url, log in zip(self.urls, self.logs)]
 
     def __enter__(self) -> "Replicas":
-        deadline = time.monotonic() + 300  # loading the models on a busy machine
+        deadline = time.monotonic() + 300
         for proc, url, log in zip(self.procs, self.urls, self.logs):
-            while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the API did not start: {log.read_text()[-2000:]}")
-                try:
-                    if httpx.get(f"{url}/health", timeout=10).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.5)
+            wait_healthy(proc, url, log, deadline)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -38,9 +38,8 @@ import httpx
 import pytest
 
 from bench.feeds import Feed, serving_feeds, text
-from bench.loopback import free_port, receiver
+from bench.loopback import free_port, receiver, serve_process, wait_healthy
 from core.dates import parse_datetime
-from service.alerts.store import AlertStore
 from service.config import Settings
 from service.store.events import open_events
 from service.store.leases import Leases
@@ -200,23 +199,6 @@ class Stream:
         return self.events[-1][0] if self.events else 0
 
 
-def serve(env: dict, port: int, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([str(WORKER), "serve", "--port", str(port)], env=env, cwd=log.parent,
-                            stdout=subprocess.DEVNULL, stderr=log.open("wb"))
-
-
-def up(proc: subprocess.Popen, url: str, log: Path, deadline: float) -> None:
-    while True:
-        assert proc.poll() is None, f"the API died: {log.read_text()[-3000:]}"
-        assert time.monotonic() < deadline, "the API did not start"
-        try:
-            if httpx.get(f"{url}/health", timeout=10).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-
-
 def delivery_id(request: dict) -> str:
     return {k.lower(): v for k, v in request["headers"].items()}["x-narrawatch-delivery"]
 
@@ -259,7 +241,7 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 procs.append(subprocess.Popen([str(WORKER), "-v", "worker"], env=backend.env(n, cfg), cwd=tmp_path,
                                               stdout=subprocess.DEVNULL, stderr=log))
             api_logs = [tmp_path / f"api-{n}.log" for n in range(replicas)]
-            apis = [serve(backend.env("api", cfg), port, log) for port, log in zip(ports, api_logs)]
+            apis = [serve_process(backend.env("api", cfg), port, log) for port, log in zip(ports, api_logs)]
 
             runners: dict[str, set[str]] = {name: set() for name in names}
 
@@ -293,7 +275,7 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
             # Last-Event-ID 0 (the replay path), on different replicas where there are two
             deadline = time.monotonic() + 150
             for proc, url_, log in zip(apis, urls, api_logs):
-                up(proc, url_, log, deadline)
+                wait_healthy(proc, url_, log, deadline)
             streams += [Stream(urls[0], key), Stream(urls[-1], key, last_event_id="0")]
             for s in streams:
                 assert s.ready.wait(30) and s.error is None, s.error
