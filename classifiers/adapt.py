@@ -1,4 +1,4 @@
-"""Per-workspace adaptation of the sentiment head from analyst corrections.
+"""Per-workspace adaptation of the sentiment head, and of the hoax-style head, from analyst corrections.
 
 What is learnt: a new linear head over the SAME features as the shipped sentiment model (its TF-IDF + lexicon
 columns), fitted as a multinomial logistic regression on the workspace's corrected posts with an L2 pull towards the
@@ -14,7 +14,10 @@ base fingerprint no longer matches the loaded base model (the base was retrained
 
 The only contact with the classifier internals is ``base_head`` / ``matrix`` / ``features`` below (the shipped
 ``SentimentModel``'s per-language ``FastLinearHead``: ``coef``, ``intercept``, ``matrices(feats)``); re-point those
-if the artifact format changes.
+if the artifact format changes. The hoax-style model (classifiers/style.py) takes the same path through its
+``adapt_head`` / ``adapt_matrix``: its binary logistic regression is the two-class softmax head [0, w] over the
+standardised cue columns, one head for every language (``lang`` "all"), labels "not_hoax" / "hoax"; its versions
+live under ``<root>/<workspace>/hoax/`` (``HeadRegistry(root, kind="hoax")``).
 """
 from __future__ import annotations
 
@@ -54,6 +57,8 @@ def load_base(model_dir: Path | None = None):
 
 def base_head(model, lang: str | None):
     """(coef (k, d), intercept (k,), classes) of the shipped head for ``lang``."""
+    if hasattr(model, "adapt_head"):  # the hoax-style model: one head for all languages
+        return model.adapt_head()
     lang = "en" if lang == "en" else "id"
     head = model.heads[lang]
     return head.coef, head.intercept, list(model.classes(lang))
@@ -61,6 +66,8 @@ def base_head(model, lang: str | None):
 
 def features(model, texts: list[str], langs: list[str | None]):
     """Normalise (the chain's normaliser) and analyse texts once in the model's term space."""
+    if hasattr(model, "adapt_matrix"):  # the hoax-style model reads raw text (case, punctuation, emoji)
+        return model.adapt_matrix(list(texts))
     from .normalise import normalise_many
 
     return model.space.featurise(normalise_many(list(texts), list(langs)))
@@ -68,6 +75,8 @@ def features(model, texts: list[str], langs: list[str | None]):
 
 def matrix(model, feats, lang: str | None) -> sp.csr_matrix:
     """The base head's input columns for these documents (what the head multiplies by ``coef``)."""
+    if hasattr(model, "adapt_matrix"):
+        return feats
     head = model.heads["en" if lang == "en" else "id"]
     return sp.hstack(head.matrices(feats), format="csr")
 
@@ -164,14 +173,15 @@ class HeadRegistry:
     """Per-workspace versions under ``root`` with a ``current`` pointer; loads are cached until the pointer moves
     (so a running API/worker picks up `narrawatch adapt` or a rollback on its next batch)."""
 
-    def __init__(self, root: Path | str):
+    def __init__(self, root: Path | str, kind: str = "sentiment"):
         self.root = Path(root)
+        self.kind = kind  # "sentiment": <root>/<workspace>/; any other head: <root>/<workspace>/<kind>/
         self._cache: dict[str, tuple[tuple, dict[str, HeadDelta]]] = {}
 
     def _dir(self, workspace: str) -> Path:
         if not re.match(r"^[a-z0-9][a-z0-9_-]{0,62}$", workspace or ""):
             raise ValueError(f"bad workspace {workspace!r}")
-        return self.root / workspace
+        return self.root / workspace if self.kind == "sentiment" else self.root / workspace / self.kind
 
     def versions(self, workspace: str) -> list[str]:
         d = self._dir(workspace)
@@ -197,7 +207,7 @@ class HeadRegistry:
         tmp = d / f".{version}.tmp"
         tmp.mkdir()
         for lang, h in heads.items():
-            np.savez_compressed(tmp / f"sentiment_{lang}.npz", cols=h.cols.astype(np.int64),
+            np.savez_compressed(tmp / f"{self.kind}_{lang}.npz", cols=h.cols.astype(np.int64),
                                 delta=h.delta.astype(np.float32), intercept=h.intercept.astype(np.float64))
         doc = {**meta, "version": version, "workspace": workspace,
                "heads": {lang: {"classes": h.classes, "base": h.base, "moved_columns": int(len(h.cols))}
@@ -251,12 +261,11 @@ class HeadRegistry:
             return heads
         return self._read(d, version)
 
-    @staticmethod
-    def _read(d: Path, version: str) -> dict[str, HeadDelta]:
+    def _read(self, d: Path, version: str) -> dict[str, HeadDelta]:
         doc = json.loads((d / version / "adapt.json").read_text(encoding="utf-8"))
         heads = {}
         for lang, h in doc["heads"].items():
-            with np.load(d / version / f"sentiment_{lang}.npz", allow_pickle=False) as a:
+            with np.load(d / version / f"{self.kind}_{lang}.npz", allow_pickle=False) as a:
                 heads[lang] = HeadDelta(lang, h["classes"], a["cols"], a["delta"].astype(np.float64),
                                         a["intercept"], h["base"])
         return heads
@@ -308,15 +317,17 @@ class AdaptReport:
         return dict(self.__dict__)
 
 
-def _lang(lang: str | None) -> str:
+def _lang(lang: str | None, model=None) -> str:
+    if model is not None and hasattr(model, "adapt_head"):
+        return "all"
     return "en" if lang == "en" else "id"
 
 
 def predict(model, heads: dict[str, HeadDelta], rows: list[Row]) -> np.ndarray:
     """Class indices (in the base model's class order) for rows, with ``heads`` where present."""
     out = np.zeros(len(rows), dtype=np.int64)
-    for lang in {_lang(r.lang) for r in rows}:
-        idx = [i for i, r in enumerate(rows) if _lang(r.lang) == lang]
+    for lang in {_lang(r.lang, model) for r in rows}:
+        idx = [i for i, r in enumerate(rows) if _lang(r.lang, model) == lang]
         X = matrix(model, features(model, [rows[i].text for i in idx], [lang] * len(idx)), lang)
         coef, intercept, _ = base_head(model, lang)
         h = heads.get(lang)
@@ -328,8 +339,8 @@ def predict(model, heads: dict[str, HeadDelta], rows: list[Row]) -> np.ndarray:
 def fit_heads(model, rows: list[Row], weight: float = 1.0, seed: int = 0,
               grid: Iterable[float] | None = None) -> tuple[dict[str, HeadDelta], dict]:
     heads, lambdas = {}, {}
-    for lang in sorted({_lang(r.lang) for r in rows}):
-        part = [r for r in rows if _lang(r.lang) == lang]
+    for lang in sorted({_lang(r.lang, model) for r in rows}):
+        part = [r for r in rows if _lang(r.lang, model) == lang]
         if len(part) < MIN_TRAIN_PER_LANG:
             continue
         coef, intercept, classes = base_head(model, lang)
@@ -352,7 +363,7 @@ def adapt(model, registry: HeadRegistry, workspace: str, rows: list[Row], min_co
     held = [r for r in rows if heldout(r.post_id) and dedup(r.text) not in seen]  # a repost is not held out
     rep = AdaptReport(workspace, len(train), len(held))
     if len(rows) < min_corrections:
-        rep.reason = f"{len(rows)} sentiment corrections < --min-corrections {min_corrections}"
+        rep.reason = f"{len(rows)} corrections < --min-corrections {min_corrections}"
         return rep
     if not held or len(train) < MIN_TRAIN_PER_LANG:
         rep.reason = "too few corrections on one side of the held-out split"
@@ -416,3 +427,9 @@ class WorkspaceSentiment:
                 j = int(row.argmax())
                 c.sentiment, c.sentiment_score = head.classes[j], float(min(1.0, max(0.0, row[j])))
         return posts
+
+
+def head_proba(model, head: HeadDelta, texts: list[str], lang: str | None = None) -> np.ndarray:
+    """Class probabilities (base class order) of an adapted head on texts (the hoax step's per-workspace style)."""
+    X = matrix(model, features(model, texts, [lang] * len(texts)), lang)
+    return softmax(head.decision(X, base_head(model, lang)[0]), axis=1)

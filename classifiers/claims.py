@@ -33,6 +33,7 @@ from .features import DocFeatures, TermSpace, TfidfBlock, char_wb_ngrams
 from .normalise import normalise, normalise_many
 
 NUM_PERM = 64
+_COUNT_UNIT = float(1 << 20)  # see ClaimIndex._count_mass
 LSH_BANDS, LSH_ROWS = 14, 4  # = datasketch MinHashLSH(threshold=0.5, num_perm=64) optimal (b, r)
 DEFAULT_THRESHOLD = 0.45
 # A match needs this many shared content words (3+ letters, not function words): a one- or two-word post such as
@@ -264,6 +265,18 @@ class ClaimIndex:
             self._pending[claim_id] = body
         self._dirty = True
 
+    def add_alias(self, alias_id: str, claim: Claim, text: str) -> None:
+        """Index ``text`` (a post an analyst confirmed as ``claim``) under ``alias_id``; its matches report
+        ``claim`` (id, title, URL), so a reworded repost of the post matches the claim."""
+        self.add(alias_id, text)
+        if alias_id in self.claims:
+            self.claims[alias_id] = claim
+
+    def remove(self, claim_id: str) -> None:
+        for d in (self.claims, self._norm, self._pending, self._sig, self._words):
+            d.pop(claim_id, None)
+        self._dirty = True
+
     def prepare(self) -> None:
         """Build the TF-IDF space and LSH tables now if claims were added since the last build."""
         if self._dirty:
@@ -317,8 +330,12 @@ class ClaimIndex:
                                         shape=(len(self._ids), max(1, len(self._vocab))))
         df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=self._incidence.shape[1])
         self._idf = np.log((1 + len(self._ids)) / (1 + df)) + 1.0
-        self._idf_incidence = (self._incidence.multiply(self._idf[None, :])).tocsr()
-        self._claim_mass = np.asarray(self._idf_incidence.sum(axis=1)).ravel()
+        idf_incidence = (self._incidence.multiply(self._idf[None, :])).tocsr()
+        self._claim_mass = np.asarray(idf_incidence.sum(axis=1)).ravel()
+        # one product gives both the shared-word count and its idf mass per (post, claim): each shared word adds
+        # _COUNT_UNIT + its idf (the masses stay far below the unit), so count = value // unit, mass = the rest
+        self._count_mass = sp.csr_matrix((_COUNT_UNIT + idf_incidence.data, idf_incidence.indices,
+                                          idf_incidence.indptr), shape=idf_incidence.shape)
         self._claim_words = np.asarray(self._incidence.sum(axis=1)).ravel()
 
     @staticmethod
@@ -397,16 +414,15 @@ class ClaimIndex:
         if not rows:
             return empty, empty, np.zeros((0, len(PAIR_FEATURES)))
         posts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(norms), self._incidence.shape[1]))
-        shared = (posts @ self._incidence.T).tocoo()
-        keep = shared.data >= MIN_SHARED_WORDS
-        r, c, n_shared = shared.row[keep].astype(np.int64), shared.col[keep].astype(np.int64), shared.data[keep]
+        both = (posts @ self._count_mass.T).tocoo()
+        counts = np.floor(both.data / _COUNT_UNIT)
+        keep = counts >= MIN_SHARED_WORDS
+        r, c = both.row[keep].astype(np.int64), both.col[keep].astype(np.int64)
+        n_shared, shared_idf = counts[keep], both.data[keep] - _COUNT_UNIT * counts[keep]
         if not len(r):
             return empty, empty, np.zeros((0, len(PAIR_FEATURES)))
         order = np.lexsort((c, r))
-        r, c, n_shared = r[order], c[order], n_shared[order]
-        # idf mass of the shared words, per pair: the same pattern through the idf-weighted incidence
-        mass = (posts @ self._idf_incidence.T).tocsr()
-        shared_idf = _lookup(mass, r, c)
+        r, c, n_shared, shared_idf = r[order], c[order], n_shared[order], shared_idf[order]
         post_mass = np.asarray(posts.multiply(self._idf[None, :]).sum(axis=1)).ravel()
         cand = np.unique(c)
         posts_x = self._stack([b.transform(features, negation=False) for b in self._blocks])
@@ -465,6 +481,17 @@ class ClaimIndex:
     def match(self, text: str, threshold: float = DEFAULT_THRESHOLD, top_k: int = 3) -> list[ClaimMatch]:
         """Claims similar to ``text`` with score >= threshold, best first."""
         return self.match_many([text], threshold, top_k)[0]
+
+
+NEAR_DUPLICATE = 0.8  # word 3-shingle Jaccard of two normalised texts: a repost with a word or two changed
+
+
+def near_duplicate(a_norm: str, b_norm: str, threshold: float = NEAR_DUPLICATE) -> bool:
+    """Whether two normalised texts are the same post (identical, or reposted with small edits)."""
+    if a_norm == b_norm:
+        return True
+    a, b = set(_shingles(a_norm)), set(_shingles(b_norm))
+    return bool(a and b) and len(a & b) / len(a | b) >= threshold
 
 
 def _lookup(m: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -32,6 +32,10 @@ class HoaxClassifier:
     similarity 0.91) URL" and/or "hoax-style cues: call to spread, all-caps words (style score 0.97; flags at 0.95)".
     """
 
+    # what analysts taught it (service.corrections.HoaxFeedback; None outside the service): per-workspace style
+    # heads, claim matches rejected for a post and its near-identical reposts, confirmed posts as claim aliases
+    feedback = None
+
     def __init__(self, style: StyleModel, claims: ClaimIndex | None = None, normaliser: Normaliser | None = None,
                  claim_threshold: float = CLAIM_THRESHOLD, space=None):
         self.style = style
@@ -49,16 +53,25 @@ class HoaxClassifier:
         if not posts:
             return posts
         raws = [post_text(p) for p in posts]
-        probs, contrib = self.style.proba(raws)
         feats = style_features(raws)
+        probs, contrib = self.style.proba(raws, feats)
+        fb = self.feedback
+        if fb is not None:
+            fb.sync(self.claims)
+            probs, contrib = fb.style(self.style, posts, raws, probs, contrib)
         matches = [[] for _ in posts]
+        norms = None
         if len(self.claims):
             norms = self.normaliser.get_many(posts)
             self.claims.prepare()  # may add the claims' terms to the shared space: do it before featurising
             doc_feats = self.normaliser.features_many(posts, self.space) if self.space is not None else None
-            matches = self.claims.match_many([p.text for p in posts], self.claim_threshold, top_k=1,
-                                             normalised=norms, features=doc_feats)
+            matches = self.claims.match_many([p.text for p in posts], self.claim_threshold,
+                                             top_k=1 if fb is None else 3, normalised=norms, features=doc_feats)
+        if fb is not None:  # rejected matches out (the next candidate may take over), confirmed aliases in
+            matches = fb.matches(self, posts, norms if norms is not None else self.normaliser.get_many(posts),
+                                 matches)
         th = self.style.threshold
+        explained = self.style.explain(feats, contrib)
         for i, (post, prob, ms) in enumerate(zip(posts, probs, matches)):
             c = post.classification
             score = style_to_score(float(prob), th)
@@ -70,7 +83,7 @@ class HoaxClassifier:
                 c.matched_claim_title = shown_title(m.title) or None
                 c.matched_claim_score = min(1.0, max(0.0, round(m.score, 4)))
                 reasons.append(m.reason())
-            cues = self.style.explain(feats[i], contrib[i])
+            cues = explained[i]
             if prob >= th:
                 reasons.append(f"hoax-style cues: {', '.join(cues) or 'several weak cues'} "
                                f"(style score {prob:.2f}; flags at {th:.2f})")

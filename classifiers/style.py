@@ -41,7 +41,10 @@ _CUES: list[tuple[str, str]] = [
     ("conspiracy framing", r"(konspirasi|agenda (?:global|tersembunyi)|elit global|antek|dalang|skenario besar|"
                            r"settingan|rekayasa)"),
 ]
-_CUE_RES = [(n, re.compile(p, re.I)) for n, p in _CUES]
+_CUE_RES = [(n, re.compile(p)) for n, p in _CUES]  # searched in the lower-cased text: 3x faster than re.I
+_ANY_CUE = re.compile("|".join(f"(?:{p})" for _, p in _CUES))  # most posts have none: one search, not ten
+_UPPER_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{3,}(?![A-Za-z])")  # the _WORD matches that are all capitals
+_SHOUT = re.compile(r"[!?]{2,}")
 _ALARM_EMOJI = re.compile("[\U0001F6A8\u26A0\u203C\u2757\u2755\U0001F534\U0001F4E2\U0001F4E3\u2622\u2620]")
 _WORD = re.compile(r"[A-Za-z]{3,}")
 _URL = re.compile(r"https?://|www\.", re.I)
@@ -54,21 +57,18 @@ def style_features(texts: list[str]) -> np.ndarray:
     """(n, len(FEATURES)) float32: cue presence (0/1), share of all-caps words, log counts of "!!" / alarm emoji /
     line breaks, link presence. Length itself is left out: hoax archives hold long Facebook posts and the benign
     sets short tweets, so length would learn the source, not the style."""
-    X = np.zeros((len(texts), len(FEATURES)), dtype=np.float32)
-    k = len(_CUES)
-    for i, raw in enumerate(texts):
+    rows = []
+    none = [0.0] * len(_CUES)
+    for raw in texts:
         t = str(raw or "")
-        for j, (_, rx) in enumerate(_CUE_RES):
-            if rx.search(t):
-                X[i, j] = 1.0
-        words = _WORD.findall(t)
-        if len(words) >= 3:
-            X[i, k] = sum(w.isupper() for w in words) / len(words)
-        X[i, k + 1] = math.log1p(len(re.findall(r"[!?]{2,}", t)))
-        X[i, k + 2] = math.log1p(len(_ALARM_EMOJI.findall(t)))
-        X[i, k + 3] = math.log1p(max(0, t.count("\n") - 2))
-        X[i, k + 4] = 1.0 if _URL.search(t) else 0.0
-    return X
+        low = t.lower()
+        row = [1.0 if rx.search(low) else 0.0 for _, rx in _CUE_RES] if _ANY_CUE.search(low) else none[:]
+        n_words = len(_WORD.findall(t))
+        row += [len(_UPPER_WORD.findall(t)) / n_words if n_words >= 3 else 0.0,
+                math.log1p(len(_SHOUT.findall(t))), math.log1p(len(_ALARM_EMOJI.findall(t))),
+                math.log1p(max(0, t.count("\n") - 2)), 1.0 if _URL.search(t) else 0.0]
+        rows.append(row)
+    return np.array(rows, dtype=np.float32).reshape(len(texts), len(FEATURES))
 
 
 class StyleModel:
@@ -86,17 +86,32 @@ class StyleModel:
         self.threshold = float(threshold)
         self.meta = meta or {}
 
-    def proba(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """p(hoax style) per text, and the per-feature contributions (n, k) to the logit."""
-        X = (style_features(texts) - self.mean) / self.scale
+    def proba(self, texts: list[str], features: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """p(hoax style) per text, and the per-feature contributions (n, k) to the logit (``features``: the texts'
+        ``style_features`` if already computed)."""
+        X = ((style_features(texts) if features is None else features) - self.mean) / self.scale
         contrib = X * self.coef
         z = contrib.sum(axis=1) + self.intercept
         return 1.0 / (1.0 + np.exp(-z)), contrib
 
-    def explain(self, text_features: np.ndarray, contrib: np.ndarray, n: int = 3) -> list[str]:
-        """Names of the cues present in the post that raised its score most."""
-        order = np.argsort(-contrib)
-        return [FEATURES[j] for j in order[:n] if contrib[j] > 0 and text_features[j] > 0]
+    # the per-workspace adaptation's view (classifiers/adapt.py): the binary LR as the two-class softmax head
+    # [0, w] over the standardised cue columns, so p("hoax") is exactly ``proba``
+    ADAPT_CLASSES = ["not_hoax", "hoax"]
+
+    def adapt_head(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        return (np.vstack([np.zeros_like(self.coef), self.coef]), np.array([0.0, self.intercept]),
+                list(self.ADAPT_CLASSES))
+
+    def adapt_matrix(self, texts: list[str]):
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((style_features(texts) - self.mean) / self.scale)
+
+    def explain(self, text_features: np.ndarray, contrib: np.ndarray, n: int = 3) -> list[list[str]]:
+        """Per post (rows of ``style_features`` and ``proba``'s contributions): the names of the cues present in it
+        that raised its score most, at most ``n``."""
+        order = np.argsort(-contrib, axis=1, kind="stable")[:, :n]
+        return [[FEATURES[j] for j in row if c[j] > 0 and f[j] > 0] for row, c, f in zip(order, contrib, text_features)]
 
     def save(self, out_dir: Path) -> Path:
         path = Path(out_dir) / self.NAME

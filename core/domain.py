@@ -171,5 +171,9 @@ class Alert(BaseModel):
     dedup_key: str
     status: Literal["open", "acknowledged", "assigned", "resolved"] = "open"
     assignee: str | None = None
+    incident: str | None = Field(default=None, description="Alerts about one narrative share it: one card, one incident")
+    notes: list[dict[str, Any]] = Field(default_factory=list, description="Officers' notes: id, at, author, text")
+    responses: list[dict[str, Any]] = Field(
+        default_factory=list, description="Counter-messages sent: id, sent_at, recorded_at, by, text, channel, url")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -48,6 +48,16 @@ def isotime(value: str | None, tz: str) -> str:
 
 _env.filters["localtime"] = localtime
 
+WEEKDAYS = {"id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"), "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def weekday(value: datetime | date, lang: str) -> str:
+    """The day's short name in the page language (strftime's %a is the C locale's English)."""
+    return WEEKDAYS.get(lang, WEEKDAYS["en"])[value.weekday()]
+
+
+_env.filters["weekday"] = weekday
+
 
 def group_duplicates(posts: list[Post], limit: int) -> list[dict]:
     """Copies of one text (same words once URLs, mentions, case and punctuation are gone) as one row: the first

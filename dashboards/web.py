@@ -8,11 +8,12 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from core.periods import ZONES, label as zone_label
+from core.periods import ZONES, label as zone_label, local_day, midnight, offset_minutes
 from dashboards.digest import TEMPLATES, http_url, isotime, localtime
 from dashboards.i18n import LANGS, alert_title, browser_strings, pick_lang, translator
 from service.api.auth import (COOKIE, PERMISSIONS, Principal, auth_state, check_anonymous_budget, check_campaign,
                               principal_from_request, scope_query, spend_anonymous, visible_campaign_ids)
+from service.alerts.store import SEVERITY_ORDER
 from service.api.routes.saved_searches import searches, visible_search
 from service.narratives.trending import parse_duration, trending
 from service.narratives.volume import volume
@@ -107,20 +108,23 @@ def _campaigns(request: Request, principal: Principal):
     return [c for c in store.list_campaigns() if visible is None or c.id in visible]
 
 
-def _day(value: str | None, name: str, inclusive_end: bool = False) -> datetime | None:
-    """A form's date (YYYY-MM-DD, a UTC day) as a query bound: the day's first instant, or for an inclusive `until`
-    the next day's. ValueError naming the field otherwise (the page answers 422 with it)."""
+def _day(value: str | None, name: str, inclusive_end: bool = False, tz: str = "UTC") -> datetime | None:
+    """A form's date (YYYY-MM-DD, a local day in the user's zone `tz`: WIB/WITA/WIT) as a query bound: the day's
+    first instant, or for an inclusive `until` the next day's. ValueError naming the field otherwise (the page
+    answers 422 with it)."""
     if not value:
         return None
     try:
-        start = datetime.combine(date.fromisoformat(value), time(0), tzinfo=timezone.utc)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None
-    if not inclusive_end:
-        return start
-    if start.date() == date.max:
-        raise ValueError(f"{name}: must be before {date.max}")
-    return start + timedelta(days=1)
+    if inclusive_end:
+        if day >= date(2099, 12, 31):
+            raise ValueError(f"{name}: must be before 2099-12-31")
+        day += timedelta(days=1)
+    if day.year < 1970 or day.year > 2099:
+        raise ValueError(f"{name}: must fall in 1970..2099")
+    return midnight(day, tz)
 
 
 # -- log-in ---------------------------------------------------------------------------------------------------------
@@ -185,6 +189,7 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
     if isinstance(principal, Response):
         return principal
     store = request.app.state.ctx.store
+    zone_name = user_zone(request)
     sort = sort if sort in SORTS else "newest"
     can_save = principal.can("saved-searches:read")
     opened = visible_search(principal, searches(request), saved) if saved and can_save else None
@@ -193,28 +198,31 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
         q, campaign, platform, lang_filter, sentiment = (opened.query, f.campaign or "", f.platform or "",
                                                          f.lang or "", f.sentiment or "")
         hoax, author = {True: "1", False: "0"}.get(f.hoax, ""), f.author or ""
-        since = f.since.date().isoformat() if f.since else ""
-        until = (f.until - timedelta(microseconds=1)).date().isoformat() if f.until else ""
-    failure, error, result, paging, until_at, mentions = None, None, None, Page(limit=25), None, None
+        since = local_day(f.since, zone_name).isoformat() if f.since else ""
+        until = local_day(f.until - timedelta(microseconds=1), zone_name).isoformat() if f.until else ""
+    failure, error, result, paging, until_at, since_at, mentions = None, None, None, Page(limit=25), None, None, None
     try:
-        until_at = _day(until, "until", inclusive_end=True)
+        until_at = _day(until, "until", inclusive_end=True, tz=zone_name)
+        since_at = _day(since, "since", tz=zone_name)
         query = PostQuery(text=q or None, campaign=campaign or None, platform=platform or None,
                           lang=lang_filter or None, sentiment=sentiment or None, author=author or None,
-                          hoax={"1": True, "0": False}.get(hoax), since=_day(since, "since"), until=until_at)
+                          hoax={"1": True, "0": False}.get(hoax), since=since_at, until=until_at)
         paging = Page(offset=offset, limit=25, sort=sort)
         scoped_query = scope_query(principal, store, query)
         result = store.search(scoped_query, paging)
-        mentions = volume(store, scoped_query, tz=user_zone(request))
+        mentions = volume(store, scoped_query, tz=zone_name)
     except HTTPException:
         raise
     except ValueError as exc:  # a bad day, or a query the search language cannot read (400, with the position)
         failure, error, result, paging, mentions = exc, str(exc), None, Page(limit=25), None
     params = {k: v for k, v in (("q", q), ("campaign", campaign), ("platform", platform), ("lang", lang_filter),
-                                ("sentiment", sentiment), ("author", author), ("since", since)) if v}
+                                ("sentiment", sentiment), ("author", author)) if v}
     if hoax in ("0", "1"):
         params["hoax"] = "true" if hoax == "1" else "false"
+    if since_at is not None:  # the local days as instants: the export finds the rows the page shows
+        params["since"] = since_at.isoformat()
     if until_at is not None:
-        params["until"] = until_at.date().isoformat()
+        params["until"] = until_at.isoformat()
     form = {"q": q, "campaign": campaign, "platform": platform, "lang_filter": lang_filter, "sentiment": sentiment,
             "hoax": hoax, "since": since, "until": until, "sort": sort, "author": author}
     if opened is not None:  # the export runs the saved search itself, through the same export route
@@ -230,7 +238,8 @@ def analyst(request: Request, q: str = "", campaign: str = "", platform: str = "
     status_code = 400 if isinstance(failure, QuerySyntaxError) else 422 if error else 200
     return render(request, "analyst.html", principal, status_code=status_code,
                   campaigns=campaigns, campaign_names={c.id: c.name for c in campaigns}, form=form, sorts=SORTS,
-                  volume=mentions.model_dump(mode="json") if mentions else None, tz_label=zone_label(user_zone(request)),
+                  volume=mentions.model_dump(mode="json") if mentions else None, tz_label=zone_label(zone_name),
+                  tz_offset="{:+03d}:{:02d}".format(*divmod(offset_minutes(zone_name), 60)),
                   spikes=[b for b in mentions.buckets if b.spike] if mentions else [],
                   sort_urls={s: page_url(0, sort=s) for s in SORTS},
                   author_url=lambda a: page_url(0, author=a),
@@ -290,7 +299,12 @@ def pr(request: Request) -> Response:
     principal = page(request, "pr")
     if isinstance(principal, Response):
         return principal
-    return render(request, "pr.html", principal, campaigns=_campaigns(request, principal),
+    campaigns = _campaigns(request, principal)
+    ids = {c.id for c in campaigns}
+    rules = [r for r in request.app.state.ctx.alerts.alerts.list_rules()
+             if principal.sees_all or r.campaign in ids]  # the queue's rule filter: the workspace's rules
+    return render(request, "pr.html", principal, campaigns=campaigns, rules=rules, severities=SEVERITY_ORDER,
+                  statuses=("active", "open", "acknowledged", "assigned", "resolved", ""),
                   can_write=principal.can("alerts:write"), can_add_claims=principal.can("claims:write"))
 
 

@@ -1,6 +1,7 @@
 """Which classifier chain the pipeline runs: the trained models shipped in classifiers/models, with the known
 debunked claims collected so far (service.claim_store) loaded into claim matching, then each workspace's adapted
-sentiment head (classifiers/adapt.py) and, last, the analysts' corrections (service/corrections.py)."""
+sentiment head (classifiers/adapt.py) and, last, the analysts' corrections (service/corrections.py); the hoax step
+reads the analysts' claim decisions and each workspace's adapted style head (service.corrections.HoaxFeedback)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,7 @@ from classifiers import load_default
 from classifiers.base import Chain, PostClassifier
 from service.claim_store import ClaimStore
 from service.config import Settings
-from service.corrections import CorrectionOverlay, CorrectionStore
+from service.corrections import CorrectionOverlay, CorrectionStore, HoaxFeedback
 from core.domain import Campaign, Post
 
 
@@ -39,6 +40,7 @@ def default_classifier(settings: Settings, campaigns: list[Campaign]) -> PostCla
 
 def with_corrections(chain: Chain, settings: Settings, campaigns: list[Campaign]) -> Chain:
     from classifiers.adapt import HeadRegistry, WorkspaceSentiment
+    from classifiers.hoax import HoaxClassifier
     from classifiers.sentiment import SentimentClassifier
 
     workspace = {c.id: c.workspace for c in campaigns}
@@ -48,8 +50,12 @@ def with_corrections(chain: Chain, settings: Settings, campaigns: list[Campaign]
         return found.pop() if len(found) == 1 else None
 
     shipped = next(s for s in chain.steps if isinstance(s, SentimentClassifier))
+    corrections = CorrectionStore.for_settings(settings)
+    for step in chain.steps:
+        if isinstance(step, HoaxClassifier):
+            step.feedback = HoaxFeedback(corrections, workspace_of, HeadRegistry(adapted_dir(settings), kind="hoax"))
     chain.steps = (*chain.steps,
                    WorkspaceSentiment(shipped.model, HeadRegistry(adapted_dir(settings)), workspace_of,
                                       shipped.normaliser),
-                   CorrectionOverlay(CorrectionStore.for_settings(settings)))
+                   CorrectionOverlay(corrections))
     return chain

@@ -190,29 +190,34 @@ def evaluate(data: Optional[Path] = typer.Option(None, help="shared/data folder"
 
 
 @app.command()
-def adapt(workspace: str = typer.Option(..., help="Workspace whose analysts' sentiment corrections to learn from"),
+def adapt(workspace: str = typer.Option(..., help="Workspace whose analysts' corrections to learn from"),
+          head: str = typer.Option("sentiment", help="sentiment (sentiment corrections) or hoax (the hoax-style "
+                                                     "head, from hoax / not-hoax corrections)"),
           min_corrections: int = typer.Option(50, help="Do nothing below this many corrected posts"),
           rollback: bool = typer.Option(False, "--rollback", help="Re-activate the previous head instead"),
           config: Optional[Path] = ConfigOpt) -> None:
-    """Fit the workspace's sentiment head on the shipped model + its corrections; activate it if not worse on the
-    held-out corrections (20% of posts, by id). Running API/worker processes pick it up on their next batch."""
+    """Fit the workspace's head on the shipped model + its corrections; activate it if not worse on the held-out
+    corrections (20% of posts, by id). Running API/worker processes pick it up on their next batch."""
     from classifiers import adapt as adaptation
     from service.classify import adapted_dir
-    from service.corrections import CorrectionStore, adaptation_rows
+    from service.corrections import HEADS, CorrectionStore, adaptation_base, adaptation_rows
 
+    if head not in HEADS:
+        err.print(f"[red]--head must be one of {', '.join(HEADS)}[/]")
+        raise typer.Exit(code=2)
     settings = settings_for(config)
-    registry = adaptation.HeadRegistry(adapted_dir(settings))
+    registry = adaptation.HeadRegistry(adapted_dir(settings), kind=head)
     try:
         if rollback:
             prev = registry.rollback(workspace)
-            console.print(f"{workspace}: active head now {prev or 'the shipped model'}")
+            console.print(f"{workspace}: active {head} head now {prev or 'the shipped model'}")
             return
-        rows = adaptation_rows(CorrectionStore.for_settings(settings), workspace)
-        rep = adaptation.adapt(adaptation.load_base(), registry, workspace, rows, min_corrections)
+        rows = adaptation_rows(CorrectionStore.for_settings(settings), workspace, head)
+        rep = adaptation.adapt(adaptation_base(head), registry, workspace, rows, min_corrections)
     except ValueError as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(code=2) from None
-    console.print(f"{workspace}: {rep.n_train} training / {rep.n_heldout} held-out corrections")
+    console.print(f"{workspace} ({head}): {rep.n_train} training / {rep.n_heldout} held-out corrections")
     if rep.after is None:
         err.print(f"[yellow]nothing fitted:[/] {rep.reason}")
         raise typer.Exit(code=1)

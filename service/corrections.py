@@ -10,7 +10,13 @@ record of the label (who, when, what the model said before). A correction takes 
   so a re-collected post is stored with the analyst's label again, not the model's.
 
 The effective label of a field is the latest correction of that field for the post (in any workspace: a post has
-one classification). Adaptation (``classifiers.adapt``) reads the workspace's own sentiment corrections.
+one classification). Adaptation (``classifiers.adapt``) reads the workspace's own sentiment corrections (the
+sentiment head) and hoax / not-hoax corrections (the hoax-style head).
+
+Claim-match decisions also teach the hoax step of every process (``HoaxFeedback``, read from this table on each
+batch): a rejected match stops that claim matching the post and its near-identical reposts in the workspace (the
+next candidate claim may still match), and a confirmed post becomes an alias of its claim in the workspace, so a
+reworded repost matches the claim too.
 """
 from __future__ import annotations
 
@@ -170,23 +176,147 @@ class CorrectionStore:
             "sentiment IS NOT NULL GROUP BY post_id) ORDER BY id", (workspace,)).fetchall()
         return [self._row(r) for r in rows]
 
+    def hoax_labels(self, workspace: str) -> list[Correction]:
+        """The workspace's latest hoax / not-hoax correction per post, oldest first (the style head's rows)."""
+        rows = self._sqlite.conn.execute(
+            "SELECT * FROM corrections WHERE id IN (SELECT max(id) FROM corrections WHERE workspace=? AND "
+            "hoax IS NOT NULL GROUP BY post_id) ORDER BY id", (workspace,)).fetchall()
+        return [self._row(r) for r in rows]
+
+    def claim_decisions(self, after: int = 0) -> list[Correction]:
+        """Claim-match decisions with id > ``after``, oldest first (HoaxFeedback reads only what is new)."""
+        rows = self._sqlite.conn.execute("SELECT * FROM corrections WHERE id > ? AND claim_match IS NOT NULL AND "
+                                         "claim_id IS NOT NULL ORDER BY id", (after,)).fetchall()
+        return [self._row(r) for r in rows]
+
     def count(self, workspace: str | None = None) -> int:
         sql, args = "SELECT count(*) FROM corrections", []
         if workspace is not None:
             sql, args = sql + " WHERE workspace=?", [workspace]
         return self._sqlite.conn.execute(sql, args).fetchone()[0]
 
-    def corrected_posts(self, workspace: str) -> int:
-        """How many posts of the workspace have a sentiment correction (what automatic adaptation counts)."""
+    def corrected_posts(self, workspace: str, head: str = "sentiment") -> int:
+        """How many posts of the workspace have a correction of ``head``'s field (what automatic adaptation
+        counts)."""
+        field = {"sentiment": "sentiment", "hoax": "hoax"}[head]
         return self._sqlite.conn.execute("SELECT count(DISTINCT post_id) FROM corrections WHERE workspace=? AND "
-                                         "sentiment IS NOT NULL", (workspace,)).fetchone()[0]
+                                         f"{field} IS NOT NULL", (workspace,)).fetchone()[0]
 
 
-def adaptation_rows(store: CorrectionStore, workspace: str) -> list:
-    """The workspace's sentiment corrections as training rows for ``classifiers.adapt``."""
+HEADS = ("sentiment", "hoax")  # the heads `narrawatch adapt --head` fits per workspace
+
+
+def adaptation_rows(store: CorrectionStore, workspace: str, head: str = "sentiment") -> list:
+    """The workspace's corrections as training rows for ``classifiers.adapt``: sentiment labels, or "hoax" /
+    "not_hoax" for the hoax-style head."""
     from classifiers.adapt import Row
 
+    if head == "hoax":
+        return [Row(c.post_id, c.text, c.lang, "hoax" if c.hoax else "not_hoax") for c in store.hoax_labels(workspace)]
     return [Row(c.post_id, c.text, c.lang, c.sentiment) for c in store.sentiment_labels(workspace)]
+
+
+def adaptation_base(head: str):
+    """The shipped model a head adapts (``classifiers.adapt``'s ``model``)."""
+    from classifiers import DEFAULT_MODEL_DIR, adapt
+    from classifiers.style import StyleModel
+
+    return StyleModel.load(DEFAULT_MODEL_DIR) if head == "hoax" else adapt.load_base()
+
+
+class HoaxFeedback:
+    """The analysts' teaching as the hoax step reads it (``HoaxClassifier.feedback``), per workspace.
+
+    ``workspace_of(post)`` names the post's one workspace (None: none or several, and then only the post's own
+    corrections apply, through ``CorrectionOverlay``). Each batch first reads the claim decisions recorded since the
+    last batch (by any process), so every API replica and worker learns them on its next batch.
+    """
+
+    def __init__(self, store: CorrectionStore, workspace_of, registry):
+        import threading
+
+        self.store = store
+        self.workspace_of = workspace_of
+        self.registry = registry  # classifiers.adapt.HeadRegistry(kind="hoax")
+        self._seen = 0
+        self._lock = threading.Lock()
+        self._rejected: dict[tuple[str, str], dict[str, str]] = {}  # (workspace, claim) -> {post id: normalised}
+        self._confirmed: dict[str, dict[str, tuple[str, str, str | None]]] = {}  # ws -> {alias: (claim, text, lang)}
+        self._aliases: dict = {}  # workspace -> ClaimIndex of its confirmed posts
+
+    def sync(self, claims) -> None:
+        from classifiers.claims import Claim, ClaimIndex
+        from classifiers.normalise import normalise_many
+
+        with self._lock:
+            rows = self.store.claim_decisions(self._seen)
+            if not rows:
+                return
+            self._seen = rows[-1].id
+            changed = set()
+            for c in rows:
+                alias = f"{c.claim_id}@{c.post_id}"
+                rejected = self._rejected.setdefault((c.workspace, c.claim_id), {})
+                if c.claim_match == "reject":
+                    rejected[c.post_id] = normalise_many([c.text], [c.lang])[0]
+                    self._confirmed.get(c.workspace, {}).pop(alias, None)
+                else:
+                    rejected.pop(c.post_id, None)
+                    self._confirmed.setdefault(c.workspace, {})[alias] = (c.claim_id, c.text, c.lang)
+                changed.add(c.workspace)
+            for ws in changed:
+                index = ClaimIndex(claims.scorer)
+                for alias, (cid, text, _) in self._confirmed.get(ws, {}).items():
+                    index.add_alias(alias, claims.claims.get(cid) or Claim(cid, text), text)
+                self._aliases[ws] = index
+
+    def _rejects(self, post: Post, workspace: str | None, claim_id: str, norm: str) -> bool:
+        """The post itself was rejected for the claim (in any workspace: a post has one classification), or it is
+        a near-identical repost of a post rejected in its workspace."""
+        from classifiers.claims import near_duplicate
+
+        if any(post.id in d for (_, cid), d in self._rejected.items() if cid == claim_id):
+            return True
+        texts = self._rejected.get((workspace, claim_id)) if workspace is not None else None
+        return bool(texts) and any(near_duplicate(norm, t) for t in texts.values())
+
+    def matches(self, hoax, posts: list[Post], norms: list[str], found: list[list]) -> list[list]:
+        """Per post, best first: the index's candidates plus its workspace's aliases, minus the rejected ones."""
+        ws = [self.workspace_of(p) for p in posts]
+        extra: list[list] = [[] for _ in posts]
+        for w in {w for w in ws if w is not None and len(self._aliases.get(w, ()))}:
+            idx = [i for i, x in enumerate(ws) if x == w]
+            got = self._aliases[w].match_many([posts[i].text for i in idx], hoax.claim_threshold, top_k=1,
+                                              normalised=[norms[i] for i in idx])
+            for i, ms in zip(idx, got):
+                extra[i] = ms
+        out = []
+        for i, ms in enumerate(found):
+            cands = sorted([*ms, *extra[i]], key=lambda m: -m.score)
+            out.append([m for m in cands if not self._rejects(posts[i], ws[i], m.claim_id, norms[i])])
+        return out
+
+    def style(self, model, posts: list[Post], raws: list[str], probs, contrib):
+        """p(hoax style) and cue contributions from the workspace's adapted style head, where one is active."""
+        import numpy as np
+
+        from classifiers.adapt import base_head, head_proba, usable
+
+        groups: dict[str, list[int]] = {}
+        for i, p in enumerate(posts):
+            w = self.workspace_of(p)
+            if w is not None:
+                groups.setdefault(w, []).append(i)
+        for w, idx in groups.items():
+            head = self.registry.load(w).get("all")
+            if head is None or not usable(head, model):
+                continue
+            texts = [raws[i] for i in idx]
+            probs[idx] = head_proba(model, head, texts)[:, 1]
+            coef = base_head(model, None)[0].copy()
+            coef[:, head.cols] += head.delta
+            contrib[idx] = model.adapt_matrix(texts).toarray() * (coef[1] - coef[0])
+        return probs, contrib
 
 
 class CorrectionOverlay:

@@ -31,8 +31,13 @@
                   headers: {"X-Requested-With": "narrawatch", "Accept": "application/json"}};
       if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
       return fetch(path, opts).then(function (r) {
-        if (!r.ok) { var e = new Error(method + " " + path + ": HTTP " + r.status); e.status = r.status; throw e; }
-        return r.status === 204 ? null : r.json();
+        if (r.ok) return r.status === 204 ? null : r.json();
+        /* a refusal reads as the API's own message ("assignee: no user named ..."), not "HTTP 422" */
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          var d = data && data.detail, text = (data && data.message) || (d && d.message) ||
+            (typeof d === "string" ? d : "") || r.statusText || String(r.status);
+          var e = new Error(text); e.status = r.status; e.body = data; throw e;
+        });
       });
     },
     fmtDate: function (iso) {

@@ -19,10 +19,10 @@
   }
 
   function field(name) { var el = form.elements[name]; return el && el.value ? el.value : null; }
-  function day(name, end) {  // the form's days as the API's instants (until is inclusive in the form)
+  function day(name, end) {  // the form's local days (WIB/WITA/WIT) as the API's instants (until is inclusive)
     var v = field(name);
     if (!v) return null;
-    var d = new Date(v + "T00:00:00Z");
+    var d = new Date(v + "T00:00:00" + (box.getAttribute("data-offset") || "Z"));
     if (end) d.setUTCDate(d.getUTCDate() + 1);
     return d.toISOString();
   }

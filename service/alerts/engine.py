@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -45,6 +45,13 @@ class Candidate:
     narrative_id: str | None = None
     severity: str | None = None
     event_time: datetime | None = None
+
+
+def _incident(c: Candidate) -> str | None:
+    """Alerts about one narrative, whichever rule raised them (a coordinated burst, a hoax spreading, a keyword),
+    are one incident, shown as one card."""
+    nid = c.narrative_id
+    return f"{c.campaign}|narrative:{nid}" if nid and nid != "-" else None
 
 
 class AlertEngine:
@@ -271,10 +278,15 @@ class AlertEngine:
         for b in bursts:
             severity = bump(rule.severity) if len(b.accounts) >= 2 * th.min_accounts else rule.severity
             posts = self._posts([e["post_id"] for e in b.evidence[:20]])
+            # the narrative of the burst's posts in this batch (its text group, or the posts carrying its link): its
+            # label and debunks go into the brief, and the alert joins the narrative's incident
+            narratives = Counter(a.narrative_id for a in items
+                                 if (a.dup_group == b.key if b.kind == "text" else b.key in a.links))
             out.append(Candidate(rule, campaign, f"{b.kind}:{b.key}", f"coordinated.{'link' if b.kind == 'link' else 'text'}",
                                  {"accounts": len(b.accounts), "seconds": int(b.figures()["span_seconds"])},
                                  b.figures(), posts, evidence=b.evidence,
-                                 severity=severity, event_time=b.end))
+                                 severity=severity, event_time=b.end,
+                                 narrative_id=narratives.most_common(1)[0][0] if narratives else None))
         return out
 
     # -- firing --
@@ -305,7 +317,7 @@ class AlertEngine:
                           title=render_title(c.title_key, c.title_params), title_key=c.title_key,
                           title_params=c.title_params,
                           brief=build_brief(campaign, c.posts, narrative, (narrative or {}).get("claims")),
-                          post_ids=[p.id for p in c.posts][:200],
+                          post_ids=[p.id for p in c.posts][:200], incident=_incident(c),
                           dedup_key=f"{c.rule.id}|{c.campaign}|{c.subject}")
             saved, created = self.alerts.fire(alert, timedelta(minutes=c.rule.cooldown_minutes), event_time,
                                               channels_for(self.settings, c.campaign))
@@ -315,6 +327,18 @@ class AlertEngine:
         if fired:
             self.worker.wake()
         return fired
+
+    def note(self, alert_id: str, actor: str, text: str) -> Alert | None:
+        alert = self.alerts.add_note(alert_id, actor, text)
+        if alert is not None:
+            self.publish("alert.note", alert)
+        return alert
+
+    def respond(self, alert_id: str, actor: str, **response) -> Alert | None:
+        alert = self.alerts.add_response(alert_id, actor, **response)
+        if alert is not None:
+            self.publish("alert.response", alert)
+        return alert
 
     def publish(self, kind: str, alert: Alert) -> None:
         """Into the event log, for every SSE subscriber of every process. The alert is already stored: a failure

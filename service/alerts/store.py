@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from service.alerts.rules import Rule
+from service.alerts.rules import SEVERITIES, Rule
+from service.alerts.titles import render_title
 from core.domain import Alert, as_utc, utcnow
 from core.redact import redact
 from service.sqlitedb import ThreadLocalDB
@@ -58,7 +59,7 @@ def parse_ts(value: str) -> datetime:
 KINDS: dict[str, tuple[dict[str, str], bool]] = {  # kind: (declared fields, writes wait until searchable)
     "rules": ({"campaign": "keyword"}, True),
     "alerts": ({"campaign": "keyword", "rule": "keyword", "severity": "keyword", "status": "keyword",
-                "created_at": "date"}, True),
+                "created_at": "date", "incident": "keyword"}, True),
     "dedup": ({}, False),  # read by id only
     "audit": ({"alert_id": "keyword", "rule_id": "keyword", "at": "date"}, True),
     "outbox": ({"alert_id": "keyword", "status": "keyword", "next_try": "double", "created_at": "date"}, True),
@@ -67,6 +68,20 @@ KINDS: dict[str, tuple[dict[str, str], bool]] = {  # kind: (declared fields, wri
 OUTBOX_COLUMNS = ("id", "alert_id", "channel", "target", "status", "attempts", "next_try", "last_error",
                   "created_at", "sent_at")
 OWNER = f"{socket.gethostname()}:{os.getpid()}"  # who claimed an outbox entry (for the record; the lease decides)
+
+
+UNRESOLVED = ("open", "acknowledged", "assigned")
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")  # the desk's queue: most severe first
+MAX_ENTRIES = 500  # notes, and counter-messages recorded, per alert
+COUNTED_TITLES = ("keyword", "hoax.claim", "hoax.suspected")  # titles whose {count} is the alert's posts
+
+
+class Stale(Exception):
+    """An action on an alert that changed since the caller last saw it (resolved, or not in the expected status)."""
+
+    def __init__(self, alert: Alert, last: dict | None):
+        self.alert, self.last = alert, last
+        super().__init__(f"alert {alert.id!r} is {alert.status}")
 
 
 def _time_id() -> str:
@@ -135,6 +150,15 @@ class AlertStore:
         A resolved one is re-opened as a new alert only after the cooldown (event time) has passed.
         """
         key_id = hashlib.sha1(alert.dedup_key.encode()).hexdigest()
+        if alert.incident and self.dedup.get(key_id) is None:
+            # another wording of the narrative (a new dedup subject, e.g. a post matching no debunk where the open
+            # alert's posts matched one) joins the incident's open alert of the same rule instead of a new alert
+            joined = self.alerts.find({"rule": alert.rule, "campaign": alert.campaign, "incident": alert.incident,
+                                       "status": {"in": list(UNRESOLVED)}}, sort=[("created_at", "asc")], limit=1)
+            if joined:
+                merged = self._absorb(joined[0].id, alert, max_post_ids)
+                if merged is not None and merged.status != "resolved":
+                    return merged, False
         claim_body = {"key": alert.dedup_key, "alert_id": alert.id, "fired_at": ts(event_time), "suppressed": 0}
         for _ in range(50):
             claim = self.dedup.get(key_id)
@@ -181,11 +205,7 @@ class AlertStore:
             if body is None:
                 return None
             prev = Alert.model_validate(body)
-            why = dict(prev.why)
-            why["repeats"] = int(why.get("repeats", 0)) + 1
-            why["latest"] = new.why.get("figures", {})
-            return prev.model_copy(update={"post_ids": list(dict.fromkeys(prev.post_ids + new.post_ids))[:max_post_ids],
-                                           "why": why, "updated_at": utcnow()}).model_dump(mode="json")
+            return absorbed(prev, new, max_post_ids).model_dump(mode="json")
 
         doc = update(self.alerts, alert_id, merge)
         return Alert.model_validate(doc.body) if doc else None
@@ -195,16 +215,34 @@ class AlertStore:
         return Alert.model_validate(doc.body) if doc else None
 
     def list_alerts(self, status: str | None = None, campaign: str | None = None, severity: str | None = None,
-                    limit: int = 100, offset: int = 0, campaigns: list[str] | None = None) -> list[Alert]:
-        """Newest first. `campaigns`: any of these ([] = none; None = all)."""
-        where: Where = {k: v for k, v in (("status", status), ("campaign", campaign), ("severity", severity))
-                        if v is not None}
+                    limit: int = 100, offset: int = 0, campaigns: list[str] | None = None, rule: str | None = None,
+                    sort: str = "newest") -> list[Alert]:
+        """Newest first, or with sort="severity" most severe first and newest first within a severity. `status`
+        "active": not resolved. `campaigns`: any of these ([] = none; None = all)."""
+        where: Where = {k: v for k, v in (("status", status), ("campaign", campaign), ("severity", severity),
+                                          ("rule", rule)) if v is not None}
+        if status == "active":
+            where["status"] = {"in": list(UNRESOLVED)}
         if campaigns is not None:
             where["campaign"] = {"in": campaigns} if campaign is None else campaign
             if not campaigns:
                 return []
-        docs = _page(self.alerts, where, [("created_at", "desc")], offset, limit)
-        return [Alert.model_validate(d.body) for d in docs]
+        order = [("created_at", "desc")]
+        if sort != "severity" or severity is not None:
+            return [Alert.model_validate(d.body) for d in _page(self.alerts, where, order, offset, limit)]
+        out: list[Alert] = []  # one severity after the other: counts skip whole severities, then one page each
+        for level in SEVERITY_ORDER:
+            if len(out) >= limit:
+                break
+            scoped = where | {"severity": level}
+            if offset:
+                n = self.alerts.count(scoped)
+                if n <= offset:
+                    offset -= n
+                    continue
+            out += [Alert.model_validate(d.body) for d in _page(self.alerts, scoped, order, offset, limit - len(out))]
+            offset = 0
+        return out
 
     def count_alerts(self) -> int:
         return self.alerts.count()
@@ -223,12 +261,19 @@ class AlertStore:
         return out
 
     def transition(self, alert_id: str, actor: str, action: str, status: str | None = None,
-                   assignee: str | None = None, note: str | None = None) -> Alert | None:
+                   assignee: str | None = None, note: str | None = None,
+                   expected: tuple[str, ...] | None = None) -> Alert | None:
+        """Change status/assignee. Stale when the alert is resolved (unless resolving again) or, with `expected`,
+        no longer in one of those statuses: checked inside the version-checked update, so two officers acting at
+        once cannot both win against a state they did not see."""
         before: list[str] = []
 
         def change(body: dict | None) -> dict | None:
             if body is None:
                 return None
+            current = body["status"]
+            if (current == "resolved" and action != "resolve") or (expected and current not in expected):
+                raise Stale(Alert.model_validate(body), None)
             before[:] = [body["status"]]
             changes: dict[str, Any] = {"updated_at": utcnow()}
             if status is not None:
@@ -237,13 +282,50 @@ class AlertStore:
                 changes["assignee"] = assignee
             return Alert.model_validate(body).model_copy(update=changes).model_dump(mode="json")
 
-        doc = update(self.alerts, alert_id, change) if alert_id else None
+        try:
+            doc = update(self.alerts, alert_id, change) if alert_id else None
+        except Stale as exc:
+            raise Stale(exc.alert, self.last_action(alert_id)) from None
         if doc is None:
             return None
         new = Alert.model_validate(doc.body)
         self._audit(alert_id, actor, action, {"from": before[0], "to": new.status, "assignee": new.assignee,
                                               "note": note})
         return new
+
+    def last_action(self, alert_id: str) -> dict | None:
+        """The newest entry of an alert's trail that changed its status or assignee (who, when, what)."""
+        trail = [e for e in self.audit_trail(alert_id) if e["action"] in ("ack", "assign", "resolve")]
+        return trail[-1] if trail else None
+
+    def _append(self, alert_id: str, field: str, entry: dict) -> Alert | None:
+        def add(body: dict | None) -> dict | None:
+            if body is None:
+                return None
+            if len(body.get(field) or []) >= MAX_ENTRIES:
+                raise ValueError(f"an alert holds at most {MAX_ENTRIES} {field}")
+            return body | {field: [*(body.get(field) or []), entry], "updated_at": ts(utcnow())}
+
+        doc = update(self.alerts, alert_id, add) if alert_id else None
+        return Alert.model_validate(doc.body) if doc else None
+
+    def add_note(self, alert_id: str, actor: str, text: str) -> Alert | None:
+        """An officer's note on an alert (kept on the alert, in its trail as `note`)."""
+        note = {"id": uuid.uuid4().hex[:12], "at": ts(utcnow()), "author": actor, "text": text}
+        alert = self._append(alert_id, "notes", note)
+        if alert is not None:
+            self._audit(alert_id, actor, "note", {"note_id": note["id"], "text": text})
+        return alert
+
+    def add_response(self, alert_id: str, actor: str, text: str, channel: str, url: str | None,
+                     sent_at: datetime) -> Alert | None:
+        """The counter-message actually sent for an alert (kept on the alert, in its trail as `response`)."""
+        entry = {"id": uuid.uuid4().hex[:12], "sent_at": ts(sent_at), "recorded_at": ts(utcnow()), "by": actor,
+                 "text": text, "channel": channel, "url": url}
+        alert = self._append(alert_id, "responses", entry)
+        if alert is not None:
+            self._audit(alert_id, actor, "response", {k: v for k, v in entry.items() if k != "recorded_at"})
+        return alert
 
     def _audit(self, alert_id: str | None, actor: str, action: str, detail: dict, rule_id: str | None = None) -> None:
         self.audit_log.create(_time_id(), {"alert_id": alert_id, "rule_id": rule_id, "at": ts(utcnow()), "actor": actor,
@@ -335,6 +417,34 @@ def outbox_entry(alert_id: str, channel: str, target: int, payload: str) -> dict
     return {"alert_id": alert_id, "channel": channel, "target": target, "payload": payload, "status": "pending",
             "attempts": 0, "next_try": time.time(), "last_error": None, "created_at": now, "updated_at": now,
             "sent_at": None, "claimed_by": None}
+
+
+def absorbed(prev: Alert, new: Alert, max_post_ids: int = 200) -> Alert:
+    """`prev` with the evidence of a later firing `new`: its posts, counts and title kept current ("matched 2
+    post(s)" after a second post), the most severe of the two severities, the incident once known."""
+    seen = set(prev.post_ids)
+    fresh = [p for p in new.post_ids if p not in seen]
+    why = dict(prev.why)
+    why["repeats"] = int(why.get("repeats", 0)) + 1
+    why["latest"] = new.why.get("figures", {})
+    params = dict(prev.title_params)
+    figures = dict(why.get("figures") or {})
+    if prev.title_key in COUNTED_TITLES:
+        count = int(params.get("count", len(prev.post_ids))) + len(fresh)
+        params["count"] = count
+        for k in ("matched_posts", "hoax_posts"):
+            if k in figures:
+                figures[k] = count
+    elif prev.title_key == new.title_key and int(new.title_params.get("accounts", 0) or 0) >= int(
+            params.get("accounts", 0) or 0):
+        params = dict(new.title_params)  # a burst seen again (as wide or wider), a spike's latest figures
+        figures = dict(new.why.get("figures") or figures)
+    why["figures"] = figures
+    severity = max(prev.severity, new.severity, key=SEVERITIES.index)
+    return prev.model_copy(update={
+        "post_ids": list(dict.fromkeys(prev.post_ids + fresh))[:max_post_ids], "why": why, "updated_at": utcnow(),
+        "title_params": params, "title": render_title(prev.title_key, params, fallback=prev.title),
+        "severity": severity, "incident": prev.incident or new.incident})
 
 
 def _page(docs: Documents, where: Where, sort: list[tuple[str, str]], offset: int, limit: int) -> list:

@@ -73,3 +73,13 @@ def timeline(store: AlertStore, narrative_id: str, interval: str = "hour") -> li
     suffix = ":00:00Z" if interval == "hour" else "T00:00:00Z"
     return [{"bucket": b + suffix, "posts": n, "negative": neg or 0, "hoax": hx or 0, "accounts": acc}
             for b, n, neg, hx, acc in rows]
+
+
+def sentiment_counts(store: AlertStore, campaign: str, narrative_id: str | None, since: datetime,
+                     until: datetime) -> dict[str, int]:
+    """Posts of a narrative (else of the campaign) seen by the engine in [since, until), per sentiment."""
+    sql = ("SELECT coalesce(sentiment, 'unknown'), count(*) FROM narrative_posts WHERE campaign=? "
+           "AND created_at >= ? AND created_at < ?" + (" AND narrative_id=?" if narrative_id else "")
+           + " GROUP BY 1")
+    args = [campaign, ts(since), ts(until)] + ([narrative_id] if narrative_id else [])
+    return {s: n for s, n in store.db.execute(sql, args)}

@@ -11,7 +11,7 @@ import pytest
 
 from core.domain import Alert
 from service.alerts.rules import Rule, RuleQuery
-from service.alerts.store import AlertStore, outbox_entry
+from service.alerts.store import AlertStore, Stale, outbox_entry
 from tests.factories import T0
 
 CHANNELS = [("webhook", 0), ("telegram", 0)]
@@ -124,3 +124,41 @@ def test_rules_and_lists(stores):
     assert [x.id for x in b.list_alerts(campaigns=["asean"])] == ["a_003", "a_001"]
     assert b.list_alerts(campaigns=[]) == [] and [x.id for x in b.list_alerts(status="open", campaign="vaksin",
                                                                               limit=1)] == ["a_004"]
+
+
+def test_desk_queue_incidents_notes_and_stale_actions(stores):
+    """The PR desk's state: most severe first (newest first within), active = not resolved, a rule filter; another
+    wording of an incident joins its open alert with its count and title kept current; notes written by two
+    processes at once are both kept; an action against a state the officer did not see is refused as stale."""
+    a, b = stores
+    for n, sev in enumerate(["low", "critical", "medium", "critical", "high"]):
+        alert = _alert(n).model_copy(update={"severity": sev, "rule": "kw" if n % 2 else "spike",
+                                             "created_at": T0 + timedelta(minutes=n)})
+        a.fire(alert, timedelta(0), T0, [])
+    a.transition("a_002", "ana", "resolve", status="resolved")
+    assert [x.id for x in b.list_alerts(sort="severity")] == ["a_003", "a_001", "a_004", "a_002", "a_000"]
+    assert [x.id for x in b.list_alerts(sort="severity", offset=2, limit=2)] == ["a_004", "a_002"]
+    assert [x.id for x in b.list_alerts(sort="severity", status="active")] == ["a_003", "a_001", "a_004", "a_000"]
+    assert [x.id for x in b.list_alerts(sort="severity", rule="kw", campaigns=["asean"])] == ["a_003", "a_001"]
+
+    first = Alert(id="a_100", campaign="asean", rule="kw", title="x", title_key="keyword",
+                  title_params={"rule": "chip", "count": 1}, dedup_key="kw|asean|claim:1", post_ids=["p1"],
+                  incident="asean|narrative:n1", why={"figures": {"matched_posts": 1}})
+    a.fire(first, timedelta(hours=1), T0, [])
+    reworded = first.model_copy(update={"id": "a_101", "dedup_key": "kw|asean|narrative:n1", "post_ids": ["p2"],
+                                        "severity": "high"})
+    joined, created = b.fire(reworded, timedelta(hours=1), T0, [])
+    assert not created and joined.id == "a_100" and joined.post_ids == ["p1", "p2"]
+    assert joined.title == "\u201cchip\u201d matched 2 post(s)" and joined.why["figures"]["matched_posts"] == 2
+    assert joined.severity == "high" and b.get_alert("a_101") is None
+
+    _race([lambda: a.add_note("a_100", "ana", "cek akun"), lambda: b.add_note("a_100", "budi", "sudah dijawab")])
+    assert sorted(n["author"] for n in b.get_alert("a_100").notes) == ["ana", "budi"]
+    assert [e["action"] for e in a.audit_trail("a_100")].count("note") == 2
+
+    a.transition("a_100", "ana", "ack", status="acknowledged", expected=("open",))
+    with pytest.raises(Stale) as stale:
+        b.transition("a_100", "budi", "ack", status="acknowledged", expected=("open",))
+    assert stale.value.alert.status == "acknowledged" and stale.value.last["actor"] == "ana"
+    with pytest.raises(Stale):
+        b.transition("a_002", "budi", "assign", status="assigned", assignee="budi")  # resolved meanwhile

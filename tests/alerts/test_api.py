@@ -75,6 +75,8 @@ def test_rules_alerts_workflow_and_stream(api):
     assert api.get("/alerts", params={"status": "bogus"}).status_code == 422
     assert api.post(f"/alerts/{aid}/ack", json={"note": "seen"}).json()["status"] == "acknowledged"
     assert api.post(f"/alerts/{aid}/assign", json={}).status_code == 422
+    assert api.post(f"/alerts/{aid}/assign", json={"assignee": "humas-1"}).status_code == 422  # no such user yet
+    create_key(api.app.state.ctx.settings, "humas-1", "pr", "default")
     assigned = api.post(f"/alerts/{aid}/assign", json={"assignee": "humas-1"}).json()
     assert assigned["status"] == "assigned" and assigned["assignee"] == "humas-1"
     assert api.post(f"/alerts/{aid}/resolve", json={"note": "klarifikasi terbit"}).json()["status"] == "resolved"

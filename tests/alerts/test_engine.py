@@ -66,8 +66,14 @@ def test_replay_fires_expected_alerts_once_even_after_restart(store, make_engine
     for a in fired:
         by_rule.setdefault(a.rule, []).append(a)
     assert set(by_rule) == {"kw-chip", "spike", "neg", "hoax", "coord"}, [a.title for a in fired]
-    assert {r: len(v) for r, v in by_rule.items()} == {"kw-chip": 1, "spike": 1, "neg": 1, "hoax": 1, "coord": 2}
-    assert {a.why["figures"]["kind"] for a in by_rule["coord"]} == {"text", "link"}
+    # the same text and the same link from one narrative: one coordinated alert, the link burst joined it
+    assert {r: len(v) for r, v in by_rule.items()} == {"kw-chip": 1, "spike": 1, "neg": 1, "hoax": 1, "coord": 1}
+    [coord] = by_rule["coord"]
+    joined = engine.alerts.get_alert(coord.id)
+    assert {coord.why["figures"]["kind"], joined.why["latest"]["kind"]} == {"text", "link"}
+    # one narrative: the keyword, hoax and coordinated alerts are one incident; campaign-wide spikes are none
+    assert len({a.incident for a in fired if a.rule in ("kw-chip", "hoax", "coord")}) == 1 and coord.incident
+    assert {a.incident for a in fired if a.rule in ("spike", "neg")} == {None}
     for a in fired:  # the stored title stays English; its key renders the Indonesian wording
         assert a.title == render_title(a.title_key, a.title_params, "en"), a.title
         assert not english_left(render_title(a.title_key, a.title_params, "id")), a.title_key

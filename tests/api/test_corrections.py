@@ -121,6 +121,42 @@ def test_hoax_and_claim_match_corrections(api_with_claim):
     assert analyst.get("/posts", params={"campaign": "vaksin", "hoax": True}).json()["total"] == 0
 
 
+def test_claim_decisions_teach_the_matcher_in_the_workspace(api_with_claim):
+    """A rejected match stops that claim matching the post's near-identical reposts in the same workspace (not
+    elsewhere, not a different post about it); a confirmed post makes its reworded reposts match the claim, in the
+    same workspace only."""
+    api = api_with_claim
+    hoax = "Hati-hati, vaksin COVID-19 mengandung microchip untuk melacak keberadaan warga!"
+    first, repost = make_post(10, text=hoax, campaigns=[]), make_post(11, text=hoax.upper() + "!!", campaigns=[])
+    kemlu = make_post(12, text=hoax, campaigns=["asean"])
+    other = make_post(13, text="Kata tetangga, vaksin COVID-19 mengandung microchip untuk melacak keberadaan warga "
+                               "yang menolak ikut program, katanya sudah dipasang di semua puskesmas", campaigns=[])
+    _ingest(api, first, repost, kemlu, other)
+    matched = lambda p: api.admin.get(f"/posts/{p.id}").json()["classification"]["matched_claim_id"]  # noqa: E731
+    assert [matched(p) for p in (first, repost, kemlu, other)] == ["tbh-chip"] * 4
+    analyst = api.as_("analyst", "kemkes")
+    r = analyst.post(f"/posts/{first.id}/corrections", json={"claim_match": "reject"})
+    assert r.status_code == 201 and r.json()["post"]["classification"]["matched_claim_id"] is None, r.text
+    assert r.json()["post"]["classification"]["hoax"] is False  # no style flag: the match was the only evidence
+    _ingest(api, repost, kemlu, other)  # re-collected
+    assert [matched(p) for p in (repost, kemlu, other)] == [None, "tbh-chip", "tbh-chip"]
+
+    told = ("Chipnya aktif lewat sinyal menara 5G tiap tengah malam, data lokasi warga dikirim ke server luar negeri. "
+            "Hati-hati, vaksin COVID-19 mengandung microchip untuk melacak keberadaan warga")
+    reworded = ("Chip di tubuh penerima suntikan vaksin aktif lewat sinyal menara 5G tiap tengah malam, lokasi kita "
+                "dikirim ke server luar negeri. Jangan mau!")
+    confirmed = make_post(20, text=told, campaigns=[])
+    again, elsewhere = make_post(21, text=reworded, campaigns=[]), make_post(22, text=reworded, campaigns=["asean"])
+    _ingest(api, confirmed, again, elsewhere)
+    assert [matched(p) for p in (confirmed, again, elsewhere)] == ["tbh-chip", None, None]
+    r = analyst.post(f"/posts/{confirmed.id}/corrections", json={"claim_match": "confirm"})
+    assert r.status_code == 201 and r.json()["post"]["classification"]["matched_claim_id"] == "tbh-chip", r.text
+    _ingest(api, again, elsewhere)
+    assert [matched(p) for p in (again, elsewhere)] == ["tbh-chip", None]
+    c = api.admin.get(f"/posts/{again.id}").json()["classification"]
+    assert c["hoax"] and c["hoax_reasons"][0].startswith("matches debunk 'Vaksin mengandung microchip'"), c
+
+
 @pytest.fixture()
 def api_adapt_every(api_settings, auth_config, tmp_path) -> Iterator:
     from tests.api.conftest import Api
@@ -148,8 +184,10 @@ def test_adaptation_runs_by_itself_every_n_corrected_posts(api_adapt_every):
     _ingest(api, *(p for p, _ in posts))
     analyst = api.as_("analyst", "kemkes")
     registry = HeadRegistry(adapted_dir(api.settings))
+    hoax_registry = HeadRegistry(adapted_dir(api.settings), kind="hoax")  # the hoax-style head counts its own
     for n, (p, s) in enumerate(posts, 1):
-        assert analyst.post(f"/posts/{p.id}/corrections", json={"sentiment": s}).status_code == 201
+        body = {"sentiment": s, **({"hoax": s == "negative"} if n <= 30 - 3 else {})}
+        assert analyst.post(f"/posts/{p.id}/corrections", json=body).status_code == 201
         if n < 30:
             assert registry.versions("kemkes") == []  # not before the 30th corrected post
     deadline = time.monotonic() + 240
@@ -158,3 +196,15 @@ def test_adaptation_runs_by_itself_every_n_corrected_posts(api_adapt_every):
     [version] = registry.versions("kemkes")
     meta = registry.meta("kemkes", version)
     assert meta["n_train"] + meta["n_heldout"] == 30 and meta["heldout_macro_f1"]["after"] is not None
+    from service.corrections import CorrectionStore
+
+    counted = CorrectionStore.for_settings(api.settings)
+    assert (counted.corrected_posts("kemkes"), counted.corrected_posts("kemkes", "hoax")) == (30, 27)
+    assert hoax_registry.versions("kemkes") == []  # 27 hoax-corrected posts: not yet
+    for p, _ in posts[27:]:
+        assert analyst.post(f"/posts/{p.id}/corrections", json={"hoax": False}).status_code == 201
+    while not hoax_registry.versions("kemkes") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    [version] = hoax_registry.versions("kemkes")
+    assert hoax_registry.meta("kemkes", version)["n_train"] + hoax_registry.meta("kemkes", version)["n_heldout"] == 30
+    assert registry.versions("kemkes") == [meta["version"]]  # the sentiment head did not run again

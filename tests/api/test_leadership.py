@@ -97,6 +97,16 @@ def test_days_start_at_midnight_in_the_chosen_zone(api):
                        ("2026-11-22T00:00:00+07:00", 0)]  # the empty day is on the axis, as zero
     utc = lead.get("/summary/hoax-trend", params={"campaign": "asean", "tz": "UTC"}).json()
     assert [(b["bucket"], b["total"]) for b in utc["campaigns"][0]["series"]] == [("2026-11-20T00:00:00Z", 2)]
+    # the analyst page's since/until days are local days too, and its export links the same instants
+    analyst = api.ui("analyst", "*")
+    for tz in ("Asia/Jakarta", "Asia/Jayapura", None):  # the 21st local: 23:30 UTC on the 20th only
+        page = analyst.get("/ui/analyst", params={"campaign": "asean", "since": "2026-11-21", "until": "2026-11-21"}
+                           | ({"tz": tz} if tz else {})).text
+        assert "KTT ASEAN malam ini" in page and "KTT ASEAN sore ini" not in page, tz
+    page = analyst.get("/ui/analyst", params={"campaign": "asean", "since": "2026-11-21", "until": "2026-11-21",
+                                              "tz": "Asia/Makassar"}).text
+    assert "since=2026-11-20T16%3A00%3A00%2B00%3A00" in page and "until=2026-11-21T16%3A00%3A00%2B00%3A00" in page
+    assert "(WITA)" in page
 
 
 def _digest(client, **params):
@@ -126,7 +136,9 @@ def test_weekly_and_monthly_digests_cover_their_period(api):
     section = html.split("Narasi pada periode ini")[1].split("<h2>")[0]
     assert before not in section and any(label in section for label in labels)
     assert before in _digest(lead, period="week", day="2026-11-11").text.split("Narasi pada periode ini")[1]
-    assert "Sen 2026-11-16" in html or "Mon 2026-11-16" in html  # every day of the week, empty ones too
+    assert "Sen 2026-11-16" in html and "Min 2026-11-22" in html  # every day of the week, in Indonesian
+    assert "Mon 2026-11-16" not in html and "Sun 2026-11-22" in _digest(lead, period="week", day="2026-11-20",
+                                                                        lang="en").text
     month = _digest(lead, period="month", day="2026-11-20", lang="en").text
     assert "Monthly digest" in month and "2026-11-01 – 2026-11-30 (WIB)" in month and "<b>13</b>" in month
     day = _digest(lead, period="day", day="2026-11-18").text  # Wednesday 12:00..19:00 WIB: 6 posts; copies on 19th

@@ -124,7 +124,8 @@ def test_each_workspace_sees_only_its_own(api):
     assert kemlu.post(f"/alerts/{open_vaksin}/assign", json={"assignee": "x"}).status_code == 404
     assert kemlu.post(f"/alerts/{open_vaksin}/resolve").status_code == 404
     assert admin.get(f"/alerts/{open_vaksin}").json()["status"] == "open"  # untouched
-    assert kemkes.post(f"/alerts/{open_vaksin}/assign", json={"assignee": "humas"}).json()["status"] == "assigned"
+    assert kemkes.post(f"/alerts/{open_vaksin}/assign", json={"assignee": "test-pr-kemlu"}).status_code == 422
+    assert kemkes.post(f"/alerts/{open_vaksin}/assign", json={"assignee": "test-pr-kemkes"}).json()["status"] == "assigned"
     assert kemkes.post(f"/alerts/{open_vaksin}/resolve").json()["status"] == "resolved"
 
     # narratives

@@ -147,7 +147,11 @@ def test_pr_inbox_receives_live_alert_and_acknowledges(page, site):
         assert any(e["path"] == f"/alerts/{alert_id}/ack" and e["role"] == "pr" and e["status"] == 200
                    for e in audit)
     page.locator(f"article.alert[data-id='{alert_id}'] button.resolve").click()
+    page.locator(f"article.alert[data-id='{alert_id}']").wait_for(state="detached")  # resolved: leaves the queue
+    assert "selesai" in page.locator("#notices .done").first.inner_text()
+    page.select_option("#queue-filters select[name=status]", "resolved")  # the filter shows it
     page.wait_for_selector(f"article.alert[data-id='{alert_id}'][data-status=resolved]")
+    assert "status=resolved" in page.url
     shot(page, "pr-inbox-resolved")
 
 
@@ -169,12 +173,12 @@ def test_pr_inbox_follows_other_sessions_and_explains_stale_actions(page, site):
     stale.wait_for_selector(f"{card}[data-status=open] button.ack")
     with keyed_client(site["url"], site["keys"]["admin"]) as admin:
         assert admin.post(f"/alerts/{alert_id}/resolve").status_code == 200
-    page.wait_for_selector(f"{card}[data-status=resolved]")  # pushed, no reload
-    assert page.locator(f"{card} button").count() == 0
+    page.locator(card).wait_for(state="detached")  # pushed, no reload: resolved elsewhere, it leaves the queue
     stale.locator(f"{card} button.ack").click()
-    stale.wait_for_selector(f"{card}[data-status=resolved] .stale")
-    message = stale.locator(f"{card} .stale").inner_text()
-    assert "409" not in message and "selesai" in message and stale.locator(f"{card} button").count() == 0
+    stale.wait_for_selector(f"#notices .stale[data-id='{alert_id}']")
+    message = stale.locator("#notices .stale").first.inner_text()
+    assert "409" not in message and "selesai" in message and "test-admin-*" in message, message
+    assert stale.locator(card).count() == 0
     shot(stale, "pr-inbox-stale-action")
     stale.close()
 

@@ -22,6 +22,7 @@ def test_pr_inbox_shows_tips_and_answers_their_senders(page, desk):
     [alert] = [a for a in desk.admin.get("/alerts").json() if a["rule"] == rule["id"]]
     login(page, desk.url, desk.keys["pr"])
     card = page.locator(f"article.alert[data-id='{alert['id']}']")
+    card.locator("header").click()  # the card expands to the evidence, the brief and the tips
     card.locator(".tips h3").wait_for()
     assert "(2)" in card.locator(".tips h3").inner_text()
     assert card.locator(".tips li").count() == 2

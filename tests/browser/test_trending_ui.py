@@ -42,6 +42,7 @@ def test_trending_shows_what_rose_in_the_default_window_and_opens_its_search(pag
     page.goto(site["url"] + "/ui/analyst/trending?campaign=vaksin")
     assert page.input_value("#window") == "24h" and page.input_value("#baseline") == "7d"
     assert page.inner_text("#window-posts") == "6"
+    assert page.inner_text("#trending-summary").endswith("WIB")  # the window in local time, as the search it opens
     terms = page.locator('#trending-terms [data-role="term"]').all_inner_texts()
     assert "babi" in terms and "posyandu" not in terms
     assert page.locator('#trending-hashtags [data-role="term"]').all_inner_texts() == ["#vaksinbabi"]

@@ -130,3 +130,54 @@ def test_adapt_command_scores_held_out_corrections_activates_and_rolls_back(tmp_
     assert res.exit_code == 0 and reg.current("tim-pemilu") is None, res.output
     res = runner.invoke(app, ["adapt", "--workspace", "kemkes"])
     assert res.exit_code == 1 and "min-corrections" in res.output
+
+
+def _style_rows():
+    """A workspace whose ordinary posts are all-caps headlines (the shipped style model flags them at p = 1.0 for
+    the capitals alone) beside real chain-message hoaxes: analysts mark the former not hoax, the latter hoax."""
+    import random
+
+    rng = random.Random(0)
+    places = ["PUSKESMAS KECAMATAN", "DINAS KESEHATAN KOTA", "RSUD PROVINSI", "POSYANDU DESA", "KEMENKES"]
+    events = ["BUKA LAYANAN IMUNISASI", "GELAR PEMERIKSAAN GRATIS", "TAMBAH JAM PELAYANAN", "RESMIKAN RUANG BARU",
+              "UMUMKAN JADWAL SABTU"]
+    days = ["SENIN", "SELASA", "RABU", "KAMIS", "JUMAT", "PEKAN DEPAN"]
+    hoax = ["sebarkan sebelum dihapus, media tidak memberitakan ini", "viralkan! info dari grup sebelah, ini nyata",
+            "bagikan ke semua keluarga, terbongkar rahasia yang ditutup-tutupi", "awas!! kabarnya dirahasiakan, share"]
+    rows = []
+    for i in range(120):
+        if i % 3:
+            text = f"{rng.choice(places)} {rng.choice(events)} HARI {rng.choice(days)} NOMOR {i}"
+            rows.append(adapt.Row(f"caps-{i}", text, "id", "not_hoax"))
+        else:
+            rows.append(adapt.Row(f"hoax-{i}", f"{rng.choice(hoax)} tentang program {i}", "id", "hoax"))
+    return rows
+
+
+def test_hoax_style_head_adapts_per_workspace_and_rolls_back(tmp_path):
+    """The hoax-style head learns a workspace's corrections the sentiment way (adapt.adapt, versions, rollback) and
+    the hoax step uses it for that workspace's posts only (service.corrections.HoaxFeedback)."""
+    from classifiers import DEFAULT_MODEL_DIR
+    from classifiers.hoax import HoaxClassifier
+    from classifiers.style import StyleModel
+    from service.corrections import CorrectionStore, HoaxFeedback
+
+    style = StyleModel.load(DEFAULT_MODEL_DIR)
+    reg = adapt.HeadRegistry(tmp_path / "models", kind="hoax")
+    rep = adapt.adapt(style, reg, "kemkes", _style_rows(), min_corrections=50)
+    assert rep.activated and rep.after > rep.before == rep.base, rep
+    assert (tmp_path / "models" / "kemkes" / "hoax" / rep.version / "hoax_all.npz").is_file()
+    hoax = HoaxClassifier(style)
+    ws = {"vaksin": "kemkes", "asean": "kemlu"}
+    hoax.feedback = HoaxFeedback(CorrectionStore(tmp_path / "c.db"), lambda p: ws.get(p.campaigns[0]), reg)
+    caps = "PUSKESMAS KELURAHAN BUKA LAYANAN IMUNISASI HARI MINGGU UNTUK WARGA"
+    chain_msg = "sebarkan sebelum dihapus!! media tidak memberitakan, info dari grup sebelah"
+
+    def flags():
+        return [p.classification.hoax for p in hoax.classify(
+            [_post(1, caps, ["vaksin"]), _post(2, caps, ["asean"]), _post(3, chain_msg, ["vaksin"])])]
+
+    assert flags() == [False, True, True]  # kemkes' head; kemlu keeps the shipped style model
+    assert reg.rollback("kemkes") is None
+    assert flags() == [True, True, True]  # rolled back: the shipped model again, the artifacts kept
+    assert reg.versions("kemkes") == [rep.version]

@@ -6,16 +6,17 @@ import pytest
 from classifiers.training import evaluate
 
 
-# measured (held-out social sets, shipped thresholds, calibrated claim scorer): vaksin/covid 0.0% of 48,
-# pemilu/pilpres 1.7% of 1,977, harga/bbm 3.2% of 155 (5 posts, 3 of them claim matches: above the 3% target, not
-# met), other 1.2% of 13,810 (the withdrawn topic model flagged 28% of ordinary vaccine tweets)
-FLAG_CEIL = {"vaksin/covid": 0.03, "pemilu/pilpres": 0.025, "harga/bbm": 0.033, "other": 0.02}
+# measured (held-out social sets, shipped thresholds, calibrated claim scorer, style model vs raw-text ordinary
+# posts): vaksin/covid 0.0% of 48, pemilu/pilpres 1.3% of 1,977, harga/bbm 3.2% of 155 (5 posts, 3 of them claim
+# matches: above the 3% target, not met), other 0.8% of 13,810 (the withdrawn topic model flagged 28% of ordinary
+# vaccine tweets; the style model trained against IDSA's lower-cased texts: 1.7% / 1.2% on pemilu / other)
+FLAG_CEIL = {"vaksin/covid": 0.03, "pemilu/pilpres": 0.016, "harga/bbm": 0.033, "other": 0.01}
 # claim recall@1 on the de-duplicated test half of TurnBackHoax 2025-26 at the shipped scorer threshold: RECALL1
 # (target 80%: not met; 20.6% with the raw-similarity threshold it replaces); false matches on the held-out social
 # sets (target <= 1%)
 # measured: 53.6% of 448 (valid half: 53.4% of 440), false matches 0.16% of 15,990 (26 posts)
 RECALL1_FLOOR, FALSE_MATCH_CEIL = 0.50, 0.01
-CHAIN_FLOOR = 0.45  # 49.0% of the posted TurnBackHoax 2025-26 hoaxes flagged (claim match or style)
+CHAIN_FLOOR = 0.75  # 78.6% of the posted TurnBackHoax 2025-26 hoaxes flagged (claim match or style; in-sample for style)
 # macro-F1 per social set, scored by the shipped model that never trained on any social domain (target 60: not met
 # except rizalespe, binary): IDSA 47.7, Indonglish 46.1, Pilpres 2019 43.7, rizalespe 74.6, emotion-opinion 54.6
 SOCIAL_F1_FLOOR = {"idsa": 0.46, "indonglish": 0.44, "pilpres2019": 0.42, "rizalespe": 0.72, "emotion_opinion": 0.53}
@@ -47,3 +48,30 @@ def test_chain_flags_posted_hoaxes(rows):
 def test_social_sentiment_is_reported_per_domain(rows, ds):
     (key,) = [k for k in rows if k[0] == f"social:{ds}"]
     assert rows[key]["n"] > 1000 and rows[key]["macro_f1"] >= SOCIAL_F1_FLOOR[ds], rows[key]
+
+
+def test_style_threshold_meets_the_slice_rule_on_validation(rows):
+    """The shipped style threshold is the one the recorded out-of-fold (validation) rows were scored at, and every
+    training topic slice of >= SLICE_MIN_N ordinary posts is at <= 3% flagged there, with the recall reported."""
+    from classifiers import DEFAULT_MODEL_DIR
+    from classifiers.style import StyleModel
+    from classifiers.training import SLICE_MIN_N, STYLE_MAX_FLAG
+
+    th = StyleModel.load(DEFAULT_MODEL_DIR).threshold
+    oof = [r for (name, split), r in rows.items() if name.startswith("hoax-style:") and "(recorded)" in split]
+    slices = [r for r in oof if r["dataset"].startswith("hoax-style:benign ")]
+    assert slices and all(r["threshold"] == th for r in oof), (th, oof)
+    assert all(r["flagged"] <= STYLE_MAX_FLAG for r in slices if r["n"] >= SLICE_MIN_N), slices
+    assert rows["hoax-style:tbh2025", "groupkfold5 (recorded)"]["recall"] >= 0.30
+
+
+def test_style_threshold_is_exact():
+    """Just above the (k+1)-th highest ordinary score of the strictest slice, k = floor(3% of its size)."""
+    import numpy as np
+
+    from classifiers.training import choose_style_threshold
+
+    p = np.concatenate([np.linspace(0.0, 0.9, 96), [0.961, 0.97, 0.98, 0.99], np.linspace(0.0, 0.5, 50)])
+    sl = np.array(["harga/bbm"] * 100 + ["other"] * 50)
+    th = choose_style_threshold(p, sl)
+    assert th == np.nextafter(0.961, 1.0) and (p[sl == "harga/bbm"] >= th).sum() == 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
@@ -17,15 +18,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.alerts.delivery.sse import format_event, last_event_id as parse_last_event_id
 from service.alerts.rules import Rule, RuleIn
-from service.api.auth import Principal, authenticate, can_see_campaign, check_campaign, visible_campaign_ids
+from service.alerts.impact import response_impact
+from service.alerts.store import Stale
+from service.api.auth import (ALL_WORKSPACES, Principal, allowed, auth_state, authenticate, can_see_campaign,
+                              check_campaign, visible_campaign_ids)
 from service.context import AppContext
 from service.api.deps import get_ctx
+from core.dates import parse_datetime
 from core.domain import Alert, utcnow
+from core.periods import ZONES, check_zone
 
 alerts_router = APIRouter(prefix="/alerts", tags=["alerts"])
 rules_router = APIRouter(prefix="/rules", tags=["alerts"])
 
 Status = Literal["open", "acknowledged", "assigned", "resolved"]
+StatusFilter = Literal["open", "acknowledged", "assigned", "resolved", "active"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 HEARTBEAT_SECONDS = 15.0
 SCOPE_REFRESH_SECONDS = 30.0  # an open SSE connection re-reads its workspace's campaigns this often
@@ -46,10 +53,32 @@ class AlertAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     actor: str | None = Field(default=None, max_length=200, description="Ignored when the request is authenticated")
     note: str | None = Field(default=None, max_length=4000)
+    expected_status: list[Status] | None = Field(
+        default=None, max_length=4, description="The statuses the caller saw; another one now answers 409 (stale)")
 
 
 class AssignAction(AlertAction):
-    assignee: str = Field(min_length=1, max_length=200)
+    assignee: str = Field(min_length=1, max_length=200, description="A user (key name) of the alert's workspace")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class ResponseIn(BaseModel):
+    """A counter-message actually sent (by the office's own channel, outside narrawatch)."""
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+    channel: str = Field(min_length=1, max_length=100, examples=["x", "instagram", "press release", "whatsapp"])
+    url: str | None = Field(default=None, max_length=4096, pattern=r"^https?://\S+$")
+    sent_at: str | None = Field(default=None, max_length=64, description="ISO 8601; default: now")
+
+
+class Assignee(BaseModel):
+    name: str
+    workspace: str
+    roles: list[str]
 
 
 class AlertDetail(Alert):
@@ -57,15 +86,46 @@ class AlertDetail(Alert):
     deliveries: list[dict] = Field(default_factory=list)
 
 
-@alerts_router.get("", response_model=list[Alert], summary="Alerts, newest first")
-def list_alerts(status_: Status | None = Query(None, alias="status"), campaign: str | None = None,
-                severity: Severity | None = None, limit: int = Query(50, ge=1, le=500),
+@alerts_router.get("", response_model=list[Alert], summary="Alerts, newest first (or most severe first)")
+def list_alerts(status_: StatusFilter | None = Query(None, alias="status", description="active: not resolved"),
+                campaign: str | None = None, severity: Severity | None = None,
+                rule: str | None = Query(None, max_length=200),
+                sort: Literal["newest", "severity"] = Query("newest", description="severity: most severe first, "
+                                                                                  "newest first within one"),
+                limit: int = Query(50, ge=1, le=500),
                 offset: int = Query(0, ge=0, le=100_000), ctx: AppContext = Depends(get_ctx),
                 principal: Principal = Depends(authenticate)) -> list[Alert]:
     """Only alerts of the campaigns in the caller's workspace; a foreign `campaign` is 404."""
     engine = ctx.alerts
     return engine.alerts.list_alerts(status_, campaign, severity, limit, offset,
-                                     campaigns=_scope(principal, ctx, campaign))
+                                     campaigns=_scope(principal, ctx, campaign), rule=rule, sort=sort)
+
+
+def workspace_users(request: Request, workspace: str | None) -> list[Assignee]:
+    """The named users who may be assigned alerts: the active keys and sessions' names of `workspace` (all
+    workspaces for None) whose role may act on alerts. A name used by several keys is one user."""
+    users: dict[tuple[str, str], set[str]] = {}
+    for key in auth_state(request).keys.list():
+        if key.revoked_at is None and allowed(key.role, "alerts:write") and key.workspace != ALL_WORKSPACES \
+                and workspace in (None, key.workspace):
+            users.setdefault((key.workspace, key.name), set()).add(key.role)
+    return [Assignee(name=n, workspace=w, roles=sorted(r)) for (w, n), r in sorted(users.items())]
+
+
+def _workspace_of(ctx: AppContext, campaign_id: str) -> str | None:
+    campaign = ctx.store.get_campaign(campaign_id)
+    return campaign.workspace if campaign else None
+
+
+@alerts_router.get("/assignees", response_model=list[Assignee], summary="Users alerts may be assigned to")
+def assignees(request: Request, campaign: str | None = Query(None, max_length=200),
+              ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> list[Assignee]:
+    """The caller's workspace's users (a `campaign`'s workspace; for a key of workspace `*` without one, every
+    workspace's). A foreign `campaign` is 404."""
+    if campaign is not None:
+        check_campaign(principal, ctx.store, campaign)
+        return workspace_users(request, _workspace_of(ctx, campaign))
+    return workspace_users(request, None if principal.sees_all else principal.workspace)
 
 
 def _scope(principal: Principal, ctx: AppContext, campaign: str | None) -> list[str] | None:
@@ -119,7 +179,8 @@ async def stream(request: Request, campaign: str | None = None,
                  last_event_id: str | None = Header(None, alias="Last-Event-ID"),
                  ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> StreamingResponse:
     """Events of the caller's workspace only (`campaign` narrows further; foreign: 404), from every API and worker
-    process: `alert` (fired), `alert.updated` (new evidence), `alert.status` (ack/resolve), `alert.assigned`. The
+    process: `alert` (fired), `alert.updated` (new evidence), `alert.status` (ack/resolve), `alert.assigned`, `alert.note`,
+    `alert.response`. The
     data is the alert; the id is the event log's sequence number, for Last-Event-ID on any replica."""
     engine = ctx.alerts
     try:
@@ -169,12 +230,30 @@ def get_alert(alert_id: str, ctx: AppContext = Depends(get_ctx),
     return AlertDetail(**alert.model_dump(), audit=store.audit_trail(alert_id), deliveries=deliveries)
 
 
+def stale_message(exc: Stale) -> str:
+    """What changed, in words an officer reads: who did what, when, and the alert's status now."""
+    alert, last = exc.alert, exc.last
+    text = f"This alert changed meanwhile: it is now {alert.status}"
+    if alert.assignee:
+        text += f", assigned to {alert.assignee}"
+    if last:
+        done = {"ack": "acknowledged", "assign": "assigned", "resolve": "resolved"}.get(last["action"], last["action"])
+        text += f" ({done} by {last['actor']} at {str(last['at'])[:16].replace('T', ' ')} UTC)"
+    return text + ". Reload the card before acting again."
+
+
 def _transition(ctx, request, principal: Principal, alert_id: str, action: str, body: AlertAction, **kw) -> Alert:
     engine = ctx.alerts
-    current = visible_alert(principal, ctx, alert_id)
-    if current.status == "resolved" and action != "resolve":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"alert {alert_id!r} is resolved")
-    alert = engine.transition(alert_id, actor_of(request, body.actor), action, note=body.note, **kw)
+    visible_alert(principal, ctx, alert_id)
+    try:
+        alert = engine.transition(alert_id, actor_of(request, body.actor), action, note=body.note,
+                                  expected=tuple(body.expected_status) if body.expected_status else None, **kw)
+    except Stale as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, {"error": "stale", "message": stale_message(exc),
+                                                       "alert": exc.alert.model_dump(mode="json"),
+                                                       "last": exc.last}) from None
+    if alert is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
     return alert
 
 
@@ -190,6 +269,13 @@ def acknowledge(alert_id: str, request: Request, body: AlertAction | None = None
 @alerts_router.post("/{alert_id}/assign", response_model=Alert, responses={404: {}, 409: {}})
 def assign(alert_id: str, body: AssignAction, request: Request, ctx: AppContext = Depends(get_ctx),
            principal: Principal = Depends(authenticate)) -> Alert:
+    """`assignee` must be a user of the alert's workspace (GET /alerts/assignees); anyone else is 422."""
+    current = visible_alert(principal, ctx, alert_id)
+    workspace = _workspace_of(ctx, current.campaign)
+    if body.assignee not in {u.name for u in workspace_users(request, workspace)}:
+        raise HTTPException(422,
+                            f"assignee: no user named {body.assignee!r} in workspace {workspace!r} may act on "
+                            "alerts (see GET /alerts/assignees)")
     return _transition(ctx, request, principal, alert_id, "assign", body, status="assigned", assignee=body.assignee)
 
 
@@ -197,6 +283,66 @@ def assign(alert_id: str, body: AssignAction, request: Request, ctx: AppContext 
 def resolve(alert_id: str, request: Request, body: AlertAction | None = None,
             ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> Alert:
     return _transition(ctx, request, principal, alert_id, "resolve", body or AlertAction(), status="resolved")
+
+
+@alerts_router.get("/{alert_id}/notes", response_model=list[dict], responses={404: {}})
+def notes(alert_id: str, ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> list:
+    return visible_alert(principal, ctx, alert_id).notes
+
+
+@alerts_router.post("/{alert_id}/notes", response_model=Alert, status_code=201, responses={404: {}, 422: {}},
+                    summary="Add a note to an alert (audited; pushed live)")
+def add_note(alert_id: str, body: NoteIn, request: Request, ctx: AppContext = Depends(get_ctx),
+             principal: Principal = Depends(authenticate)) -> Alert:
+    visible_alert(principal, ctx, alert_id)
+    if not body.text.strip():
+        raise HTTPException(422, "text: a note needs words")
+    try:
+        alert = ctx.alerts.note(alert_id, actor_of(request), body.text.strip())
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if alert is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
+    return alert
+
+
+@alerts_router.post("/{alert_id}/responses", response_model=Alert, status_code=201, responses={404: {}, 422: {}},
+                    summary="Record the counter-message actually sent (text, channel, URL, time; audited)")
+def add_response(alert_id: str, body: ResponseIn, request: Request, ctx: AppContext = Depends(get_ctx),
+                 principal: Principal = Depends(authenticate)) -> Alert:
+    visible_alert(principal, ctx, alert_id)
+    try:
+        sent_at = parse_datetime(body.sent_at) if body.sent_at else utcnow()
+    except ValueError as exc:
+        raise HTTPException(422, f"sent_at: {exc}") from None
+    if sent_at > utcnow() + timedelta(minutes=5):
+        raise HTTPException(422, "sent_at: a message already sent is not in the future")
+    if not body.text.strip():
+        raise HTTPException(422, "text: the message sent is empty")
+    try:
+        alert = ctx.alerts.respond(alert_id, actor_of(request), text=body.text.strip(), channel=body.channel.strip(),
+                                   url=body.url, sent_at=sent_at)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if alert is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
+    return alert
+
+
+@alerts_router.get("/{alert_id}/impact", responses={404: {}, 422: {}},
+                   summary="Volume and sentiment of the alert's narrative before vs after each counter-message")
+def impact(alert_id: str, hours: int = Query(24, ge=1, le=24 * 14), tz: str | None = Query(None, max_length=40),
+           ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> dict:
+    """One entry per recorded response: the `hours` before it against the `hours` after it, windows in `tz`
+    (default NW_TIMEZONE: WIB/WITA/WIT)."""
+    alert = visible_alert(principal, ctx, alert_id)
+    zone_name = tz or ctx.settings.timezone
+    try:
+        check_zone(zone_name)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {"alert_id": alert.id, "zones": list(ZONES),
+            "responses": [response_impact(ctx.alerts.alerts, alert, r, hours, zone_name) for r in alert.responses]}
 
 
 # -- rules --

@@ -22,7 +22,7 @@ from core.domain import Post, Sentiment
 
 router = APIRouter(tags=["corrections"])
 log = logging.getLogger(__name__)
-_adapting: set[str] = set()
+_adapting: set[tuple[str, str]] = set()
 _adapting_lock = threading.Lock()
 
 
@@ -93,38 +93,57 @@ def correct_post(post_id: str, body: CorrectionRequest, request: Request,
     request.state.audit_detail = json.dumps({"correction": rec.id, "post": post.id, "workspace": ws,
                                              **{k: v for k, v in body.model_dump().items() if v is not None
                                                 and k != "note"}})
-    store.apply([post])
+    if body.claim_match is not None:  # classified again, as a re-collection would: the next claim may match
+        post = ctx.pipeline.classifier.classify([post])[0]
+    else:
+        store.apply([post])
     ctx.store.upsert([post])  # the label shows at once; the chain's overlay keeps it after re-collection
-    if body.sentiment is not None:
-        maybe_adapt(ctx, store, ws)
+    for head, given in (("sentiment", body.sentiment), ("hoax", body.hoax)):
+        if given is not None:
+            maybe_adapt(ctx, store, ws, head)
     return CorrectionResult(correction=rec, post=post)
 
 
-def maybe_adapt(ctx: AppContext, store: CorrectionStore, workspace: str) -> bool:
-    """NW_ADAPT_EVERY=N: each time the workspace's corrected posts reach a multiple of N, `narrawatch adapt` runs
-    in a background thread (one per workspace at a time) with the pipeline's own model and head registry."""
-    from classifiers.adapt import WorkspaceSentiment, adapt
+def _adapted_step(ctx: AppContext, head: str):
+    """(model, registry) the pipeline adapts for ``head``, or None."""
+    from classifiers.adapt import WorkspaceSentiment
+    from classifiers.hoax import HoaxClassifier
+
+    for s in getattr(ctx.pipeline.classifier, "steps", ()):
+        if head == "sentiment" and isinstance(s, WorkspaceSentiment):
+            return s.model, s.registry
+        if head == "hoax" and isinstance(s, HoaxClassifier) and s.feedback is not None:
+            return s.style, s.feedback.registry
+    return None
+
+
+def maybe_adapt(ctx: AppContext, store: CorrectionStore, workspace: str, head: str = "sentiment") -> bool:
+    """NW_ADAPT_EVERY=N: each time the workspace's posts corrected for ``head`` (sentiment, hoax) reach a multiple of
+    N, `narrawatch adapt --head` runs in a background thread (one per workspace and head at a time) with the
+    pipeline's own model and head registry."""
+    from classifiers.adapt import adapt
 
     every = ctx.settings.adapt_every
-    if not every or store.corrected_posts(workspace) % every:
+    if not every or store.corrected_posts(workspace, head) % every:
         return False
-    step = next((s for s in getattr(ctx.pipeline.classifier, "steps", ()) if isinstance(s, WorkspaceSentiment)), None)
+    found = _adapted_step(ctx, head)
     with _adapting_lock:
-        if step is None or workspace in _adapting:
+        if found is None or (workspace, head) in _adapting:
             return False
-        _adapting.add(workspace)
+        _adapting.add((workspace, head))
 
     def run() -> None:
         try:
-            rep = adapt(step.model, step.registry, workspace, adaptation_rows(store, workspace), min_corrections=every)
-            log.info("automatic adaptation of %s: %s", workspace, rep.as_dict())
+            rep = adapt(found[0], found[1], workspace, adaptation_rows(store, workspace, head),
+                        min_corrections=every)
+            log.info("automatic adaptation of %s (%s): %s", workspace, head, rep.as_dict())
         except Exception:  # a failed background fit must not take the API down; the next multiple retries
-            log.exception("automatic adaptation of %s failed", workspace)
+            log.exception("automatic adaptation of %s (%s) failed", workspace, head)
         finally:
             with _adapting_lock:
-                _adapting.discard(workspace)
+                _adapting.discard((workspace, head))
 
-    threading.Thread(target=run, name=f"adapt-{workspace}", daemon=True).start()
+    threading.Thread(target=run, name=f"adapt-{workspace}-{head}", daemon=True).start()
     return True
 
 
