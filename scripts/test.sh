@@ -20,4 +20,5 @@ else
   echo "test.sh: could not start Elasticsearch (exit $es_rc)" >&2
   exit 1
 fi
-.venv/bin/python -m pytest -p no:cacheprovider -ra --durations=30 "$@"
+# two processes (NW_TEST_WORKERS): most of the wall time is waiting on subprocesses, Elasticsearch and sleeps
+.venv/bin/python -m pytest -p no:cacheprovider -ra --durations=30 -n "${NW_TEST_WORKERS:-2}" --dist loadgroup "$@"

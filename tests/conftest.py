@@ -15,6 +15,18 @@ from service.store.sqlite import SQLiteStore
 
 ES_URL = os.environ.get("NW_TEST_ES_URL", "http://127.0.0.1:9201")
 
+# scripts/test.sh runs the suite on two pytest-xdist processes with --dist loadgroup. Each test file is one group, so
+# a module's fixtures (the demo corpus, a served app) are built once, on one process; the files that score the
+# shipped models share one group, so the evaluation (cached in-process by classifiers.evaluation) runs once.
+EVALUATION_FILES = {"test_metrics.py", "test_social_metrics.py", "test_cli.py"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        name = item.path.name
+        group = "evaluation" if item.path.parent.name == "classifiers" and name in EVALUATION_FILES else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 def es_required() -> bool:
     return os.environ.get("CI", "").lower() == "true" or os.environ.get("NW_REQUIRE_ES") == "1"
