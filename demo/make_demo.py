@@ -67,9 +67,10 @@ def write(out: Path, now: datetime | None = None, malformed: bool = True) -> dic
 def seed_claims(data_dir: Path) -> int:
     """Put the demo's debunked claims where the classify stage loads them from (as a fact-check feed would)."""
     from service.claim_store import ClaimStore
+    from service.config import Settings
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    return ClaimStore(data_dir / "claims.db").put(json.loads(CLAIMS.read_text(encoding="utf-8")))
+    return ClaimStore(Settings(data_dir=data_dir)).put(json.loads(CLAIMS.read_text(encoding="utf-8")))
 
 
 def replay(url: str, key: str, path: Path, speed: float = 1.0, log=print) -> int:

@@ -285,12 +285,12 @@ def keys_create(name: str = typer.Option(..., help="Who or what uses the key"),
 @keys.command("list")
 def keys_list(config: Optional[Path] = ConfigOpt) -> None:
     """List API keys: id, name, role, workspace, created, last used, revoked (never the key or its hash)."""
-    from service.api.auth import KeyStore, auth_db_path
+    from service.api.auth import KeyStore
 
     table = Table(title="API keys")
     for col in ("id", "name", "role", "workspace", "created", "last used", "revoked"):
         table.add_column(col, overflow="fold")
-    for k in KeyStore(auth_db_path(settings_for(config))).list():
+    for k in KeyStore(settings_for(config)).list():
         table.add_row(k.key_id, escape(k.name), k.role, k.workspace, k.created_at, k.last_used_at or "",
                       k.revoked_at or "")  # a name is user input: never rich markup
     console.print(table)
@@ -301,9 +301,9 @@ def keys_revoke(key: str = typer.Argument(..., help="Key id (from `keys list`) o
                 all_: bool = typer.Option(False, "--all", help="Revoke every active key with this name"),
                 config: Optional[Path] = ConfigOpt) -> None:
     """Revoke an API key by id, or by name (a name shared by several active keys needs --all)."""
-    from service.api.auth import KeyStore, auth_db_path
+    from service.api.auth import KeyStore
 
-    store = KeyStore(auth_db_path(settings_for(config)))
+    store = KeyStore(settings_for(config))
     active = [k for k in store.list() if k.revoked_at is None]
     targets = [k for k in active if k.key_id == key] or [k for k in active if k.name == key]
     if not targets:

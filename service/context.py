@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from classifiers.base import PostClassifier
 from service.alerts.engine import AlertEngine
-from service.classify import default_classifier
+from service.classify import PendingClaims, default_classifier
 from service.config import Settings
 from core.domain import Campaign
 from service.pipeline import Pipeline
@@ -36,13 +36,15 @@ class AppContext:
         a one-shot command relies on the pipeline's retry before each write."""
         store = store or open_store(settings)
         engine = AlertEngine.build(settings, store)  # touches no store yet: rules load once the store is ready
-        startup = StoreStartup(store, on_ready=lambda: _seed(store, settings, engine))
+        pending = PendingClaims(settings)
+        startup = StoreStartup(store, on_ready=lambda: _seed(store, settings, engine, pending))
         if not startup.try_now():  # a store down at start must not stop the process: writes spool meanwhile
             log.warning("store unreachable at start; writes are spooled until it is back: %s", startup.error)
             if background_init:
                 startup.retry_in_background()
-        campaigns = _campaigns(store, settings) if startup.ready.is_set() else settings.campaigns()
-        classifier = classifier or default_classifier(settings, campaigns)
+        ready = startup.ready.is_set()
+        campaigns = _campaigns(store, settings) if ready else settings.campaigns()
+        classifier = classifier or default_classifier(settings, campaigns, None if ready else pending)
         pipeline = Pipeline(store, classifier, Spool(settings.spool_dir), batch_size=settings.batch_size,
                             quarantine=Quarantine(settings.quarantine_dir / "store.jsonl"), startup=startup,
                             known_campaigns=campaigns)
@@ -59,9 +61,10 @@ class AppContext:
         self.store.close()
 
 
-def _seed(store: Store, settings: Settings, engine: AlertEngine) -> None:
+def _seed(store: Store, settings: Settings, engine: AlertEngine, pending: PendingClaims) -> None:
     """Once the store is reachable (at start, or later from the background retry): the YAML file seeds campaigns
-    and rules once (the API manages them afterwards), then the engine loads the rules."""
+    and rules once (the API manages them afterwards), then the engine loads the rules (the only place they are
+    loaded at start), and a claim matcher built while the store was down gets the stored claims."""
     for campaign in settings.campaigns():
         if store.get_campaign(campaign.id) is None and store.campaign_tombstone(campaign.id) is None:
             store.put_campaign(campaign)  # a retired id is never re-seeded (another workspace could inherit it)
@@ -69,6 +72,7 @@ def _seed(store: Store, settings: Settings, engine: AlertEngine) -> None:
         if engine.alerts.get_rule(rule.id) is None:
             engine.put_rule(rule, actor="config", action="rule.seed")
     engine.reload_rules()
+    pending.fill()
 
 
 def _campaigns(store: Store, settings: Settings) -> list[Campaign]:

@@ -26,7 +26,7 @@ from service.alerts.titles import num, render_title
 from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
-from service.store.base import PostQuery, Store, StoreUnavailable
+from service.store.base import PostQuery, Store
 from service.store.events import EventLog
 
 log = logging.getLogger(__name__)
@@ -68,11 +68,7 @@ class AlertEngine:
         self._campaigns: dict[str, tuple[float, Campaign | None]] = {}
         self._lock = threading.RLock()
         self.errors = 0
-        self.rules: list[Rule] = []
-        try:
-            self.reload_rules()
-        except StoreUnavailable:  # a store down at start: the app context reloads them once it is back
-            log.warning("alert rules not loaded yet: the store is unavailable")
+        self.rules: list[Rule] = []  # loaded by reload_rules(): the app context's startup hook, once the store is up
 
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":

@@ -1,6 +1,7 @@
 """Who may do what: API keys (stored hashed), roles, per-agency workspaces, an audit log and a rate limit.
 
-* A key is ``nwk_<key id>_<secret>``; only ``sha256(key)`` is stored, in ``<data_dir>/auth.db`` (SQLite).
+* A key is ``nwk_<key id>_<secret>``; only ``sha256(key)`` is stored, in the store's shared state (KeyStore below;
+  an ``auth.db`` of an older version is copied in once).
   The key id is public (it names the key in the audit log and the admin API); the secret never leaves the caller.
 * A key has one role (``analyst``, ``pr``, ``leadership``, ``admin``) and one workspace (an agency, matching
   ``Campaign.workspace``; ``"*"`` = every workspace). A key only sees the campaigns of its workspace, and posts
@@ -15,21 +16,21 @@
   ``dependencies=[Depends(require())]``, and an unknown resource is admin-only.
 * Mutating requests (and their refusals) are written to the audit log by :class:`AuditMiddleware`, listed for the
   caller's workspace and for every workspace the write touched (``touch``).
-* A token bucket per key limits the request rate; an empty bucket answers 429 with ``Retry-After``. Requests without a
-  valid key (and failed log-ins) spend from a bucket per client address; while it is empty they get 429 before the
-  key is even looked at.
+* A rate limit per key, counted in the store across every API replica (service/api/ratelimit.py), answers 429 with
+  ``Retry-After`` once spent. Requests without a valid key (and failed log-ins) spend from a limit per client address;
+  while it is spent they get 429 before the key is even looked at.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import logging
 import math
 import os
 import re
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,7 +46,9 @@ from pydantic import BaseModel, Field
 from core.redact import redact
 from service.api.asgi import capture_status
 from service.config import Settings
-from service.sqlitedb import ThreadLocalDB
+from service.api.ratelimit import SharedLimit
+from service.store.base import StoreUnavailable
+from service.store.documents import Conflict, migrate_once, open_documents, update
 
 Role = Literal["analyst", "pr", "leadership", "admin"]
 ROLES: tuple[str, ...] = ("analyst", "pr", "leadership", "admin")
@@ -53,6 +56,7 @@ ALL_WORKSPACES = "*"
 COOKIE = "nw_session"
 TOKEN_PREFIX = "nwk"
 SESSION_PREFIX = "nws"
+log = logging.getLogger(__name__)
 
 # The permission matrix. A permission is "<resource>:<read|write>"; "*" grants everything.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -133,40 +137,74 @@ class AuditEntry(BaseModel):
     touched: list[str] = Field(default_factory=list, description="Workspaces whose data the request changed")
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, workspace TEXT NOT NULL,
-    key_hash TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT, last_used_at TEXT
-);
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY, ts TEXT NOT NULL, key_id TEXT, name TEXT, role TEXT, workspace TEXT,
-    method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL, client TEXT, detail TEXT
-);
-CREATE INDEX IF NOT EXISTS audit_ts ON audit_log(ts);
-CREATE TABLE IF NOT EXISTS sessions (
-    session_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at REAL NOT NULL,
-    revoked_at TEXT
-);
-"""
+KNOWN_FOR = 600.0  # seconds a replica still accepts a key or session it verified, while the store is unavailable
+KEYS = ("api_keys", {"name": "keyword", "workspace": "keyword", "created_at": "date"})
+SESSIONS = ("sessions", {"key_id": "keyword", "expires_at": "double"})
+AUDIT = ("access_audit", {"ts": "date", "key_id": "keyword", "method": "keyword", "path": "keyword",
+                          "status": "long", "scope": "keywords"})
 
 
 class KeyStore:
-    """API keys and the audit log in one small SQLite file (WAL; one connection per thread)."""
+    """API keys, dashboard sessions and the access audit log, in the store's shared state (service/store/documents.py:
+    `state.db` on the embedded store, `<index>-state-api_keys|sessions|access_audit` on Elasticsearch), so every API
+    replica sees a key, a log-in or a revocation made on any other at once (reads by id are real-time)."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self._sqlite = ThreadLocalDB(self.path, row_factory=sqlite3.Row)
-        self._lock = self._sqlite.lock
+    def __init__(self, settings: Settings):
+        self.keys = open_documents(settings, *KEYS)
+        self._last_use = open_documents(settings, *KEYS, searchable=False)  # no wait for a search refresh per touch
+        self.sessions = open_documents(settings, *SESSIONS, searchable=False)  # read by id only
+        self.log = open_documents(settings, *AUDIT)
         self._touched: dict[str, float] = {}
-        self.db.executescript(SCHEMA)
-        columns = {r["name"] for r in self.db.execute("PRAGMA table_info(audit_log)")}
-        if "touched" not in columns:  # auth.db written by an older version
-            with self._lock:
-                self.db.execute("ALTER TABLE audit_log ADD COLUMN touched TEXT")
+        self._swept = 0.0
+        self._settings, self._migrated = settings, False
+        self._known: dict[str, tuple[float, Principal]] = {}  # key/session hash -> (verified at, principal)
 
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self._sqlite.conn
+    def _ready(self) -> None:
+        """An auth.db of an older version is copied in at first use (the store may be down when the process starts)."""
+        if not self._migrated:
+            migrate_once(self._settings, "auth.db", auth_db_path(self._settings), self._copy_legacy)
+            self._migrated = True
+
+    def _remember(self, secret_hash: str, lookup) -> Principal | None:
+        """`lookup()`, remembered for this replica: while the store is unavailable, a key or session this replica
+        verified within KNOWN_FOR seconds is still accepted (nothing can be revoked meanwhile: that needs the store
+        too), so writes keep reaching the spool; anything else gets the store's 503."""
+        try:
+            self._ready()
+            principal = lookup()
+        except StoreUnavailable:
+            at, known = self._known.get(secret_hash, (0.0, None))
+            if known is None or time.monotonic() - at > KNOWN_FOR:
+                raise
+            log.warning("store unavailable: accepting %s as verified %.0f s ago", known.key_id,
+                        time.monotonic() - at)
+            return known
+        if principal is None:
+            self._known.pop(secret_hash, None)
+        else:
+            if len(self._known) >= 100_000:
+                self._known.clear()
+            self._known[secret_hash] = (time.monotonic(), principal)
+        return principal
+
+    def _copy_legacy(self, db: sqlite3.Connection) -> None:
+        """auth.db of an older version: keys and live sessions by create (idempotent), audit rows as they were."""
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        for r in db.execute("SELECT * FROM api_keys") if "api_keys" in tables else ():
+            _create_quietly(self.keys, r["key_id"], {k: r[k] for k in r.keys()})
+        for r in db.execute("SELECT * FROM sessions WHERE expires_at > ?", (time.time(),)) \
+                if "sessions" in tables else ():
+            _create_quietly(self.sessions, r["session_hash"], {k: r[k] for k in r.keys() if k != "session_hash"})
+        rows = db.execute("SELECT * FROM audit_log ORDER BY id") if "audit_log" in tables else []
+        batch: dict[str, dict] = {}
+        for r in rows:
+            row = {k: r[k] for k in r.keys() if k != "id"}
+            touched = [w for w in (row.pop("touched", None) or "").split(",") if w]
+            batch[f"legacy-{r['id']:012d}"] = self._audit_body(row, touched)
+            if len(batch) >= 1000:
+                self.log.put_many(batch)
+                batch = {}
+        self.log.put_many(batch)
 
     def create(self, name: str, role: str, workspace: str) -> tuple[KeyInfo, str]:
         if role not in ROLES:
@@ -177,170 +215,176 @@ class KeyStore:
             raise ValueError("a key needs a name (who or what uses it)")
         if len(name.strip()) > KEY_NAME_MAX:
             raise ValueError(f"a key name has at most {KEY_NAME_MAX} characters")
+        self._ready()
         key_id = secrets.token_hex(6)
         token = f"{TOKEN_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
         info = KeyInfo(key_id=key_id, name=name.strip(), role=role, workspace=workspace, created_at=_now())
-        with self._lock:
-            self.db.execute("INSERT INTO api_keys (key_id, name, role, workspace, key_hash, created_at) "
-                            "VALUES (?,?,?,?,?,?)",
-                            (key_id, info.name, role, workspace, hash_key(token), info.created_at))
+        self.keys.create(key_id, {**info.model_dump(), "key_hash": hash_key(token)})  # only the hash is kept
         return info, token
+
+    def _principal(self, key_id: str) -> Principal | None:
+        doc = self.keys.get(key_id)
+        if doc is None or doc.body.get("revoked_at") is not None:
+            return None
+        self._touch(key_id)
+        b = doc.body
+        return Principal(key_id=key_id, name=b["name"], role=b["role"], workspace=b["workspace"])
 
     def verify(self, token: str | None) -> Principal | None:
         """The principal for a presented key, or None (unknown, malformed, wrong secret or revoked)."""
         m = _KEY_RE.match(token or "")
         if not m:
             return None
-        row = self.db.execute("SELECT * FROM api_keys WHERE key_id=?", (m.group(1),)).fetchone()
-        if row is None or row["revoked_at"] is not None:
-            return None
-        if not hmac.compare_digest(row["key_hash"], hash_key(token)):
-            return None
-        self._touch(row["key_id"])
-        return Principal(key_id=row["key_id"], name=row["name"], role=row["role"], workspace=row["workspace"])
+
+        def lookup() -> Principal | None:
+            doc = self.keys.get(m.group(1))
+            if doc is None or not hmac.compare_digest(doc.body.get("key_hash", ""), hash_key(token)):
+                return None
+            return self._principal(m.group(1))
+
+        return self._remember(hash_key(token), lookup)
 
     def _touch(self, key_id: str) -> None:
-        """Record last use, at most once a minute per key (no write per request)."""
+        """Record last use, at most once a minute per key and process (no write per request)."""
         now = time.monotonic()
         if now - self._touched.get(key_id, -1e9) < 60:
             return
         self._touched[key_id] = now
-        with self._lock:
-            self.db.execute("UPDATE api_keys SET last_used_at=? WHERE key_id=?", (_now(), key_id))
+        try:
+            update(self._last_use, key_id, lambda b: {**b, "last_used_at": _now()} if b else None)  # keeps a revocation
+        except (StoreUnavailable, Conflict):
+            pass  # a usage stamp is not worth failing a request for
 
     def open_session(self, key_id: str, hours: float) -> str:
         """A new dashboard session for this key; returns the opaque id (only its hash is kept)."""
         token = f"{SESSION_PREFIX}_{secrets.token_urlsafe(32)}"
-        with self._lock:
-            self.db.execute("DELETE FROM sessions WHERE expires_at < ?", (time.time(),))
-            self.db.execute("INSERT INTO sessions (session_hash, key_id, created_at, expires_at) VALUES (?,?,?,?)",
-                            (hash_key(token), key_id, _now(), time.time() + hours * 3600))
+        self._ready()
+        self._sweep_sessions()
+        self.sessions.create(hash_key(token), {"key_id": key_id, "created_at": _now(),
+                                               "expires_at": time.time() + hours * 3600, "revoked_at": None})
         return token
+
+    def _sweep_sessions(self) -> None:
+        """Forget expired sessions (at most once a minute per process, a page at a time)."""
+        if time.monotonic() - self._swept < 60:
+            return
+        self._swept = time.monotonic()
+        for doc in self.sessions.find({"expires_at": {"lt": time.time()}}, limit=500):
+            try:
+                self.sessions.delete(doc.id, doc.version)
+            except Conflict:
+                pass
 
     def verify_session(self, token: str | None) -> Principal | None:
         """The principal of a live session: unknown, expired, logged-out sessions and revoked keys give None."""
         if not _SESSION_RE.match(token or ""):
             return None
-        row = self.db.execute(
-            "SELECT k.* FROM sessions s JOIN api_keys k ON k.key_id = s.key_id WHERE s.session_hash=? "
-            "AND s.revoked_at IS NULL AND s.expires_at > ? AND k.revoked_at IS NULL",
-            (hash_key(token), time.time())).fetchone()
-        if row is None:
-            return None
-        self._touch(row["key_id"])
-        return Principal(key_id=row["key_id"], name=row["name"], role=row["role"], workspace=row["workspace"])
+
+        def lookup() -> Principal | None:
+            doc = self.sessions.get(hash_key(token))
+            if doc is None or doc.body.get("revoked_at") is not None or float(doc.body["expires_at"]) <= time.time():
+                return None
+            return self._principal(doc.body["key_id"])
+
+        return self._remember(hash_key(token), lookup)
 
     def close_session(self, token: str | None) -> bool:
         if not token:
             return False
-        with self._lock:
-            return self.db.execute("UPDATE sessions SET revoked_at=? WHERE session_hash=? AND revoked_at IS NULL",
-                                   (_now(), hash_key(token))).rowcount > 0
+        self._ready()
+        self._known.pop(hash_key(token), None)
+        return _revoke(self.sessions, hash_key(token))
 
     def list(self) -> list[KeyInfo]:
-        rows = self.db.execute("SELECT key_id, name, role, workspace, created_at, revoked_at, last_used_at "
-                               "FROM api_keys ORDER BY created_at").fetchall()
-        return [KeyInfo(**dict(r)) for r in rows]
+        self._ready()
+        return [KeyInfo(**{k: d.body.get(k) for k in KeyInfo.model_fields})
+                for d in self.keys.scan(sort=[("created_at", "asc")])]
 
     def revoke(self, key_id: str) -> bool:
-        with self._lock:
-            return self.db.execute("UPDATE api_keys SET revoked_at=? WHERE key_id=? AND revoked_at IS NULL",
-                                   (_now(), key_id)).rowcount > 0
+        self._ready()
+        self._known = {h: v for h, v in self._known.items() if v[1].key_id != key_id}
+        return _revoke(self.keys, key_id)
+
+    @staticmethod
+    def _audit_body(row: dict, touched: Iterable[str]) -> dict:
+        touched = sorted({w for w in touched if w})
+        return {**row, "touched": touched, "scope": sorted({*touched, *([row["workspace"]] if row["workspace"] else [])})}
 
     def audit(self, principal: Principal | None, method: str, path: str, status_code: int,
               client: str | None = None, detail: str | None = None, touched: Iterable[str] = ()) -> None:
         p = principal
         if len(path) > AUDIT_PATH_MAX:
             path = path[:AUDIT_PATH_MAX - 1] + "\u2026"
-        # ",a,b," so that one instr() finds a workspace among those touched
-        marks = "," + ",".join(sorted(set(touched))) + "," if touched else None
-        with self._lock:
-            self.db.execute(
-                "INSERT INTO audit_log (ts, key_id, name, role, workspace, method, path, status, client, detail, "
-                "touched) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (_now(), p and p.key_id, p and p.name, p and p.role, p and p.workspace, method, path,
-                 status_code, client, detail, marks))
+        ts = _now()
+        row = {"ts": ts, "key_id": p and p.key_id, "name": p and p.name, "role": p and p.role,
+               "workspace": p and p.workspace, "method": method, "path": path, "status": status_code, "client": client,
+               "detail": detail}
+        try:
+            self._ready()
+            self.log.create(f"{ts}-{secrets.token_hex(4)}", self._audit_body(row, touched))
+        except StoreUnavailable:  # the request is done; its row goes to the server log instead
+            log.warning("audit row not stored, the store is unavailable: %s", json.dumps(row))
 
     def audit_log(self, limit: int = 100, key_id: str | None = None, workspace: str | None = None,
                   method: str | None = None, path: str | None = None,
                   status_class: int | None = None) -> list[AuditEntry]:
         """Newest first; with `workspace`, the rows of its keys and the rows of writes that touched it. `path`: rows
         whose path contains it; `status_class`: 2, 3, 4 or 5 for 2xx..5xx."""
-        clauses, args = [], []
+        self._ready()
+        where: dict = {}
         if key_id:
-            clauses, args = ["key_id=?"], [key_id]
+            where["key_id"] = key_id
         if method:
-            clauses.append("method=?")
-            args.append(method.upper())
+            where["method"] = method.upper()
         if path:
-            clauses.append("instr(path, ?) > 0")
-            args.append(path)
+            where["path"] = {"contains": path}
         if status_class:
-            clauses.append("status / 100 = ?")
-            args.append(status_class)
+            where["status"] = {"gte": status_class * 100, "lt": status_class * 100 + 100}
         if workspace is not None:
-            clauses.append("(workspace=? OR instr(touched, ?) > 0)")  # not LIKE: '_' is a wildcard there
-            args += [workspace, f",{workspace},"]
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        rows = self.db.execute(f"SELECT * FROM audit_log{where} ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
-        return [AuditEntry(**{k: r[k] for k in AuditEntry.model_fields if k != "touched"},
-                           touched=[w for w in (r["touched"] or "").split(",") if w]) for r in rows]
+            where["scope"] = workspace  # its own keys' rows and the rows of writes that touched it
+        docs = self.log.find(where, sort=[("ts", "desc")], limit=limit)
+        return [AuditEntry(**{k: d.body.get(k) for k in AuditEntry.model_fields if k != "touched"},
+                           touched=d.body.get("touched") or []) for d in docs]
+
+
+def _revoke(docs, id: str) -> bool:
+    """Stamp `revoked_at` on a key or session (version-checked: a concurrent last-use stamp is kept); False if it
+    does not exist or was revoked already."""
+    revoked = []
+
+    def change(body: dict | None) -> dict | None:
+        if body is None or body.get("revoked_at") is not None:
+            return None
+        revoked.append(True)
+        return {**body, "revoked_at": _now()}
+
+    update(docs, id, change)
+    return bool(revoked)
+
+
+def _create_quietly(docs, id: str, body: dict) -> None:
+    try:
+        docs.create(id, body)
+    except Conflict:
+        pass  # already there (copied by another process, or changed since): the store's copy wins
 
 
 def auth_db_path(settings: Settings) -> Path:
+    """Where versions before issue 12 kept keys, sessions and the audit log (SQLite); migrated once on open."""
     return Path(settings.data_dir) / "auth.db"
 
 
 def create_key(settings: Settings, name: str, role: str, workspace: str) -> str:
     """Create an API key and return it (shown once: only its hash is kept). For `narrawatch keys create`."""
-    _, token = KeyStore(auth_db_path(settings)).create(name, role, workspace)
+    _, token = KeyStore(settings).create(name, role, workspace)
     return token
-
-
-# -- rate limiting ------------------------------------------------------------------------------------------------
-
-class TokenBucket:
-    """Per-key token buckets: `burst` requests at once, refilled at `rate` per second."""
-
-    MAX_KEYS = 100_000  # beyond this, full (idle) buckets are forgotten: many client addresses cannot grow memory
-
-    def __init__(self, rate: float, burst: int):
-        self.rate, self.burst = float(rate), float(burst)
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def _tokens(self, key: str, now: float) -> float:
-        tokens, last = self._buckets.get(key, (self.burst, now))
-        return min(self.burst, tokens + (now - last) * self.rate)
-
-    def _wait(self, tokens: float) -> float:
-        return (1 - tokens) / self.rate if self.rate > 0 else float("inf")
-
-    def take(self, key: str, now: float | None = None) -> float:
-        """Spend one token; 0.0 when allowed, else the seconds to wait for the next token."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            if len(self._buckets) >= self.MAX_KEYS:
-                self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self.burst}
-            tokens = self._tokens(key, now)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return self._wait(tokens)
-
-    def wait(self, key: str, now: float | None = None) -> float:
-        """Seconds until `key` has a token again (0.0 = now), without spending one."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            tokens = self._tokens(key, now)
-        return 0.0 if tokens >= 1 else self._wait(tokens)
 
 
 @dataclass
 class AuthConfig:
-    """Rate limit per key (NW_RATE_LIMIT_RPS / NW_RATE_LIMIT_BURST) and per client address for requests without a
-    valid key and failed log-ins (NW_ANON_RATE_LIMIT_RPS / NW_ANON_RATE_LIMIT_BURST)."""
+    """Rate limit per key (NW_RATE_LIMIT_BURST requests per BURST / RPS seconds, NW_RATE_LIMIT_RPS on average) and per
+    client address for requests without a valid key and failed log-ins (NW_ANON_RATE_LIMIT_RPS / _BURST); each holds
+    across all API replicas (service/api/ratelimit.py)."""
     rate_per_second: float = field(default_factory=lambda: float(os.environ.get("NW_RATE_LIMIT_RPS", "20")))
     burst: int = field(default_factory=lambda: int(os.environ.get("NW_RATE_LIMIT_BURST", "120")))
     anon_rate_per_second: float = field(
@@ -351,15 +395,16 @@ class AuthConfig:
 @dataclass
 class AuthState:
     keys: KeyStore
-    limiter: TokenBucket
-    anon_limiter: TokenBucket
+    limiter: SharedLimit
+    anon_limiter: SharedLimit
     session_hours: float = 12
 
     @classmethod
     def build(cls, settings: Settings, config: AuthConfig | None = None) -> "AuthState":
         config = config or AuthConfig()
-        return cls(keys=KeyStore(auth_db_path(settings)), limiter=TokenBucket(config.rate_per_second, config.burst),
-                   anon_limiter=TokenBucket(config.anon_rate_per_second, config.anon_burst),
+        return cls(keys=KeyStore(settings),
+                   limiter=SharedLimit.open(settings, "key", config.rate_per_second, config.burst),
+                   anon_limiter=SharedLimit.open(settings, "addr", config.anon_rate_per_second, config.anon_burst),
                    session_hours=settings.session_hours)
 
 

@@ -6,7 +6,9 @@ coordinates through the store, never through a process-local lock.
 - `replace` refuses a stale version (Elasticsearch `if_seq_no`/`if_primary_term`): read-modify-write without lost
   updates; `update()` is the retry loop around it.
 - `find`/`count` filter on the fields a kind declares up front (an explicit mapping on Elasticsearch, indexed
-  columns on SQLite); the rest of a body is stored, never indexed.
+  columns on SQLite); the rest of a body is stored, never indexed. A `keywords` field holds a list of keywords and
+  matches a condition when any of them does (Elasticsearch's arrays; a ",a,b," column on SQLite).
+- `put_many` writes many documents in one request (Elasticsearch `_bulk`) or one transaction (seeding).
 
 Embedded default: one table per kind in `<data_dir>/state.db` (WAL, busy timeout), safe across the processes of one
 machine. With NW_STORE=elasticsearch: index `<es_index>-state-<kind>`, shared by every process on every machine.
@@ -30,7 +32,7 @@ from service.sqlitedb import ThreadLocalDB
 from service.store.base import StoreUnavailable
 from service.store.sqlite import _ts
 
-FIELD_TYPES = ("keyword", "date", "long", "double", "bool", "text")
+FIELD_TYPES = ("keyword", "keywords", "date", "long", "double", "bool", "text")
 RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 MAX_LIMIT = 10_000  # Elasticsearch's default result window: one page never goes past it
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -84,13 +86,18 @@ class Documents(ABC):
     def put(self, id: str, body: dict) -> Doc: ...
 
     @abstractmethod
+    def put_many(self, docs: dict[str, dict]) -> int:
+        """`put` for many documents at once (last writer wins per id); returns how many were written."""
+
+    @abstractmethod
     def delete(self, id: str, version: str | None = None) -> bool: ...
 
     @abstractmethod
     def find(self, where: Where | None = None, sort: Iterable[tuple[str, str]] = (), limit: int = 100,
              after: Doc | None = None) -> list[Doc]:
         """Documents matching every condition of `where`, by `sort` then id. A condition is a value (equality; None
-        = missing), {"in": [...]}, a range {"gte"/"gt"/"lt"/"lte": v}, or {"match": "words"} on a text field.
+        = missing), {"in": [...]}, a range {"gte"/"gt"/"lt"/"lte": v}, {"match": "words"} on a text field, or
+        {"contains": "part"} on a keyword field (case-sensitive substring).
         `after`: the last Doc of the previous page (keyset paging, stable under concurrent writes)."""
 
     @abstractmethod
@@ -116,8 +123,8 @@ class Documents(ABC):
         typ = self.fields.get(name)
         if typ is None:
             raise ValueError(f"{self.kind}: {name!r} is not a declared field ({', '.join(self.fields) or 'none'})")
-        if sortable and typ == "text":
-            raise ValueError(f"{self.kind}: text field {name!r} cannot be sorted on")
+        if sortable and typ in ("text", "keywords"):
+            raise ValueError(f"{self.kind}: {typ} field {name!r} cannot be sorted on")
         return typ
 
     def _sort(self, sort: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -135,6 +142,13 @@ class Documents(ABC):
         if value is None:
             return None
         typ = self._field(name)
+        if typ == "keywords":
+            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+                raise ValueError(f"{self.kind}.{name}: a list of keywords, not {type(value).__name__}")
+            words = sorted({str(v) for v in value})
+            if any("," in w for w in words):
+                raise ValueError(f"{self.kind}.{name}: a keyword holds no comma")
+            return words or None
         if typ == "date":
             return _ts(parse_datetime(value, name))
         if typ == "bool":
@@ -180,7 +194,7 @@ def _default(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------------------- SQLite
-_SQL_TYPES = {"keyword": "TEXT", "date": "TEXT", "long": "INTEGER", "double": "REAL", "bool": "INTEGER",
+_SQL_TYPES = {"keyword": "TEXT", "keywords": "TEXT", "date": "TEXT", "long": "INTEGER", "double": "REAL", "bool": "INTEGER",
               "text": "TEXT"}
 _DBS: dict[Path, ThreadLocalDB] = {}
 _DBS_LOCK = threading.Lock()
@@ -235,7 +249,17 @@ class SQLiteDocuments(Documents):
         value = self._value(name, value)
         if self.fields.get(name) == "text" and value is not None:
             return value.lower()
+        if self.fields.get(name) == "keywords" and value is not None:
+            return "," + ",".join(value) + ","  # ",a,b,": one instr() finds ",a," (keywords hold no comma)
         return value
+
+    def _condition(self, name: str, col: str, value: Any) -> tuple[str, list[Any]]:
+        """`col` equals `value`; for a keywords field: one of its keywords does."""
+        if self.fields.get(name) == "keywords":
+            if "," in str(value):
+                return "0", []
+            return f"instr({col}, ?) > 0", [f",{value},"]
+        return f"{col} = ?", [self._column(name, value)]
 
     def _row(self, id: str, version: int, body: dict) -> tuple:
         return (id, version, json.dumps(body, ensure_ascii=False),
@@ -290,6 +314,15 @@ class SQLiteDocuments(Documents):
             self._write("REPLACE", self._row(id, version, body))
         return Doc(id, body, str(version))
 
+    def put_many(self, docs: dict[str, dict]) -> int:
+        self._init()
+        bodies = {id: _json(body) for id, body in docs.items()}
+        with _sqlite_errors(self.path), self._db.transaction() as db:
+            for id, body in bodies.items():
+                row = db.execute(f"SELECT version FROM {self.table} WHERE id = ?", (id,)).fetchone()
+                self._write("REPLACE", self._row(id, row[0] + 1 if row else 1, body))
+        return len(bodies)
+
     def delete(self, id: str, version: str | None = None) -> bool:
         self._init()
         with _sqlite_errors(self.path), self._db.transaction() as db:
@@ -309,6 +342,11 @@ class SQLiteDocuments(Documents):
             if isinstance(cond, dict):
                 for op, value in cond.items():
                     if op == "in":
+                        if typ == "keywords":
+                            parts = [self._condition(name, col, v) for v in value]
+                            clauses.append("(" + " OR ".join(c for c, _ in parts) + ")" if parts else "0")
+                            args += [a for _, more in parts for a in more]
+                            continue
                         values = [self._column(name, v) for v in value]
                         clauses.append(f"{col} IN ({', '.join('?' * len(values))})" if values else "0")
                         args += values
@@ -319,13 +357,17 @@ class SQLiteDocuments(Documents):
                         for word in str(value).lower().split():
                             clauses.append(f"instr({col}, ?) > 0")
                             args.append(word)
+                    elif op == "contains" and typ == "keyword":
+                        clauses.append(f"instr({col}, ?) > 0")
+                        args.append(str(value))
                     else:
                         raise ValueError(f"{self.kind}.{name}: unknown condition {op!r}")
             elif cond is None:
                 clauses.append(f"{col} IS NULL")
             else:
-                clauses.append(f"{col} = ?")
-                args.append(self._column(name, cond))
+                clause, more = self._condition(name, col, cond)
+                clauses.append(clause)
+                args += more
         return clauses, args
 
     def find(self, where: Where | None = None, sort: Iterable[tuple[str, str]] = (), limit: int = 100,
@@ -374,7 +416,8 @@ class SQLiteDocuments(Documents):
 
 
 # --------------------------------------------------------------------------------------------------- Elasticsearch
-_ES_TYPES = {"keyword": {"type": "keyword", "ignore_above": 4096}, "date": {"type": "date_nanos"},
+_ES_TYPES = {"keyword": {"type": "keyword", "ignore_above": 4096}, "keywords": {"type": "keyword", "ignore_above": 4096},
+             "date": {"type": "date_nanos"},
              "long": {"type": "long"}, "double": {"type": "double"}, "bool": {"type": "boolean"},
              "text": {"type": "text"}}
 _CLIENTS: dict[str, Any] = {}
@@ -487,6 +530,21 @@ class ElasticDocuments(Documents):
                           refresh=self.refresh)
         return self._written(id, body, resp)
 
+    def put_many(self, docs: dict[str, dict]) -> int:
+        self._init()
+        bodies = {id: _json(body) for id, body in docs.items()}
+        if not bodies:
+            return 0
+        ops = []
+        for id, body in bodies.items():
+            ops += [{"index": {"_index": self.index, "_id": id}}, self._source(id, body)]
+        resp = self._call(self.es.bulk, operations=ops, refresh=self.refresh)
+        if resp.get("errors"):
+            failed = [i["index"] for i in resp["items"] if i["index"].get("error")]
+            raise StoreUnavailable(f"{self.index}: {len(failed)} of {len(bodies)} documents not written "
+                                   f"({failed[0]['error'].get('reason', failed[0]['error'])})")
+        return len(bodies)
+
     def delete(self, id: str, version: str | None = None) -> bool:
         from elasticsearch import NotFoundError
 
@@ -510,11 +568,15 @@ class ElasticDocuments(Documents):
                 rng = {}
                 for op, value in cond.items():
                     if op == "in":
-                        filters.append({"terms": {name: [self._value(name, v) for v in value]}})
+                        filters.append({"terms": {name: [str(v) if typ == "keywords" else self._value(name, v)
+                                                         for v in value]}})
                     elif op in RANGE_OPS:
                         rng[op] = self._value(name, value)
                     elif op == "match" and typ == "text":
                         filters.append({"match": {name: {"query": str(value), "operator": "and"}}})
+                    elif op == "contains" and typ == "keyword":
+                        escaped = re.sub(r"([*?\\])", r"\\\1", str(value))
+                        filters.append({"wildcard": {name: {"value": f"*{escaped}*"}}})
                     else:
                         raise ValueError(f"{self.kind}.{name}: unknown condition {op!r}")
                 if rng:
@@ -522,7 +584,7 @@ class ElasticDocuments(Documents):
             elif cond is None:
                 must_not.append({"exists": {"field": name}})
             else:
-                filters.append({"term": {name: self._value(name, cond)}})
+                filters.append({"term": {name: str(cond) if typ == "keywords" else self._value(name, cond)}})
         return {"bool": {"filter": filters, "must_not": must_not}}
 
     def find(self, where: Where | None = None, sort: Iterable[tuple[str, str]] = (), limit: int = 100,
@@ -562,3 +624,26 @@ def open_documents(settings, kind: str, fields: dict[str, str], searchable: bool
     if settings.store == "elasticsearch":
         return ElasticDocuments(es_client(settings.es_url), settings.es_index, kind, fields, searchable=searchable)
     return SQLiteDocuments(settings.state_path, kind, fields)
+
+
+def migrate_once(settings, name: str, legacy: Path, copy: Callable[[sqlite3.Connection], None]) -> bool:
+    """Copy a file of an older version (`<data_dir>/auth.db`, `claims.db`) into the store, once per store: a marker
+    document `migrations/<name>` is created after the copy, so a process that finds it skips the file (left in place,
+    never written again). `copy` must be idempotent (create or identical put per row): two processes starting at
+    once may both copy before either marks it."""
+    if not Path(legacy).is_file():
+        return False
+    marks = open_documents(settings, "migrations", {}, searchable=False)
+    if marks.get(name) is not None:
+        return False
+    con = sqlite3.connect(legacy, timeout=30)
+    con.row_factory = sqlite3.Row
+    try:
+        copy(con)
+    finally:
+        con.close()
+    try:
+        marks.create(name, {"from": str(legacy), "at": datetime.now().astimezone().isoformat()})
+    except Conflict:
+        pass  # another process finished the same copy
+    return True

@@ -103,6 +103,7 @@ def test_replay_fires_expected_alerts_once_even_after_restart(store, make_engine
 
     # restart: a new engine on the same alerts.db remembers clusters, alerts and dedup keys
     engine2 = make_engine(store, path=tmp_path / "alerts.db")
+    engine2.reload_rules()  # as the app context's startup hook does
     assert {r.id for r in engine2.rules} == {r.id for r in RULES}
     assert replay(store, engine2, posts) == []
     more = [make_post(2000 + i, text="AWAS vaksin chip disuntikkan ke peserta KTT ASEAN, sebarkan sebelum dihapus!",

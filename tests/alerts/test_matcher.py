@@ -202,6 +202,7 @@ def test_engine_rebuilds_the_matcher_on_put_and_delete(store, make_engine, tmp_p
     assert (matches("baca kompas.com"), matches("cek turnbackhoax.id")) == ([], ["k"])
     engine.close()
     restarted = make_engine(store, path=tmp_path / "alerts.db")  # a new process loads the stored rules
+    restarted.reload_rules()  # (the app context's startup hook)
     assert restarted.matcher.match([_post(0, "cek turnbackhoax.id", {})]) == [["k"]]
     restarted.put_rule(Rule(id="k", name="k", enabled=False, query=RuleQuery(any=["turnbackhoax.id"])))
     assert restarted.matcher.match([_post(0, "cek turnbackhoax.id", {})]) == [[]]

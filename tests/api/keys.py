@@ -35,6 +35,12 @@ def make_key(settings: Settings, role: str = "admin", workspace: str = "*", name
     return create_key(settings, name or f"test-{role}-{workspace}", role, workspace)
 
 
+def state_bytes(settings: Settings) -> bytes:
+    """Every byte the embedded store keeps of the shared state (state.db and its write-ahead log)."""
+    return b"".join(p.read_bytes() for p in (settings.state_path, settings.state_path.with_name("state.db-wal"))
+                    if p.is_file())
+
+
 def keyed_client(url: str, key: str | None, scheme: str = "header") -> httpx.Client:
     headers = {}
     if key and scheme == "header":

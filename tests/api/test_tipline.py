@@ -86,7 +86,7 @@ def desk(tmp_path_factory):
              access_token: "{ACCESS_TOKEN}", graph_url: "{graph.url}"}}
 """
         settings = make_settings(tmp, config)
-        ClaimStore(settings.data_dir / "claims.db").put([{
+        ClaimStore(settings).put([{
             "id": "tbh-chip", "title": "[SALAH] Vaksin COVID-19 Mengandung Microchip Pelacak",
             "text": "Vaksin COVID-19 mengandung microchip pelacak untuk memantau penerima vaksin", "url": CLAIM_URL,
             "verdict": "salah", "source": "turnbackhoax.id"}])

@@ -16,13 +16,16 @@ def test_init_loads_the_seed_claim_database(tmp_path, monkeypatch):
 
     monkeypatch.setenv("NW_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("NW_CONFIG_FILE", raising=False)
-    manual = ClaimStore(tmp_path / "claims.db")
+    from service.config import Settings
+
+    settings = Settings(data_dir=tmp_path, config_file=None, store="sqlite")
+    manual = ClaimStore(settings)
     manual.put([{"id": "manual-1", "text": "klaim yang dimasukkan analis", "title": "manual"}])
     for _ in range(2):  # re-running init updates the seed, keeps manual entries, duplicates nothing
         result = CliRunner().invoke(app, ["init"])
         assert result.exit_code == 0, result.output
     seed = load_seed()["claims"]
-    store = ClaimStore(tmp_path / "claims.db")
+    store = ClaimStore(settings)
     assert store.count() == len(seed) + 1
     got = {c["id"]: c for c in store.all()}
     assert got["tbh-35352"]["url"].startswith("https://turnbackhoax.id/articles/35352") and got["manual-1"]

@@ -85,6 +85,29 @@ def test_find_filters_sort_and_keyset_paging(docs):
     assert ids(docs.scan({"open": False}, page=2)) == ["d01", "d03", "d05", "d07", "d09", "d11"]
 
 
+def test_keywords_lists_substrings_and_bulk_puts(state_settings):
+    """A keywords field matches when any of its keywords does (never a part of one); `contains` is a substring
+    of a keyword field, `*` and `?` taken literally; put_many writes many at once, last writer wins."""
+    docs = open_documents(state_settings, "tagged", {"tags": "keywords", "path": "keyword"})
+    assert docs.put_many({"a": {"tags": ["kemkes", "asean-2026"], "path": "/alerts/a_1/ack?x=*"},
+                          "b": {"tags": ["kemkes-ri"], "path": "/alerts/a_10"}, "c": {"tags": [], "path": "/rules"},
+                          "d": {"path": "/rules/x"}}) == 4
+    ids = lambda where: [d.id for d in docs.find(where)]  # noqa: E731
+    assert ids({"tags": "kemkes"}) == ["a"] and ids({"tags": "kemkes-ri"}) == ["b"] and ids({"tags": "ri"}) == []
+    assert ids({"tags": {"in": ["asean-2026", "kemkes-ri"]}}) == ["a", "b"] and ids({"tags": None}) == ["c", "d"]
+    assert ids({"path": {"contains": "/a_1"}}) == ["a", "b"] and ids({"path": {"contains": "a_1/"}}) == ["a"]
+    assert ids({"path": {"contains": "x=*"}}) == ["a"] and ids({"path": {"contains": "a_?"}}) == []
+    assert ids({"path": {"contains": "/RULES"}}) == [] and docs.count({"path": {"contains": "rules"}}) == 2
+    docs.put_many({"a": {"tags": ["other"]}})
+    assert docs.get("a").body == {"tags": ["other"]} and ids({"tags": "kemkes"}) == []
+    with pytest.raises(ValueError):
+        docs.find(sort=[("tags", "asc")])
+    with pytest.raises(ValueError):
+        docs.put("e", {"tags": "kemkes"})  # a list, not a string
+    with pytest.raises(ValueError):
+        docs.put("e", {"tags": ["a,b"]})
+
+
 def test_undeclared_fields_and_bad_bodies_are_refused(docs):
     docs.create("a", {"status": "new", "other": 1})
     with pytest.raises(ValueError):

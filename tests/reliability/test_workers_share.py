@@ -16,6 +16,8 @@ its own data directory, as on two machines, and two API replicas):
   exactly once and in order, whichever process appended it; each stored alert is announced once (an alert the victim
   stored in the instant before it was frozen may have missed its announcement); an acknowledgement made through API
   A reaches the stream held by API B; a stream resumed from a Last-Event-ID replays the rest of the log;
+- the replicas share auth (keys and sessions in the store): a dashboard session opened on A works on B, a key
+  revoked on A is refused by B, and a key's rate limit holds over A and B together;
 - the webhook gets each stored alert's delivery once (twice only when the victim died between sending it and
   recording the send: then the second copy comes after the kill, from another process, with the same delivery id).
 """
@@ -199,6 +201,30 @@ class Stream:
         return self.events[-1][0] if self.events else 0
 
 
+LIMIT = 20  # a key's requests per 200 s window, over every replica together (NW_RATE_LIMIT_*)
+
+
+def auth_is_shared(a: str, b: str, admin: str) -> None:
+    """A session opened on A works on B; a key revoked on A is refused by B; a key's limit holds over A and B."""
+    with httpx.Client(base_url=a, headers={"X-API-Key": admin}, timeout=60) as on_a:
+        made = [on_a.post("/auth/keys", json={"name": name, "role": "analyst", "workspace": "*"}).json()
+                for name in ("busy", "browser")]
+        busy, browser = made[0]["key"], made[1]["key"]
+        codes = [httpx.get(f"{(a, b)[i % 2]}/campaigns", headers={"X-API-Key": busy}, timeout=60).status_code
+                 for i in range(LIMIT + 4)]  # alternating replicas, as a round-robin proxy sends them
+        assert codes == [200] * LIMIT + [429] * 4  # per-process buckets would allow 2 x LIMIT
+
+        with httpx.Client(base_url=a, timeout=60) as login:
+            assert login.post("/ui/login", data={"key": browser}).status_code == 303
+            session = {"nw_session": login.cookies["nw_session"]}
+        on_b = httpx.get(f"{b}/auth/whoami", cookies=session, timeout=60)
+        assert on_b.status_code == 200 and on_b.json()["name"] == "browser"
+        for key in made:
+            assert on_a.delete(f"/auth/keys/{key['key_id']}").status_code == 204
+        assert httpx.get(f"{b}/auth/whoami", headers={"X-API-Key": browser}, timeout=60).status_code == 401
+        assert httpx.get(f"{b}/auth/whoami", cookies=session, timeout=60).status_code == 401
+
+
 def delivery_id(request: dict) -> str:
     return {k.lower(): v for k, v in request["headers"].items()}["x-narrawatch-delivery"]
 
@@ -232,7 +258,7 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
     replicas = 2 if backend.kind == "elasticsearch" else 1
     ports = [free_port() for _ in range(replicas)]
     urls = [f"http://127.0.0.1:{p}" for p in ports]
-    key = make_key(Settings(data_dir=backend.data_dir("api"), config_file=None), "admin", "*")
+    key = make_key(backend.settings.model_copy(update={"data_dir": backend.data_dir("api")}), "admin", "*")
     try:
         with receiver() as hook, serving_feeds(feeds, static) as url:
             cfg = config(tmp_path, url, hook.url)
@@ -241,7 +267,9 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 procs.append(subprocess.Popen([str(WORKER), "-v", "worker"], env=backend.env(n, cfg), cwd=tmp_path,
                                               stdout=subprocess.DEVNULL, stderr=log))
             api_logs = [tmp_path / f"api-{n}.log" for n in range(replicas)]
-            apis = [serve_process(backend.env("api", cfg), port, log) for port, log in zip(ports, api_logs)]
+            api_env = backend.env("api", cfg) | {"NW_RATE_LIMIT_RPS": str(LIMIT / 200),
+                                                 "NW_RATE_LIMIT_BURST": str(LIMIT)}
+            apis = [serve_process(api_env, port, log) for port, log in zip(ports, api_logs)]
 
             runners: dict[str, set[str]] = {name: set() for name in names}
 
@@ -361,6 +389,7 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 assert resumed.error is None and time.monotonic() < deadline, (resumed.error, resumed.last)
                 time.sleep(0.1)
             assert resumed.events == [e for e in logged if e[0] > middle]
+            auth_is_shared(urls[0], urls[-1], key)  # and the replicas share keys, sessions and rate limits
 
             # the webhook: every stored alert's delivery, also those the victim claimed when it died (sent again
             # by another process once the send lease ends)

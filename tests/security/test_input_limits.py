@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import select
 import socket
-import sqlite3
 import time
 
 import httpx
 import pytest
 
 from service.api.app import create_app
-from service.api.auth import AUDIT_PATH_MAX, AuthConfig
+from service.api.auth import AUDIT_PATH_MAX, AuthConfig, KeyStore
 from core.domain import TEXT_MAX
 from tests.api.keys import keyed_client, make_key, make_settings
 from tests.factories import make_post
@@ -135,13 +134,12 @@ def test_requests_without_a_valid_key_are_rate_limited_per_address(tmp_path):
                  for i in range(3)]
         assert codes == [401, 401, 401]
         r = anon.get("/posts")
-        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 5
+        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 15  # 3 per 15 s window
         # failed log-ins spend the same budget: the form is refused before the key is even checked
         assert anon.post("/ui/login", data={"key": make_key(settings, "admin", "*")}).status_code == 429
         assert anon.get("/health").status_code == 200  # never limited
     # a flood of refused attempts does not flood the audit log: the 429s are not written
-    db = sqlite3.connect(settings.data_dir / "auth.db")
-    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE status = 429").fetchone()[0] == 0
+    assert KeyStore(settings).log.count({"status": 429}) == 0
 
 
 def test_failed_logins_are_rate_limited(tmp_path):
@@ -158,5 +156,4 @@ def test_audit_rows_store_a_bounded_path(api):
     assert r.status_code == 201
     row = api.admin.get("/auth/audit", params={"limit": 1}).json()[0]
     assert row["path"].startswith("/campaigns?q=zzz") and len(row["path"]) <= AUDIT_PATH_MAX
-    db = sqlite3.connect(api.settings.data_dir / "auth.db")
-    assert max(len(p) for (p,) in db.execute("SELECT path FROM audit_log")) <= AUDIT_PATH_MAX
+    assert max(len(d.body["path"]) for d in KeyStore(api.settings).log.scan()) <= AUDIT_PATH_MAX

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import time
 
 import httpx
 import pytest
 
 from service.api.app import create_app
-from service.api.auth import COOKIE, AuthConfig
-from tests.api.keys import keyed_client, make_key, make_settings
+from service.api.auth import COOKIE, AuthConfig, KeyStore
+from tests.api.keys import keyed_client, make_key, make_settings, state_bytes
 from tests.factories import make_post
 from bench.loopback import serve
 
@@ -64,8 +63,7 @@ def test_dashboard_session_is_opaque_and_logout_revokes_it(api):
         assert key not in session and key.split("_", 2)[2] not in session and session.startswith("nws_")
         assert browser.get("/campaigns").status_code == 200
         assert browser.post("/ui/logout").status_code == 303
-    raw = (api.settings.data_dir / "auth.db").read_bytes()
-    assert session.encode() not in raw  # only its hash is kept
+    assert session.encode() not in state_bytes(api.settings)  # only its hash is kept
     with httpx.Client(base_url=api.url, cookies={COOKIE: session}) as replay:  # a copied cookie after log-out
         assert replay.get("/campaigns").status_code == 401
         assert replay.get("/ui/analyst").status_code == 303  # back to the log-in page
@@ -91,8 +89,7 @@ def test_session_expires_on_the_server(tmp_path):
         # sent by hand: the server must refuse it, whatever the browser does with the cookie's max-age
         with httpx.Client(base_url=url, cookies={COOKIE: session}) as replay:
             assert replay.get("/campaigns").status_code == 401
-    db = sqlite3.connect(settings.data_dir / "auth.db")
-    assert db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 1
+    assert KeyStore(settings).sessions.count() == 1
 
 
 def _audit_client(url: str, key: str) -> str:

@@ -1,5 +1,6 @@
 import pytest
 
+from service.alerts.store import AlertStore
 from service.context import AppContext
 from service.config import Settings
 
@@ -11,7 +12,7 @@ rules:
 """
 
 
-def test_rules_in_the_config_are_seeded_once_and_fire(tmp_path):
+def test_rules_in_the_config_are_seeded_once_and_fire(tmp_path, monkeypatch):
     cfg = tmp_path / "nw.yaml"
     cfg.write_text(CONFIG, encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "var", config_file=cfg)
@@ -19,7 +20,11 @@ def test_rules_in_the_config_are_seeded_once_and_fire(tmp_path):
     assert sorted(r.id for r in ctx.alerts.alerts.list_rules()) == ["chip", "sync"]
     ctx.alerts.put_rule(ctx.alerts.alerts.get_rule("chip").model_copy(update={"severity": "critical"}))
     ctx.alerts.close()
+    loads = []
+    real = AlertStore.list_rules
+    monkeypatch.setattr(AlertStore, "list_rules", lambda self: loads.append(1) or real(self))
     ctx = AppContext.build(Settings(data_dir=tmp_path / "var", config_file=cfg))  # a restart keeps API edits
+    assert len(loads) == 1  # loaded once, by the startup hook (not also by the engine's constructor)
     assert ctx.alerts.alerts.get_rule("chip").severity == "critical"
     from tests.factories import make_post
 

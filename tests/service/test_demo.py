@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from service.alerts.store import AlertStore
-from service.api.auth import KeyStore, auth_db_path
+from service.api.auth import KeyStore
 from service.config import Settings
 from service.store.base import PostQuery
 from service.store.sqlite import SQLiteStore
@@ -127,7 +127,7 @@ def test_default_views_are_full_and_the_replay_brings_alerts_live(demo):
     from bench.loopback import serve
 
     settings = Settings(data_dir=demo.data, config_file=CONFIG)
-    _, key = KeyStore(auth_db_path(settings)).create("demo", "admin", "*")
+    _, key = KeyStore(settings).create("demo", "admin", "*")
     store = SQLiteStore(demo.data / "narrawatch.db")
     for campaign in store.list_campaigns():  # today's digest (WIB), as /ui/digest renders it by default
         assert digest_data(store, campaign, period_of("day", today("Asia/Jakarta"), "Asia/Jakarta"))["total"] > 0, \
@@ -170,15 +170,15 @@ def test_keys_list_and_revoke_on_the_command_line(tmp_path):
         run = cli(data, "keys", "create", "--name", name, "--role", role, "--workspace", "kemkes")
         assert run.returncode == 0, run.stderr
         tokens.append(run.stdout.strip())
-    keys = KeyStore(data / "auth.db")
+    keys = KeyStore(Settings(data_dir=data, config_file=None))
     ids = [k.key_id for k in keys.list()]
 
     listed = cli(data, "keys", "list")
     assert listed.returncode == 0, listed.stderr
     for k in keys.list():
         assert k.key_id in listed.stdout and k.name in listed.stdout  # names verbatim, not as rich markup
-    raw = keys.db.execute("SELECT key_hash FROM api_keys").fetchall()
-    for secret in tokens + [r[0] for r in raw]:  # neither the key nor its hash is ever printed
+    hashes = [d.body["key_hash"] for d in keys.keys.find()]
+    for secret in tokens + hashes:  # neither the key nor its hash is ever printed
         assert secret not in listed.stdout and secret.split("_")[-1] not in listed.stdout
 
     ambiguous = cli(data, "keys", "revoke", "humas")
