@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import httpx
 import uvicorn
 
 from service.api.proxies import SERVER_OPTIONS  # served as `narrawatch serve` serves
@@ -38,6 +42,25 @@ def serve(app, port: int | None = None):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def serve_process(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """`narrawatch serve` in its own process on 127.0.0.1:`port`, run in `log`'s directory, stderr to `log`."""
+    return subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
+                            cwd=log.parent, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+
+
+def wait_healthy(proc: subprocess.Popen, url: str, log: Path, deadline: float) -> None:
+    """Until GET /health answers 200 (a process loading the models on a busy machine takes a while)."""
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the API at {url} did not start: {log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=10).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
 
 
 @contextmanager

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30, ge=0.5, le=3600, description=(
         "How long a worker's claim on a source lasts without renewal: a killed worker's sources move to another "
         "worker within this time (renewed every third of it)"))
+    event_retention_days: float = Field(default=7, gt=0, le=3650, description=(
+        "Live events (the SSE stream's log) older than this are deleted by a worker, once an hour; a client resuming "
+        "with a Last-Event-ID older than that gets the stream from the oldest event kept"))
     timezone: str = Field(default=DEFAULT_ZONE, description=(
         "Default zone of days in charts, digests and summaries: Asia/Jakarta (WIB), Asia/Makassar (WITA), "
         "Asia/Jayapura (WIT) or UTC; users switch it per request (?tz=) or in the dashboards"))

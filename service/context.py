@@ -71,7 +71,8 @@ def _seed(store: Store, settings: Settings, engine: AlertEngine, pending: Pendin
     for rule in settings.rules():
         if engine.alerts.get_rule(rule.id) is None:
             engine.put_rule(rule, actor="config", action="rule.seed")
-    engine.reload_rules()
+    # processes started together seed concurrently: a rule another one is storing may not show in a search yet
+    engine.reload_rules(also=[rule.id for rule in settings.rules()])
     pending.fill()
 
 

@@ -1,6 +1,6 @@
 """One way to use an SQLite file from many threads: a connection per thread (WAL, autocommit, 30 s busy timeout)
 and serialised write transactions that roll back on any exception, so a failed write never leaves the file locked.
-Used by the post store, the alert store and the API-key store."""
+Used by the post store, the narrative ledger and the shared-state documents (service/store/documents.py)."""
 from __future__ import annotations
 
 import sqlite3

@@ -12,6 +12,7 @@ from datetime import datetime
 from service.context import AppContext
 from service.classify import claim_store, keep_claims
 from service.store.base import StoreUnavailable
+from service.store.events import EventPruner
 from service.store.leases import Leases
 from service.store.sources import SourceState
 from service.tipline.poller import start_poller
@@ -36,13 +37,15 @@ def drain_forever(ctx: AppContext, stop: threading.Event, every: float = 10.0,
 
 
 def periodic_jobs(ctx: AppContext, clock: Callable[[], datetime] | None = None) -> list[Callable[[], object]]:
-    """Jobs the worker ticks from its drain loop: the daily digest e-mail when `alerts.digest.enabled`."""
+    """Jobs the worker ticks from its drain loop: pruning the live-event log (one worker an hour, by lease) and the
+    daily digest e-mail when `alerts.digest.enabled`."""
+    jobs: list[Callable[[], object]] = [EventPruner.open(ctx.settings).tick]
     engine = ctx.alerts
-    if not engine.settings.digest.enabled:
-        return []
-    from service.alerts.digest_schedule import DigestScheduler
+    if engine.settings.digest.enabled:
+        from service.alerts.digest_schedule import DigestScheduler
 
-    return [DigestScheduler.for_engine(engine, **({"clock": clock} if clock else {})).tick]
+        jobs.append(DigestScheduler.for_engine(engine, **({"clock": clock} if clock else {})).tick)
+    return jobs
 
 
 def warm_up(ctx: AppContext) -> None:

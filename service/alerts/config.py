@@ -63,6 +63,9 @@ class AlertSettings(BaseSettings):
     retry_max_seconds: float = Field(default=600.0, gt=0)
     max_attempts: int = Field(default=25, ge=1, description="After this many failures an entry is marked failed")
     send_timeout: float = Field(default=10.0, gt=0)
+    send_lease_seconds: float = Field(default=120.0, gt=0, description=(
+        "How long a process holds an outbox entry it is sending; if it dies meanwhile, another sends the entry "
+        "after this (a receiver may then get that delivery id twice: de-duplicate on X-Narrawatch-Delivery)"))
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
     dashboard_url: str | None = None
     digest: DigestSettings = Field(default_factory=DigestSettings)

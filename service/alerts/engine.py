@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -86,9 +87,15 @@ class AlertEngine:
         self.alerts.close()
 
     # -- rules --
-    def reload_rules(self) -> None:
+    def reload_rules(self, also: Iterable[str] = ()) -> None:
+        """Every stored rule (a search), plus the rules `also` names, read by id: one that another process is
+        storing right now is readable by id at once but shows in a search only after the next refresh."""
         with self._lock:
-            self.rules = self.alerts.list_rules()
+            rules = {r.id: r for r in self.alerts.list_rules()}
+            for rule_id in also:
+                if rule_id not in rules and (rule := self.alerts.get_rule(rule_id)) is not None:
+                    rules[rule_id] = rule
+            self.rules = sorted(rules.values(), key=lambda r: r.id)
             self.matcher.load(self.rules)
 
     def put_rule(self, rule: Rule, actor: str = "system", action: str = "rule.put") -> Rule:

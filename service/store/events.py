@@ -7,8 +7,9 @@ a stream on any replica.
 Built on Documents, the same on both backends: event n is the document with id "n", claimed with `create` (op_type
 =create on Elasticsearch, which has no autoincrement). A writer only tries n once it knows n-1 exists (it wrote it, or
 its create of n-1 conflicted, or a search showed it), so an event is never skipped while in flight; readers fetch
-ids after+1.. by real-time get and keep the contiguous run. A gap that persists is one deleted by retention: the
-reader jumps to the next existing event.
+ids after+1.. by real-time get and keep the contiguous run. Retention (Settings.event_retention_days, pruned by a
+worker once an hour under a lease) deletes the oldest events but never the newest one; a reader whose next id is
+gone continues from the oldest event kept.
 """
 from __future__ import annotations
 
@@ -55,29 +56,57 @@ class EventLog:
         return found[0].body["seq"] if found else 0
 
     def tail(self, after: int, limit: int = 100) -> list[Event]:
-        """Events after sequence number `after`, oldest first, without gaps."""
+        """Events after sequence number `after`, oldest first, without gaps. When `after + 1` is gone (pruned by
+        the retention), from the oldest event kept: a client resuming from before the retention gets what is left."""
         ids = [str(n) for n in range(after + 1, after + 1 + limit)]
         found = self.docs.get_many(ids)
-        if ids[0] not in found:
-            later = self.docs.find({"seq": {"gt": after}}, sort=[("seq", "asc")], limit=1)
-            if not later:
-                return []
-            return self.tail(later[0].body["seq"] - 1, limit)  # pruned: resume at the oldest kept event
-        out = []
-        for id_ in ids:
-            doc = found.get(id_)
-            if doc is None:
+        if ids[0] in found:
+            docs = [found[i] for i in ids if i in found]
+        else:  # nothing new yet, or pruned: a search finds the oldest kept (it may still show a just-deleted one)
+            docs = self.docs.find({"seq": {"gt": after}}, sort=[("seq", "asc")], limit=limit)
+        out: list[Event] = []
+        for doc in docs:
+            if out and doc.body["seq"] != out[-1].seq + 1:
                 break
             out.append(Event(doc.body["seq"], doc.body["kind"], doc.body["data"], doc.body["at"]))
         return out
 
     def prune(self, older_than: timedelta) -> int:
-        """Delete events older than `older_than` (a client resuming from before them gets what is left)."""
+        """Delete events older than `older_than`, except the newest event: the next sequence number is found from
+        it, so an idle log pruned empty would restart at 1 and every client's Last-Event-ID would skip the new
+        events. A client resuming from a pruned id gets the stream from the oldest event kept (tail)."""
         cutoff = datetime.now(timezone.utc) - older_than
+        newest = self.last_seq()
         gone = 0
-        for doc in list(self.docs.scan({"at": {"lt": cutoff}}, sort=[("seq", "asc")])):
+        for doc in list(self.docs.scan({"at": {"lt": cutoff}, "seq": {"lt": newest}}, sort=[("seq", "asc")])):
             gone += self.docs.delete(doc.id)
         return gone
+
+
+class EventPruner:
+    """Prunes the log at most once per `every` seconds across all processes: the right to prune is the lease
+    `events:prune` with a time-to-live of `every`, taken only once the last one has expired (never renewed, never
+    released), so whichever worker ticks first after that prunes and the others skip."""
+    LEASE = "events:prune"
+
+    def __init__(self, log: EventLog, leases, retention: timedelta):
+        self.log, self.leases, self.retention = log, leases, retention
+
+    @classmethod
+    def open(cls, settings, every: float = 3600.0) -> "EventPruner":
+        from service.store.leases import Leases
+
+        return cls(open_events(settings), Leases.open(settings, ttl=every),
+                   timedelta(days=settings.event_retention_days))
+
+    def tick(self) -> int | None:
+        """Events deleted, or None when this interval's pruning is (or was) another's turn."""
+        held = self.leases.docs.get(self.LEASE)
+        if held is not None and float(held.body.get("expires_at") or 0) > self.leases.clock():
+            return None
+        if self.leases.acquire(self.LEASE) is None:  # another process took it between the read and the write
+            return None
+        return self.log.prune(self.retention)
 
 
 def open_events(settings) -> EventLog:

@@ -162,3 +162,19 @@ def test_desk_queue_incidents_notes_and_stale_actions(stores):
     assert stale.value.alert.status == "acknowledged" and stale.value.last["actor"] == "ana"
     with pytest.raises(Stale):
         b.transition("a_002", "budi", "assign", status="assigned", assignee="budi")  # resolved meanwhile
+
+
+def test_a_rule_another_process_is_seeding_is_loaded_by_id(stores):
+    """Processes started together seed the config's rules at once: a rule another process stored a moment ago may not
+    show in a search until the next refresh (Elasticsearch), so the engine also reads the config's rule ids by id."""
+    from service.alerts.engine import AlertEngine
+
+    a, b = stores
+    if hasattr(b.rules, "es"):  # the other process's write, caught before the refresh its own put waits for
+        b.rules.get("x")  # (the index exists)
+        b.rules.es.indices.put_settings(index=b.rules.index, settings={"refresh_interval": "-1"})
+        b.rules.refresh = False
+    b.put_rule(Rule(id="seeded", name="seeded", campaign="asean", query=RuleQuery(any=["chip"])), "config")
+    engine = AlertEngine(None, a)
+    engine.reload_rules(also=["seeded", "not-stored"])
+    assert [r.id for r in engine.rules] == ["seeded"]

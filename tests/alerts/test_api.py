@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta
 
 import httpx
@@ -100,3 +101,25 @@ def test_rules_alerts_workflow_and_stream(api):
     assert api.get("/trending", params={"campaign": "asean", "window": "soon"}).status_code == 422
     assert api.delete(f"/rules/{rule['id']}").status_code == 204
     assert api.delete(f"/rules/{rule['id']}").status_code == 404
+
+
+def test_stream_resumes_from_the_oldest_kept_event_when_last_event_id_was_pruned(api):
+    """A Last-Event-ID older than the retention (Settings.event_retention_days): the replay starts at the oldest event
+    kept, in order, then goes live."""
+    from tests.contract.test_event_log_contract import RETENTION, backdate
+
+    log = api.app.state.ctx.alerts.events
+    for i in range(5):
+        log.append("alert.status", {"id": f"a{i}", "campaign": "asean"})
+    backdate(log, range(1, 4), days=8)
+    assert log.prune(RETENTION) == 3
+    ids, deadline = [], time.monotonic() + 10
+    with httpx.stream("GET", str(api.base_url).rstrip("/") + "/alerts/stream",
+                      headers={**api.headers, "Last-Event-ID": "2"}, timeout=40) as resp:
+        for line in resp.iter_lines():
+            assert time.monotonic() < deadline, f"replayed only {ids}"  # a keep-alive line comes every 15 s
+            if line.startswith("id:"):
+                ids.append(int(line[3:]))
+            if len(ids) == 2:
+                break
+    assert ids == [4, 5]

@@ -17,6 +17,7 @@ from service.alerts.config import AlertSettings, DigestSettings, EmailTarget
 from service.alerts.digest_schedule import DigestScheduler, digest_key
 from service.alerts.engine import AlertEngine
 from service.alerts.store import AlertStore
+from service.config import Settings
 from core.domain import Campaign, Classification
 from service.store.sqlite import SQLiteStore
 from service.worker import drain_forever, periodic_jobs
@@ -170,9 +171,10 @@ def test_digest_settings_from_yaml_and_env(monkeypatch):
 def test_worker_drain_loop_ticks_the_digest(tmp_path, store):
     settings = _settings(2525, to=["pimpinan@example.go.id"])
     engine = _engine(store, tmp_path / "alerts.db", settings)
-    ctx = SimpleNamespace(alerts=engine, pipeline=SimpleNamespace(spool=SimpleNamespace(batches=lambda: [])))
+    ctx = SimpleNamespace(alerts=engine, pipeline=SimpleNamespace(spool=SimpleNamespace(batches=lambda: [])),
+                          settings=Settings(data_dir=tmp_path, config_file=None))
     jobs = periodic_jobs(ctx, clock=lambda: DAY_AFTER + timedelta(hours=8))
-    assert len(jobs) == 1
+    assert [j.__qualname__ for j in jobs] == ["EventPruner.tick", "DigestScheduler.tick"]
     stop = threading.Event()
     loop = threading.Thread(target=drain_forever, args=(ctx, stop), kwargs={"every": 0.01, "ticks": jobs})
     loop.start()
@@ -183,5 +185,6 @@ def test_worker_drain_loop_ticks_the_digest(tmp_path, store):
     stop.set()
     loop.join(5)
     assert engine.alerts.has_outbox(key) and not loop.is_alive()
-    assert periodic_jobs(SimpleNamespace(alerts=_engine(store, tmp_path / "b.db", AlertSettings()))) == []
+    off = SimpleNamespace(alerts=_engine(store, tmp_path / "b.db", AlertSettings()), settings=ctx.settings)
+    assert [j.__qualname__ for j in periodic_jobs(off)] == ["EventPruner.tick"]
     engine.close()

@@ -1,15 +1,25 @@
 """Two `narrawatch worker` processes share the sources through leases in the store; one is SIGKILLed mid-batch and
-the other takes its sources over within the lease time and finishes them from the saved cursors.
+the other takes its sources over within the lease time and finishes them from the saved cursors; meanwhile API
+processes (`narrawatch serve`) hold live alert streams and a webhook receiver gets the alerts (issue 12).
 
-Sources: four feeds on 127.0.0.1 that grow at each fetch (tests/reliability/feeds.py) and two recorded feeds
-(tests/collectors/fixtures), plus a `narrawatch ingest` run while the workers collect. Checked on the embedded
-store (both workers in one data directory, as on one machine) and on the test Elasticsearch node (each worker with
-its own data directory, as on two machines):
+Sources: four feeds on 127.0.0.1 that grow at each fetch (bench/feeds.py) and two recorded feeds
+(tests/collectors/fixtures), plus a `narrawatch ingest` run while the workers collect. Alert rules fire from those
+posts (in the workers and in the ingest process) into a webhook on 127.0.0.1. Checked on the embedded store (both
+workers and one API in one data directory, as on one machine) and on the test Elasticsearch node (each worker with
+its own data directory, as on two machines, and two API replicas):
 - while both live, every source is run by one worker only (the owner stamped on its state never changes);
 - the SIGKILL lands while the victim is storing a batch (part of it stored, the rest not); the survivor holds the
   victim's sources within the lease time plus one renewal interval, and collects the batch again from the cursor
   (moving the cursor before the store write loses the rest of that batch: the test then fails);
 - at the end every post is stored exactly once, compared by (source, native id) and by text;
+- every stream (one fresh, one opened with Last-Event-ID, on different replicas) gets every event of the store's log
+  exactly once and in order, whichever process appended it; each stored alert is announced once (an alert the victim
+  stored in the instant before it was frozen may have missed its announcement); an acknowledgement made through API
+  A reaches the stream held by API B; a stream resumed from a Last-Event-ID replays the rest of the log;
+- the replicas share auth (keys and sessions in the store): a dashboard session opened on A works on B, a key
+  revoked on A is refused by B, and a key's rate limit holds over A and B together;
+- the webhook gets each stored alert's delivery once (twice only when the victim died between sending it and
+  recording the send: then the second copy comes after the kill, from another process, with the same delivery id);
 - the narrative ledger (issue 12: clustering partitioned by campaign with leases) holds every stored post of the
   campaign exactly once, each near-duplicate group in one narrative, each narrative's size equal to its posts, and
   no worker ever assigned a batch on stale state (dropping the campaign lease makes them redo batches: the test
@@ -23,20 +33,26 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+import httpx
 import pytest
 
+from bench.feeds import Feed, serving_feeds, text
+from bench.loopback import free_port, receiver, serve_process, wait_healthy
+from core.dates import parse_datetime
 from service.alerts.store import AlertStore
 from service.config import Settings
+from service.store.events import open_events
 from service.store.leases import Leases
 from service.store.sources import SourceState
+from tests.api.keys import make_key
 from tests.collectors.conftest import fixture_text
-from bench.feeds import Feed, serving_feeds, text
 
 WORKER = Path(sys.executable).with_name("narrawatch")
 LEASE = 5.0  # seconds: short, so the take-over is quick to observe; long enough for a loaded 2-core machine
@@ -44,17 +60,26 @@ FEEDS = [f"f{i}" for i in range(4)]
 STEP, TOTAL = 40, 320
 RECORDED = {"/antara.xml": "rss_antaranews.xml", "/turnbackhoax.xml": "rss_turnbackhoax.xml"}
 IMPORTED = 30
+RULES = """rules:
+  - {id: awal, name: Laporan ke-7, campaign: ktt, query: {any: [nomor 7]}}
+  - {id: impor, name: Laporan impor, campaign: ktt, query: {any: [impor]}}
+  - {id: akhir, name: Laporan ke-300, campaign: ktt, query: {any: [nomor 300]}}
+"""
+FIRED_BY = {"awal": "the feeds' first batch (the kill lands in one)", "impor": "the ingest process",
+            "akhir": "the feeds' item 300, after the kill"}
 pytestmark = pytest.mark.slow
 
 
-def config(tmp_path: Path, url: str) -> Path:
+def config(tmp_path: Path, url: str, webhook: str) -> Path:
     sources = "".join(f"  - {{type: rss, name: 'rss:{f}', url: '{url}/{f}.xml', interval_seconds: 1, "
                       f"respect_robots: false}}\n" for f in FEEDS)
     sources += "".join(f"  - {{type: rss, name: '{source_name(p)}', url: '{url}{p}', "
                        f"interval_seconds: 1, respect_robots: false}}\n" for p in RECORDED)
+    alerts = (f"alerts: {{webhooks: [{{url: '{webhook}/hook', secret: rahasia}}], allow_private_targets: true, "
+              f"delivery_poll_seconds: 0.2, send_timeout: 3, send_lease_seconds: {LEASE}}}\n")
     path = tmp_path / "nw.yaml"
-    path.write_text("campaigns:\n  - {id: ktt, name: KTT, keywords: [ktt asean]}\n" f"sources:\n{sources}",
-                    encoding="utf-8")
+    path.write_text("campaigns:\n  - {id: ktt, name: KTT, keywords: [ktt asean]}\n" f"sources:\n{sources}"
+                    + RULES + alerts, encoding="utf-8")
     return path
 
 
@@ -92,9 +117,12 @@ class Backend:
             shared |= dict(es_url=es_url, es_index=self.index)
         self.settings = Settings(data_dir=tmp_path / "var-0", **shared)
 
-    def env(self, n: int, cfg: Path) -> dict:
-        data_dir = self.tmp_path / (f"var-{n}" if self.kind == "elasticsearch" else "var-0")  # one machine each
-        env = {**os.environ, "NW_DATA_DIR": str(data_dir), "NW_CONFIG_FILE": str(cfg), "NW_BATCH_SIZE": "10",
+    def data_dir(self, n: int | str) -> Path:
+        return self.tmp_path / (f"var-{n}" if self.kind == "elasticsearch" else "var-0")  # one machine each
+
+    def env(self, n: int | str, cfg: Path) -> dict:
+        data_dir = self.data_dir(n)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NW_")}, "NW_DATA_DIR": str(data_dir), "NW_CONFIG_FILE": str(cfg), "NW_BATCH_SIZE": "10",
                "NW_LEASE_SECONDS": str(LEASE), "NW_STORE": self.kind}
         if self.kind == "elasticsearch":
             env |= {"NW_ES_URL": self.es_url, "NW_ES_INDEX": self.index}
@@ -154,6 +182,79 @@ def partly_stored(backend: Backend, feeds: list[Feed], sources: list[str]) -> bo
     return 0 < stored < published and stored % STEP != 0
 
 
+class Stream:
+    """One `/alerts/stream` connection read in a thread: (sequence number, event, alert id, status) as they come."""
+
+    def __init__(self, url: str, key: str, last_event_id: str | None = None):
+        self.events: list[tuple[int, str, str, str]] = []
+        self.ready = threading.Event()
+        self.error: str | None = None
+        self.client = httpx.Client(timeout=60)
+        headers = {"X-API-Key": key} | ({"Last-Event-ID": last_event_id} if last_event_id is not None else {})
+
+        def run() -> None:
+            try:
+                with self.client.stream("GET", f"{url}/alerts/stream", headers=headers) as resp:
+                    seq = event = None
+                    for line in resp.iter_lines():
+                        if line.startswith("id:"):
+                            seq = int(line[3:])
+                        elif line.startswith("event:"):
+                            event = line.split(":", 1)[1].strip()
+                            self.ready.set()
+                        elif line.startswith("data:") and seq is not None:
+                            data = json.loads(line[5:])
+                            self.events.append((seq, event, data["id"], data["status"]))
+                        elif not line:
+                            seq = event = None
+            except Exception as exc:  # noqa: BLE001 - reported by the test
+                if not self.client.is_closed:
+                    self.error = repr(exc)
+                self.ready.set()
+
+        threading.Thread(target=run, daemon=True).start()
+
+    @property
+    def last(self) -> int:
+        return self.events[-1][0] if self.events else 0
+
+
+LIMIT = 20  # a key's requests per 200 s window, over every replica together (NW_RATE_LIMIT_*)
+
+
+def auth_is_shared(a: str, b: str, admin: str) -> None:
+    """A session opened on A works on B; a key revoked on A is refused by B; a key's limit holds over A and B."""
+    with httpx.Client(base_url=a, headers={"X-API-Key": admin}, timeout=60) as on_a:
+        made = [on_a.post("/auth/keys", json={"name": name, "role": "analyst", "workspace": "*"}).json()
+                for name in ("busy", "browser")]
+        busy, browser = made[0]["key"], made[1]["key"]
+        codes = [httpx.get(f"{(a, b)[i % 2]}/campaigns", headers={"X-API-Key": busy}, timeout=60).status_code
+                 for i in range(LIMIT + 4)]  # alternating replicas, as a round-robin proxy sends them
+        assert codes == [200] * LIMIT + [429] * 4  # per-process buckets would allow 2 x LIMIT
+
+        with httpx.Client(base_url=a, timeout=60) as login:
+            assert login.post("/ui/login", data={"key": browser}).status_code == 303
+            session = {"nw_session": login.cookies["nw_session"]}
+        on_b = httpx.get(f"{b}/auth/whoami", cookies=session, timeout=60)
+        assert on_b.status_code == 200 and on_b.json()["name"] == "browser"
+        for key in made:
+            assert on_a.delete(f"/auth/keys/{key['key_id']}").status_code == 204
+        assert httpx.get(f"{b}/auth/whoami", headers={"X-API-Key": browser}, timeout=60).status_code == 401
+        assert httpx.get(f"{b}/auth/whoami", cookies=session, timeout=60).status_code == 401
+
+
+def delivery_id(request: dict) -> str:
+    return {k.lower(): v for k, v in request["headers"].items()}["x-narrawatch-delivery"]
+
+
+def log_events(backend: "Backend") -> list[tuple[int, str, str, str]]:
+    """The whole event log, as a stream shows it."""
+    log, out = open_events(backend.settings), []
+    while batch := log.tail(out[-1][0] if out else 0, 500):
+        out += [(e.seq, e.kind, e.data["id"], e.data["status"]) for e in batch]
+    return out
+
+
 @pytest.fixture(params=["sqlite", "elasticsearch"])
 def backend(request, tmp_path):
     es_url = request.getfixturevalue("es_url") if request.param == "elasticsearch" else None
@@ -170,13 +271,23 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
     leases = Leases.open(backend.settings, "test-reader")
     state = SourceState.open(backend.settings)
     procs: list[subprocess.Popen] = []
+    apis: list[subprocess.Popen] = []
+    streams: list[Stream] = []
+    replicas = 2 if backend.kind == "elasticsearch" else 1
+    ports = [free_port() for _ in range(replicas)]
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    key = make_key(backend.settings.model_copy(update={"data_dir": backend.data_dir("api")}), "admin", "*")
     try:
-        with serving_feeds(feeds, static) as url:
-            cfg = config(tmp_path, url)
+        with receiver() as hook, serving_feeds(feeds, static) as url:
+            cfg = config(tmp_path, url, hook.url)
             for n in range(2):
                 log = (tmp_path / f"worker-{n}.log").open("wb")
                 procs.append(subprocess.Popen([str(WORKER), "-v", "worker"], env=backend.env(n, cfg), cwd=tmp_path,
                                               stdout=subprocess.DEVNULL, stderr=log))
+            api_logs = [tmp_path / f"api-{n}.log" for n in range(replicas)]
+            api_env = backend.env("api", cfg) | {"NW_RATE_LIMIT_RPS": str(LIMIT / 200),
+                                                 "NW_RATE_LIMIT_BURST": str(LIMIT)}
+            apis = [serve_process(api_env, port, log) for port, log in zip(ports, api_logs)]
 
             runners: dict[str, set[str]] = {name: set() for name in names}
 
@@ -206,6 +317,15 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 time.sleep(0.2)
             split_at = datetime.now(timezone.utc).isoformat()
             split_after = time.monotonic() - started
+            # live streams on every replica before any post of the campaign exists: one fresh, one resuming from
+            # Last-Event-ID 0 (the replay path), on different replicas where there are two
+            deadline = time.monotonic() + 150
+            for proc, url_, log in zip(apis, urls, api_logs):
+                wait_healthy(proc, url_, log, deadline)
+            streams += [Stream(urls[0], key), Stream(urls[-1], key, last_event_id="0")]
+            for s in streams:
+                assert s.ready.wait(30) and s.error is None, s.error
+            assert log_events(backend) == [], "events before the campaign's first post"
             for feed in feeds.values():
                 feed.growing.set()
             ingest = subprocess.Popen([str(WORKER), "ingest", str(import_file(tmp_path))], env=backend.env(0, cfg),
@@ -233,6 +353,7 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 if partly_stored(backend, victim_feeds, growing):
                     # the victim may finish the batch between a look and a signal: freeze it, let the writes it
                     # already sent land, look again, and kill it only if the batch is still partly stored
+                    frozen_at, frozen_pc = time.time(), time.perf_counter()
                     victim.send_signal(signal.SIGSTOP)
                     time.sleep(0.3)
                     if partly_stored(backend, victim_feeds, growing):
@@ -241,7 +362,7 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 time.sleep(0.02)
             victim.send_signal(signal.SIGKILL)
             victim.wait(10)
-            killed_at = time.time()
+            killed_at, killed_pc = time.time(), time.perf_counter()
             in_flight = sum(f.published for f in victim_feeds) - backend.count(growing)
             assert in_flight > 0, "killed between batches"
 
@@ -265,11 +386,47 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
             time.sleep(1.5)  # the recorded feeds' last pass
             survivor.send_signal(signal.SIGTERM)
             assert survivor.wait(60) == 0
+
+            # an acknowledgement through API A reaches the stream held by API B (the same API on SQLite)
+            with httpx.Client(base_url=urls[0], headers={"X-API-Key": key}, timeout=60) as a:
+                stored = {x["id"]: x for x in a.get("/alerts", params={"limit": 500}).json()}
+                acked = next(x for x in stored.values() if x["rule"] == "impor")["id"]
+                assert a.post(f"/alerts/{acked}/ack").json()["status"] == "acknowledged"
+            logged = log_events(backend)
+            assert logged[-1][1:] == ("alert.status", acked, "acknowledged")
+            deadline = time.monotonic() + 30
+            while any(s.last < logged[-1][0] for s in streams):
+                assert all(s.error is None for s in streams), [s.error for s in streams]
+                assert time.monotonic() < deadline, f"streams at {[s.last for s in streams]} of {logged[-1][0]}"
+                time.sleep(0.1)
+            # a stream resumed (on the other replica) from the middle of the log replays the rest of it
+            middle = logged[len(logged) // 2][0]
+            resumed = Stream(urls[-1], key, last_event_id=str(middle))
+            streams.append(resumed)
+            deadline = time.monotonic() + 30
+            while resumed.last < logged[-1][0]:
+                assert resumed.error is None and time.monotonic() < deadline, (resumed.error, resumed.last)
+                time.sleep(0.1)
+            assert resumed.events == [e for e in logged if e[0] > middle]
+            auth_is_shared(urls[0], urls[-1], key)  # and the replicas share keys, sessions and rate limits
+
+            # the webhook: every stored alert's delivery, also those the victim claimed when it died (sent again
+            # by another process once the send lease ends)
+            deliveries = {f"{a}.webhook.0" for a in stored}
+            deadline = time.monotonic() + LEASE + 60
+            while deliveries - {delivery_id(r) for r in list(hook.requests)}:
+                assert time.monotonic() < deadline, "webhook deliveries missing"
+                time.sleep(0.2)
+            time.sleep(1.0)  # a second copy would come now
+            hooked = [(delivery_id(r), t) for r, t in zip(list(hook.requests), list(hook.received_at))]
     finally:
-        for p in [*procs, *([ingest] if "ingest" in locals() else [])]:
+        for s in streams:
+            s.client.close()  # an open stream would hold up the API's graceful shutdown
+        for p in [*procs, *apis, *([ingest] if "ingest" in locals() else [])]:
             if p.poll() is None:
-                p.kill()
-                p.wait(10)
+                p.terminate() if p in apis else p.kill()
+        for p in [*procs, *apis, *([ingest] if "ingest" in locals() else [])]:
+            p.wait(30)
 
     # between the split and the kill, each source was run by the one worker holding it
     assert all(len(owners) <= 1 for owners in runners.values()) and any(runners.values()), runners
@@ -285,6 +442,28 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
     recorded = recorded_posts()
     assert recorded and {k for k in by_key if k[0] in map(source_name, RECORDED)} == recorded
     assert len(rows) == len(expected) + IMPORTED + len(recorded)
+
+    # live streams: every event of the log exactly once, in order, on every replica, whoever appended it
+    for s in streams[:2]:
+        assert [e[0] for e in s.events] == [e[0] for e in logged], "a stream missed or repeated events"
+        assert s.events == logged
+    announced = Counter(a for _, kind, a, _ in logged if kind == "alert")
+    assert {a for a, n in announced.items() if n > 1} == set(), "an alert announced twice"
+    assert set(announced) <= set(stored), "an alert announced but not stored"
+    # only an alert the victim stored in the instant before it was frozen may lack its announcement (it then shows
+    # as alert.updated when absorbing more posts; stored alert and event are two writes)
+    unannounced = {a: stored[a]["created_at"] for a in set(stored) - set(announced)}
+    assert all(frozen_at - 10 < parse_datetime(t).timestamp() <= frozen_at for t in unannounced.values()), \
+        (unannounced, frozen_at)
+    assert {x["rule"] for x in stored.values()} == set(FIRED_BY), {x["rule"] for x in stored.values()}
+    # webhook: each alert once; a second copy only of a delivery the victim sent and died before recording
+    received = Counter(d for d, _ in hooked)
+    assert set(received) == deliveries, "a delivery for no stored alert"
+    for d in (d for d, n in received.items() if n > 1):
+        times = [t for x, t in hooked if x == d]
+        assert len(times) == 2 and times[0] < frozen_pc + 0.3 and times[1] > killed_pc, f"{d} delivered {times}"
+    print(f"{len(stored)} alerts ({Counter(x['rule'] for x in stored.values())}), {len(logged)} events on "
+          f"{len(streams)} streams, {len(hooked)} webhook requests, {len(unannounced)} unannounced")
     check_ledger(backend, tmp_path)
 
 

@@ -80,7 +80,7 @@ class DeliveryWorker(BackgroundLoop):
 
     def run_once(self, now: float | None = None) -> int:
         """Attempt every due entry once; returns how many were attempted."""
-        rows = self.store.due(now)
+        rows = self.store.due(now, lease_seconds=self.settings.send_lease_seconds)
         for row in rows:
             t0 = time.perf_counter()
             try:
