@@ -32,6 +32,8 @@ def drain_forever(ctx: AppContext, stop: threading.Event, every: float = 10.0,
         for tick in ticks:
             try:
                 tick()
+            except StoreUnavailable as exc:  # an outage: the job runs again on a later tick
+                log.warning("periodic job %s waits for the store: %s", getattr(tick, "__qualname__", tick), exc)
             except Exception:  # noqa: BLE001 - a periodic job must not stop the spool replay
                 log.exception("periodic job %r failed", tick)
 
