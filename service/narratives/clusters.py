@@ -164,15 +164,15 @@ class NarrativeClusterer:
         self.redone = 0  # batches assigned on stale state and refused at commit (only when a lease lapsed)
 
     # -- state --
-    def _fresh(self, campaign: str) -> _CampaignIndex:
-        """Under the campaign's lease: the index with every batch committed so far, by any process (replayed from
-        the batch records when few are missing, else loaded from the ledger)."""
-        idx = self._indexes.pop(campaign, None)
-        committed = self.ledger.committed(campaign, idx.seq if idx is not None and idx.own else None)
-        if idx is not None and idx.seq != committed:
+    def _fresh(self, campaign: str) -> _CampaignIndex | None:
+        """Under the campaign's lease: the cached index brought up to every batch committed so far, by any process
+        (replayed from the batch records); None when it is too far behind (load it again, outside the lease)."""
+        idx = self._indexes.pop(campaign)
+        committed = self.ledger.committed(campaign, idx.seq if idx.own else None)
+        if idx.seq != committed:
             records = self.ledger.records(campaign, idx.seq, committed) if idx.seq < committed else None
             if records is None:
-                idx = None  # too far behind, or the ledger was reset under us
+                return None  # too far behind, or the ledger was reset under us
             else:
                 idx.own = False
                 for record in records:
@@ -181,14 +181,14 @@ class NarrativeClusterer:
                     for row in record["posts"]:
                         idx.put_post(row)
                 idx.seq = committed
-        if idx is None:
-            idx = self._load(campaign)
-            idx.seq = committed
         self._indexes[campaign] = idx
         return idx
 
     def _load(self, campaign: str) -> _CampaignIndex:
+        """The campaign's state from the ledger, read without the lease (a large campaign takes a while): it holds
+        at least every batch up to the head's last applied one, and any newer batch is replayed under the lease."""
         idx = _CampaignIndex(self.lsh_threshold)
+        idx.seq = self.ledger.applied(campaign)  # read first: what is loaded next is at least this
         for d in self.ledger.campaign_narratives(campaign, self.active_clusters):
             idx.put_narrative(d)
         for row in self.ledger.campaign_posts(campaign, 50000):
@@ -216,8 +216,12 @@ class NarrativeClusterer:
         twice); a dead holder's lease lapses after the lease time. Conflict on commit means our lease lapsed and
         another holder committed first: our in-memory work is discarded and the batch redone on its state."""
         for _ in range(20):
+            if campaign not in self._indexes:  # first batch, too far behind, or after a failure
+                self._indexes[campaign] = self._load(campaign)
             with self.ledger.hold(campaign):
                 idx = self._fresh(campaign)
+                if idx is None:
+                    continue
                 try:
                     out, rows, links, touched = self._assign_all(idx, campaign, posts)
                     if rows:

@@ -116,6 +116,12 @@ class NarrativeLedger:
             self._advance(campaign, seq)
         return seq
 
+    def applied(self, campaign: str) -> int:
+        """The batch number up to which every batch is written out to the read kinds (no lease needed)."""
+        self._ready()
+        head = self.heads.get(campaign)
+        return head.body["applied"] if head else 0
+
     def records(self, campaign: str, after: int, upto: int) -> list[dict] | None:
         """Batch records after..upto in order; None when some are no longer kept (reload the campaign instead)."""
         if upto - after > KEEP:

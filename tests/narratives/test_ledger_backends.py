@@ -145,15 +145,16 @@ def test_a_pre_store_alerts_db_ledger_is_migrated_once(state_settings, tmp_path)
                                                                          ("campaign", "link", "post_id", "created_at")))
     store = AlertStore.open(state_settings)
     chip = original[0].narrative_id
-    assert store.ledger.narrative(chip)["size"] == 4  # migrated on first use
+    out = NarrativeClusterer(store.ledger).add(posts(3, 2))  # the first use: clustering continues on migrated state
+    assert [x.new_post for x in out] == [False, True] and {x.narrative_id for x in out} == {chip}
+    assert store.ledger.narrative(chip)["size"] == 5
     assigned, per_narrative, sizes = ledger_state(store.ledger)
-    assert assigned == {a.post.id: a.narrative_id for a in original} and dict(per_narrative) == sizes
+    assert assigned == {a.post.id: a.narrative_id for a in original} | {out[1].post.id: chip}  # nothing lost
+    assert dict(per_narrative) == sizes
     assert [r["post_id"] for r in store.ledger.link_posts("asean", "https://x.example/a", T0, T0 + timedelta(days=9))
             ] == [original[4].post.id]
     with sqlite3.connect(legacy) as conn:
         assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")} == {
             "migrated_narratives", "migrated_narrative_posts", "migrated_post_links"}  # kept as a backup
-    out = NarrativeClusterer(store.ledger).add(posts(3, 2))  # clustering continues on the migrated state
-    assert [x.new_post for x in out] == [False, True] and {x.narrative_id for x in out} == {chip}
     again = AlertStore.open(state_settings)  # a second open migrates nothing again (the size would go back to 4)
     assert again.ledger.narrative(chip)["size"] == 5 and again.ledger.migrate(legacy) == 0
