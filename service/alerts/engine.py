@@ -22,7 +22,7 @@ from service.alerts.delivery.outbox import DeliveryWorker, channels_for
 from service.alerts.delivery.sse import EventFeed
 from service.alerts.matcher import RuleMatcher
 from service.alerts.rules import Rule, bump
-from service.alerts.store import AlertStore, ts
+from service.alerts.store import AlertStore
 from service.alerts.titles import num, render_title
 from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
@@ -65,7 +65,7 @@ class AlertEngine:
         self.alerts = alerts
         self.settings = settings or AlertSettings()
         self.matcher = matcher or RuleMatcher()
-        self.clusters = NarrativeClusterer(alerts)
+        self.clusters = NarrativeClusterer(alerts.ledger)
         self.events = events or alerts.events  # every change goes here; every process's feed tails it
         self.feed = EventFeed(self.events)
         self.worker = DeliveryWorker(alerts, self.settings)
@@ -180,6 +180,9 @@ class AlertEngine:
         for a in assignments:
             if a.new_post:
                 by_campaign[a.campaign].append(a)
+        if any(self._rules(kind, c) for c in by_campaign for kind in ("spike", "negative_share", "hoax_match",
+                                                                       "coordinated")):
+            self.alerts.ledger.make_searchable()  # the batch just committed counts in the windows below
         for campaign, items in by_campaign.items():
             end = max(a.post.created_at for a in items)
             posts = [a.post for a in items]
@@ -204,7 +207,7 @@ class AlertEngine:
         out = []
         for nid, scope_posts in scopes:
             scope_end = max(p.created_at for p in scope_posts) if nid else end
-            series = spikes.window_series(self.alerts, campaign, scope_end, width, th.history_buckets, nid)
+            series = spikes.window_series(self.alerts.ledger, campaign, scope_end, width, th.history_buckets, nid)
             if rule.kind == "spike":
                 anomaly = spikes.volume_spike(series, scope_end, width, th.sensitivity, th.min_posts)
             else:
@@ -223,12 +226,8 @@ class AlertEngine:
         return out
 
     def _window_posts(self, campaign: str, anomaly: spikes.Anomaly, nid: str | None, limit: int = 20) -> list[Post]:
-        from service.alerts.store import ts
-        sql = ("SELECT post_id FROM narrative_posts WHERE campaign=? AND created_at>? AND created_at<=?"
-               + (" AND narrative_id=?" if nid else "") + " ORDER BY engagement DESC, created_at LIMIT ?")
-        args = [campaign, ts(anomaly.window_start), ts(anomaly.window_end)] + ([nid] if nid else []) + [limit]
-        ids = [r[0] for r in self.alerts.db.execute(sql, args)]
-        return self._posts(ids)
+        rows = self.alerts.ledger.window_posts(campaign, anomaly.window_start, anomaly.window_end, nid, limit)
+        return self._posts([r["post_id"] for r in rows])
 
     def _posts(self, ids: list[str]) -> list[Post]:
         out = []
@@ -272,17 +271,14 @@ class AlertEngine:
     def _hoax_accounts(self, campaign: str, subject: str, start: datetime, end: datetime) -> set[str]:
         """Distinct ``platform:author`` of the ledger's hoax posts on ``subject`` (claim:<id> / narrative:<id>)."""
         kind, _, key = subject.partition(":")
-        column = "claim_id" if kind == "claim" else "narrative_id"
-        rows = self.alerts.db.execute(
-            f"SELECT DISTINCT platform, author FROM narrative_posts WHERE campaign=? AND {column}=? AND hoax=1 "
-            "AND created_at>=? AND created_at<=?", (campaign, key, ts(start), ts(end)))
-        return {f"{platform}:{author or '?'}" for platform, author in rows}
+        return self.alerts.ledger.hoax_accounts(campaign, "claim_id" if kind == "claim" else "narrative_id", key,
+                                                start, end)
 
     def _coordinated(self, rule: Rule, campaign: str, items: list[Assignment], end: datetime) -> list[Candidate]:
         th = rule.thresholds
         groups = {a.dup_group for a in items}
         links = {link for a in items for link in a.links}
-        bursts = coordination.detect(self.alerts, campaign, groups, links, end,
+        bursts = coordination.detect(self.alerts.ledger, campaign, groups, links, end,
                                      timedelta(minutes=th.window_minutes), th.min_accounts)
         out = []
         for b in bursts:
@@ -301,11 +297,7 @@ class AlertEngine:
 
     # -- firing --
     def narrative(self, nid: str | None) -> dict | None:
-        if not nid or nid == "-":
-            return None
-        import json
-        row = self.alerts.db.execute("SELECT doc FROM narratives WHERE id=?", (nid,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return None if not nid or nid == "-" else self.alerts.ledger.narrative(nid)
 
     def _fire(self, candidates: list[Candidate]) -> list[Alert]:
         fired = []

@@ -19,7 +19,7 @@ def incident_narrative(alert: Alert) -> str | None:
 
 
 def _window(store: AlertStore, alert: Alert, nid: str | None, since: datetime, until: datetime, tz: str) -> dict:
-    counts = sentiment_counts(store, alert.campaign, nid, since, until)
+    counts = sentiment_counts(store.ledger, alert.campaign, nid, since, until)
     posts = sum(counts.values())
     net = (counts.get("positive", 0) - counts.get("negative", 0)) / posts if posts else None
     local = zone(tz)

@@ -5,14 +5,13 @@ every API replica and worker sees the same alerts. Coordination is by the store,
   writer died half-way is completed under the same id by the next firing, never fired twice;
 - outbox entries have ids derived from the alert, written before the alert, and are claimed for sending by a
   version-checked replace (`claimed_by`, lease until `next_try`): each is sent by one process at a time.
-The narrative ledger (narratives, narrative_posts, post_links) is still a local SQLite file (<data_dir>/alerts.db)."""
+The narrative ledger lives on the same store (service/narratives/ledger.py), reached as `AlertStore.ledger`."""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import socket
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -24,26 +23,10 @@ from service.alerts.rules import SEVERITIES, Rule
 from service.alerts.titles import render_title
 from core.domain import Alert, as_utc, utcnow
 from core.redact import redact
-from service.sqlitedb import ThreadLocalDB
 from service.store.documents import MAX_LIMIT, Conflict, Documents, SQLiteDocuments, Where, open_documents, update
 from service.store.events import FIELDS as EVENT_FIELDS, EventLog
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS narratives (id TEXT PRIMARY KEY, campaign TEXT NOT NULL, size INTEGER NOT NULL,
-    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS narratives_campaign ON narratives(campaign, size);
--- the ledger: every campaign post the engine has seen, with its narrative and near-duplicate group
-CREATE TABLE IF NOT EXISTS narrative_posts (narrative_id TEXT NOT NULL, post_id TEXT NOT NULL, campaign TEXT NOT NULL,
-    created_at TEXT NOT NULL, platform TEXT, author TEXT, sentiment TEXT, hoax INTEGER NOT NULL DEFAULT 0,
-    claim_id TEXT, claim_url TEXT, engagement INTEGER NOT NULL DEFAULT 0, url TEXT, title TEXT, text TEXT NOT NULL,
-    dup_group TEXT NOT NULL, minhash BLOB, PRIMARY KEY (campaign, post_id));
-CREATE INDEX IF NOT EXISTS narrative_posts_n ON narrative_posts(narrative_id, created_at);
-CREATE INDEX IF NOT EXISTS narrative_posts_t ON narrative_posts(campaign, created_at);
-CREATE INDEX IF NOT EXISTS narrative_posts_d ON narrative_posts(campaign, dup_group, created_at);
-CREATE TABLE IF NOT EXISTS post_links (campaign TEXT NOT NULL, link TEXT NOT NULL, post_id TEXT NOT NULL,
-    created_at TEXT NOT NULL, PRIMARY KEY (campaign, link, post_id));
-CREATE INDEX IF NOT EXISTS post_links_t ON post_links(campaign, link, created_at);
-"""
+from service.store.leases import FIELDS as LEASE_FIELDS, KIND as LEASE_KIND, Leases, new_owner_id
+from service.narratives.ledger import NarrativeLedger
 
 
 def ts(value: datetime) -> str:
@@ -52,8 +35,6 @@ def ts(value: datetime) -> str:
 
 def parse_ts(value: str) -> datetime:
     return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-
-
 
 
 KINDS: dict[str, tuple[dict[str, str], bool]] = {  # kind: (declared fields, writes wait until searchable)
@@ -91,17 +72,17 @@ def _time_id() -> str:
 
 class AlertStore:
     """`AlertStore(path)`: everything in one SQLite file (tests, tools); `AlertStore.open(settings)`: the shared
-    documents of the configured store, the ledger in <data_dir>/alerts.db."""
+    documents of the configured store. `path` is also where a pre-store narrative ledger is migrated from."""
 
     def __init__(self, path: Path | str, documents: Callable[..., Documents] | None = None,
-                 events: EventLog | None = None):
+                 events: EventLog | None = None, leases: Leases | None = None):
         self.path = Path(path)
-        self._sqlite = ThreadLocalDB(self.path)
-        self.db.executescript(SCHEMA)
         open_kind = documents or (lambda kind, fields, searchable=True: SQLiteDocuments(self.path, kind, fields))
         self.rules, self.alerts, self.dedup, self.audit_log, self.deliveries, self.attempt_log = (
             open_kind(f"alert_{kind}", fields, searchable=searchable) for kind, (fields, searchable) in KINDS.items())
         self.events = events or EventLog(open_kind("events", EVENT_FIELDS, searchable=False))
+        leases = leases or Leases(open_kind(LEASE_KIND, LEASE_FIELDS, searchable=False), new_owner_id(), 30.0)
+        self.ledger = NarrativeLedger(open_kind, leases, legacy=self.path)
 
     @classmethod
     def open(cls, settings) -> "AlertStore":
@@ -109,17 +90,10 @@ class AlertStore:
 
         return cls(Path(settings.data_dir) / "alerts.db",
                    lambda kind, fields, searchable=True: open_documents(settings, kind, fields, searchable=searchable),
-                   open_events(settings))
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self._sqlite.conn
-
-    def tx(self):
-        return self._sqlite.transaction()
+                   open_events(settings), Leases.open(settings))
 
     def close(self) -> None:
-        self._sqlite.close()
+        """Nothing to release: the store's connections are shared per process (documents.py)."""
 
     # -- rules --
     def put_rule(self, rule: Rule, actor: str = "system", action: str = "rule.put") -> Rule:

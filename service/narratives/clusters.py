@@ -6,14 +6,16 @@ Two levels, both incremental:
 * similar posts: TF-IDF cosine against each narrative's centroid (term counts) in the same campaign; above
   `similarity` the post joins that narrative, else it seeds a new one.
 
-Everything is written to the engine's SQLite (narratives + narrative_posts ledger), and the in-memory indexes are
-rebuilt from it on start, so clusters keep growing across restarts.
+Everything is written to the narrative ledger on the shared store (service/narratives/ledger.py), partitioned by
+campaign: a campaign's posts are assigned only while holding its lease, on an in-memory index first brought up to
+the last batch any process committed. So two workers (or a worker and `narrawatch ingest`) never create two
+narratives for one cluster nor assign a post twice, and clusters keep growing across restarts and processes.
 """
 from __future__ import annotations
 
 import hashlib
 import inspect
-import json
+import logging
 import math
 import threading
 import uuid
@@ -24,11 +26,14 @@ from datetime import datetime
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from service.alerts.store import AlertStore, parse_ts, ts
+from service.alerts.store import parse_ts, ts
 from service.alerts.text import content_tokens, normalised
 from core.domain import Post
+from service.narratives.ledger import NarrativeLedger, decode_minhash, encode_minhash
 from service.narratives.links import canonical_link
+from service.store.documents import Conflict
 
+log = logging.getLogger(__name__)
 NUM_PERM = 64
 CENTROID_TERMS = 300
 # datasketch >= 2 asks which hashing scheme stored signatures came from; pin it so restored ones stay comparable.
@@ -67,6 +72,14 @@ class Narrative:
         scored = sorted(self.centroid.items(), key=lambda kv: (-kv[1] * idf(kv[0]), kv[0]))
         return [t for t, _ in scored[:n]]
 
+    @classmethod
+    def from_doc(cls, d: dict) -> "Narrative":
+        return cls(id=d["id"], campaign=d["campaign"], centroid=Counter(d.get("centroid", {})), size=d["size"],
+                   first_seen=parse_ts(d["first_seen"]) if d.get("first_seen") else None,
+                   last_seen=parse_ts(d["last_seen"]) if d.get("last_seen") else None,
+                   seed_accounts=d.get("seed_accounts", []), sentiment=Counter(d.get("sentiment", {})),
+                   hoax=d.get("hoax_posts", 0), claims=d.get("claims", {}))
+
     def doc(self, idf) -> dict:
         kws = self.keywords(idf)
         return {"id": self.id, "campaign": self.campaign, "label": " ".join(kws[:3]), "keywords": kws,
@@ -95,52 +108,70 @@ class _CampaignIndex:
         self.df: Counter = Counter()
         self.docs = 0
         self.term_index: dict[str, set[str]] = {}  # centroid term -> narratives (candidate generation)
+        self.seq = 0  # the last committed batch (narrative_log) this index includes
+        self.own = False  # that batch was committed and applied by this process
 
     def index_terms(self, n: Narrative, terms) -> None:
         for t in terms:
             self.term_index.setdefault(t, set()).add(n.id)
 
+    def put_narrative(self, d: dict) -> None:
+        n = self.narratives[d["id"]] = Narrative.from_doc(d)
+        self.index_terms(n, n.centroid)
+
+    def put_post(self, row: dict) -> None:
+        """A ledger post another process (or an earlier life of this one) assigned."""
+        if row["post_id"] in self.post_meta:
+            return
+        self.post_meta[row["post_id"]] = (row["narrative_id"], row["dup_group"])
+        self.df.update(set(content_tokens(f"{row.get('title') or ''} {row['text']}")))
+        self.docs += 1
+        if raw := decode_minhash(row.get("minhash")):
+            m = MinHash(num_perm=NUM_PERM, seed=7, hashvalues=np.frombuffer(raw, dtype=np.uint64), **_SCHEME)
+            self.lsh.insert(row["post_id"], m, check_duplication=False)
+
 
 class NarrativeClusterer:
-    def __init__(self, store: AlertStore, similarity: float = 0.45, lsh_threshold: float = 0.6,
+    def __init__(self, ledger: NarrativeLedger, similarity: float = 0.45, lsh_threshold: float = 0.6,
                  active_clusters: int = 3000):
-        self.store = store
+        self.ledger = ledger
         self.similarity = similarity
         self.lsh_threshold = lsh_threshold
         self.active_clusters = active_clusters
         self._indexes: dict[str, _CampaignIndex] = {}
         self._lock = threading.RLock()
+        self.redone = 0  # batches assigned on stale state and refused at commit (only when a lease lapsed)
 
     # -- state --
-    def _index(self, campaign: str) -> _CampaignIndex:
-        idx = self._indexes.get(campaign)
+    def _fresh(self, campaign: str) -> _CampaignIndex:
+        """Under the campaign's lease: the index with every batch committed so far, by any process (replayed from
+        the batch records when few are missing, else loaded from the ledger)."""
+        idx = self._indexes.pop(campaign, None)
+        committed = self.ledger.committed(campaign, idx.seq if idx is not None and idx.own else None)
+        if idx is not None and idx.seq != committed:
+            records = self.ledger.records(campaign, idx.seq, committed) if idx.seq < committed else None
+            if records is None:
+                idx = None  # too far behind, or the ledger was reset under us
+            else:
+                idx.own = False
+                for record in records:
+                    for d in record["narratives"]:
+                        idx.put_narrative(d)
+                    for row in record["posts"]:
+                        idx.put_post(row)
+                idx.seq = committed
         if idx is None:
             idx = self._load(campaign)
-            self._indexes[campaign] = idx
+            idx.seq = committed
+        self._indexes[campaign] = idx
         return idx
 
     def _load(self, campaign: str) -> _CampaignIndex:
         idx = _CampaignIndex(self.lsh_threshold)
-        db = self.store.db
-        for (doc,) in db.execute("SELECT doc FROM narratives WHERE campaign=? ORDER BY last_seen DESC LIMIT ?",
-                                 (campaign, self.active_clusters)):
-            d = json.loads(doc)
-            idx.narratives[d["id"]] = Narrative(
-                id=d["id"], campaign=campaign, centroid=Counter(d.get("centroid", {})), size=d["size"],
-                first_seen=parse_ts(d["first_seen"]) if d.get("first_seen") else None,
-                last_seen=parse_ts(d["last_seen"]) if d.get("last_seen") else None,
-                seed_accounts=d.get("seed_accounts", []), sentiment=Counter(d.get("sentiment", {})),
-                hoax=d.get("hoax_posts", 0), claims=d.get("claims", {}))
-            idx.index_terms(idx.narratives[d["id"]], idx.narratives[d["id"]].centroid)
-        rows = db.execute("SELECT post_id, narrative_id, dup_group, text, title, minhash FROM narrative_posts "
-                          "WHERE campaign=? ORDER BY created_at DESC LIMIT 50000", (campaign,))
-        for post_id, nid, group, text, title, blob in rows:
-            idx.post_meta[post_id] = (nid, group)
-            idx.df.update(set(content_tokens(f"{title or ''} {text}")))
-            idx.docs += 1
-            if blob:
-                m = MinHash(num_perm=NUM_PERM, seed=7, hashvalues=np.frombuffer(blob, dtype=np.uint64), **_SCHEME)
-                idx.lsh.insert(post_id, m, check_duplication=False)
+        for d in self.ledger.campaign_narratives(campaign, self.active_clusters):
+            idx.put_narrative(d)
+        for row in self.ledger.campaign_posts(campaign, 50000):
+            idx.put_post(row)
         return idx
 
     def reset_cache(self) -> None:
@@ -149,35 +180,57 @@ class NarrativeClusterer:
 
     # -- assignment --
     def add(self, posts: list[Post]) -> list[Assignment]:
-        out: list[Assignment] = []
+        """Assign each (post, campaign) once; a post seen before keeps its narrative (new_post=False)."""
+        by_campaign: dict[str, list[Post]] = {}
+        for post in posts:
+            for campaign in post.campaigns:
+                by_campaign.setdefault(campaign, []).append(post)
         with self._lock:
-            touched: dict[str, Narrative] = {}
-            rows, link_rows = [], []
-            for post in posts:
-                for campaign in post.campaigns:
-                    idx = self._index(campaign)
-                    if post.id in idx.post_meta:  # idempotent: a re-collected post keeps its narrative
-                        nid, group = idx.post_meta[post.id]
-                        out.append(Assignment(post, campaign, nid, group, False, []))
-                        continue
-                    a, row, links, narrative = self._assign(idx, post, campaign)
-                    touched[narrative.id] = narrative
-                    rows.append(row)
-                    link_rows += [(campaign, link, post.id, ts(post.created_at)) for link in links]
-                    out.append(a)
-            if rows:
-                with self.store.tx() as db:
-                    db.executemany(
-                        "INSERT OR IGNORE INTO narrative_posts (narrative_id, post_id, campaign, created_at, platform, "
-                        "author, sentiment, hoax, claim_id, claim_url, engagement, url, title, text, dup_group, minhash)"
-                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-                    db.executemany("INSERT OR IGNORE INTO post_links VALUES (?,?,?,?)", link_rows)
-                    for n in touched.values():
-                        idf = self._idf(self._indexes[n.campaign])
-                        db.execute("INSERT OR REPLACE INTO narratives VALUES (?,?,?,?,?,?)",
-                                   (n.id, n.campaign, n.size, ts(n.first_seen), ts(n.last_seen),
-                                    json.dumps(n.doc(idf))))
-        return out
+            done = {campaign: iter(self._add(campaign, group)) for campaign, group in by_campaign.items()}
+        return [next(done[campaign]) for post in posts for campaign in post.campaigns]
+
+    def _add(self, campaign: str, posts: list[Post]) -> list[Assignment]:
+        """One campaign's posts, under its lease. A post whose campaign another process is assigning waits here for
+        the lease (it stays in the caller's batch: nothing is dropped, and nothing is queued that could be assigned
+        twice); a dead holder's lease lapses after the lease time. Conflict on commit means our lease lapsed and
+        another holder committed first: our in-memory work is discarded and the batch redone on its state."""
+        for _ in range(20):
+            with self.ledger.hold(campaign):
+                idx = self._fresh(campaign)
+                try:
+                    out, rows, links, touched = self._assign_all(idx, campaign, posts)
+                    if rows:
+                        idf = self._idf(idx)
+                        self.ledger.commit(campaign, idx.seq + 1, rows, links, [n.doc(idf) for n in touched])
+                        idx.seq, idx.own = idx.seq + 1, True
+                    return out
+                except Conflict:
+                    self._indexes.pop(campaign, None)
+                    self.redone += 1
+                    log.warning("narratives of %s: lease lapsed and another process committed first; batch redone",
+                                campaign)
+                    continue
+                except BaseException:
+                    self._indexes.pop(campaign, None)  # half-assigned in memory: reload on the next batch
+                    raise
+        raise Conflict(f"narratives of {campaign}: still contended")
+
+    def _assign_all(self, idx: _CampaignIndex, campaign: str, posts: list[Post]):
+        out: list[Assignment] = []
+        touched: dict[str, Narrative] = {}
+        rows, links = [], []
+        for post in posts:
+            if post.id in idx.post_meta:  # idempotent: a re-collected post keeps its narrative
+                nid, group = idx.post_meta[post.id]
+                out.append(Assignment(post, campaign, nid, group, False, []))
+                continue
+            a, row, post_links, narrative = self._assign(idx, post, campaign)
+            touched[narrative.id] = narrative
+            rows.append(row)
+            links += [{"campaign": campaign, "link": link, "post_id": post.id, "created_at": ts(post.created_at)}
+                      for link in post_links]
+            out.append(a)
+        return out, rows, links, list(touched.values())
 
     @staticmethod
     def _idf(idx: _CampaignIndex):
@@ -225,9 +278,11 @@ class NarrativeClusterer:
             idx.lsh.insert(post.id, m, check_duplication=False)
         idx.post_meta[post.id] = (nid, group)
         links = sorted({canonical_link(u) for u in post.links})
-        row = (nid, post.id, campaign, ts(post.created_at), post.platform, post.author, c.sentiment, int(c.hoax),
-               c.matched_claim_id, c.matched_claim_url, post.engagement.total, post.url, post.title, post.text, group,
-               m.hashvalues.astype(np.uint64).tobytes())
+        row = {"narrative_id": nid, "post_id": post.id, "campaign": campaign, "created_at": ts(post.created_at),
+               "platform": post.platform, "author": post.author, "sentiment": c.sentiment, "hoax": bool(c.hoax),
+               "claim_id": c.matched_claim_id, "claim_url": c.matched_claim_url,
+               "engagement": post.engagement.total, "url": post.url, "title": post.title, "text": post.text,
+               "dup_group": group, "minhash": encode_minhash(m.hashvalues.astype(np.uint64).tobytes())}
         return Assignment(post, campaign, nid, group, True, links), row, links, n
 
     def _nearest(self, idx: _CampaignIndex, terms: Counter) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from service.alerts.store import AlertStore, parse_ts, ts
+from service.alerts.store import parse_ts
+from service.narratives.ledger import NarrativeLedger
 
 
 @dataclass
@@ -38,29 +39,20 @@ def best_window(rows: list[dict], window: timedelta) -> list[dict]:
     return best
 
 
-def _rows(store: AlertStore, sql: str, args: list) -> list[dict]:
-    out = []
-    for post_id, created, platform, author, text, url in store.db.execute(sql, args):
-        out.append({"post_id": post_id, "t": parse_ts(created), "account": f"{platform}:{author or '?'}",
-                    "text": text[:280], "url": url})
-    return out
+def _rows(posts: list[dict]) -> list[dict]:
+    return [{"post_id": p["post_id"], "t": parse_ts(p["created_at"]),
+             "account": f"{p['platform']}:{p.get('author') or '?'}", "text": p["text"][:280], "url": p.get("url")}
+            for p in posts]
 
 
-def detect(store: AlertStore, campaign: str, groups: set[str], links: set[str], around: datetime,
+def detect(ledger: NarrativeLedger, campaign: str, groups: set[str], links: set[str], around: datetime,
            window: timedelta, min_accounts: int) -> list[Burst]:
     """Bursts among the given near-duplicate groups and links, looking one window either side of `around`."""
     bursts = []
-    lo, hi = ts(around - window), ts(around + window)
-    cols = "p.post_id, p.created_at, p.platform, p.author, p.text, p.url"
-    for kind, keys, sql in (
-        ("text", groups, f"SELECT {cols} FROM narrative_posts p WHERE p.campaign=? AND p.dup_group=? "
-                         "AND p.created_at>=? AND p.created_at<=? ORDER BY p.created_at"),
-        ("link", links, f"SELECT {cols} FROM post_links l JOIN narrative_posts p ON p.campaign=l.campaign AND "
-                        "p.post_id=l.post_id WHERE l.campaign=? AND l.link=? AND l.created_at>=? AND l.created_at<=? "
-                        "ORDER BY l.created_at"),
-    ):
+    lo, hi = around - window, around + window
+    for kind, keys, read in (("text", groups, ledger.group_posts), ("link", links, ledger.link_posts)):
         for key in keys:
-            rows = _rows(store, sql, [campaign, key, lo, hi])
+            rows = _rows(read(campaign, key, lo, hi))
             if len(rows) < min_accounts:
                 continue
             span = best_window(rows, window)

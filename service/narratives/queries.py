@@ -1,13 +1,15 @@
-"""Read side of narrative clusters for the API: lists, details (top posts by engagement) and timelines."""
+"""Read side of narrative clusters for the API: lists, details (top posts by engagement) and timelines, from the
+narrative ledger (service/narratives/ledger.py)."""
 from __future__ import annotations
 
-import json
+from collections import Counter, defaultdict
 from datetime import datetime
 
-from service.alerts.store import AlertStore, ts
+from service.narratives.ledger import NarrativeLedger
 
 _PUBLIC = ("id", "campaign", "label", "keywords", "size", "first_seen", "last_seen", "seed_accounts", "sentiment",
            "hoax_posts", "hoax_share", "claims")
+_POST = ("post_id", "created_at", "platform", "author", "url", "text", "engagement", "sentiment", "hoax")
 
 
 def _public(doc: dict) -> dict:
@@ -17,69 +19,54 @@ def _public(doc: dict) -> dict:
     return out
 
 
-def list_narratives(store: AlertStore, campaign: str | None = None, min_size: int = 2, limit: int = 50,
+def list_narratives(ledger: NarrativeLedger, campaign: str | None = None, min_size: int = 2, limit: int = 50,
                     order: str = "size", campaigns: list[str] | None = None) -> list[dict]:
     """`campaigns`: only narratives of any of these campaigns ([] = none; None = all), for workspace scoping."""
-    col = {"size": "size DESC, last_seen DESC", "recent": "last_seen DESC", "new": "first_seen DESC"}[order]
-    where, args = "WHERE size>=?", [min_size]
-    if campaign:
-        where += " AND campaign=?"
-        args.append(campaign)
-    if campaigns is not None:
-        if not campaigns:
-            return []
-        where += f" AND campaign IN ({','.join('?' * len(campaigns))})"
-        args.extend(campaigns)
-    rows = store.db.execute(f"SELECT doc FROM narratives {where} ORDER BY {col} LIMIT ?", [*args, limit])
-    return [_public(json.loads(d)) for (d,) in rows]
+    return [_public(d) for d in ledger.list_narratives(campaign, min_size, limit, order, campaigns)]
 
 
-def period_narratives(store: AlertStore, campaign: str, since: datetime, until: datetime, min_posts: int = 2,
-                      limit: int = 10) -> list[dict]:
-    """Narratives with posts in [since, until), by their posts in that window (`posts`; `size` stays all-time)."""
-    rows = store.db.execute(
-        "SELECT n.doc, w.posts FROM (SELECT narrative_id, count(*) AS posts FROM narrative_posts WHERE campaign=? "
-        "AND created_at >= ? AND created_at < ? GROUP BY narrative_id HAVING posts >= ?) w "
-        "JOIN narratives n ON n.id = w.narrative_id ORDER BY w.posts DESC, n.last_seen DESC LIMIT ?",
-        (campaign, ts(since), ts(until), min_posts, limit))
-    return [_public(json.loads(doc)) | {"posts": posts} for doc, posts in rows]
+def period_narratives(ledger: NarrativeLedger, campaign: str, since: datetime | None, until: datetime | None,
+                      min_posts: int = 2, limit: int = 10) -> list[dict]:
+    """Narratives with posts in [since, until) (None: unbounded), by their posts in that window (`posts`; `size` stays all-time)."""
+    return [_public(doc) | {"posts": posts}
+            for doc, posts in ledger.period_narratives(campaign, since, until, min_posts, limit)]
 
 
-def narrative_campaign(store: AlertStore, narrative_id: str) -> str | None:
+def narrative_campaign(ledger: NarrativeLedger, narrative_id: str) -> str | None:
     """The campaign a narrative belongs to (None: no such narrative)."""
-    row = store.db.execute("SELECT campaign FROM narratives WHERE id=?", (narrative_id,)).fetchone()
-    return row[0] if row else None
+    doc = ledger.narrative(narrative_id)
+    return doc["campaign"] if doc else None
 
 
-def get_narrative(store: AlertStore, narrative_id: str, top: int = 5) -> dict | None:
-    row = store.db.execute("SELECT doc FROM narratives WHERE id=?", (narrative_id,)).fetchone()
-    if row is None:
+def get_narrative(ledger: NarrativeLedger, narrative_id: str, top: int = 5) -> dict | None:
+    doc = ledger.narrative(narrative_id)
+    if doc is None:
         return None
-    out = _public(json.loads(row[0]))
-    cols = ("post_id", "created_at", "platform", "author", "url", "text", "engagement", "sentiment", "hoax")
-    rows = store.db.execute(f"SELECT {', '.join(cols)} FROM narrative_posts WHERE narrative_id=? "
-                            "ORDER BY engagement DESC, created_at LIMIT ?", (narrative_id, top))
-    out["top_posts"] = [dict(zip(cols, r)) | {"hoax": bool(r[-1])} for r in rows]
+    out = _public(doc)
+    out["top_posts"] = [{k: p.get(k) for k in _POST} | {"hoax": bool(p.get("hoax"))}
+                        for p in ledger.narrative_posts(narrative_id, top=top)]
     return out
 
 
-def timeline(store: AlertStore, narrative_id: str, interval: str = "hour") -> list[dict] | None:
-    if store.db.execute("SELECT 1 FROM narratives WHERE id=?", (narrative_id,)).fetchone() is None:
+def timeline(ledger: NarrativeLedger, narrative_id: str, interval: str = "hour") -> list[dict] | None:
+    if ledger.narrative(narrative_id) is None:
         return None
     width = {"hour": 13, "day": 10}[interval]
-    rows = store.db.execute(
-        f"SELECT substr(created_at, 1, {width}) AS b, count(*), sum(sentiment='negative'), sum(hoax), "
-        "count(DISTINCT author) FROM narrative_posts WHERE narrative_id=? GROUP BY b ORDER BY b", (narrative_id,))
+    buckets: dict[str, dict] = defaultdict(lambda: {"posts": 0, "negative": 0, "hoax": 0, "authors": set()})
+    for p in ledger.narrative_posts(narrative_id):
+        b = buckets[p["created_at"][:width]]
+        b["posts"] += 1
+        b["negative"] += p.get("sentiment") == "negative"
+        b["hoax"] += bool(p.get("hoax"))
+        if p.get("author") is not None:
+            b["authors"].add(p["author"])
     suffix = ":00:00Z" if interval == "hour" else "T00:00:00Z"
-    return [{"bucket": b + suffix, "posts": n, "negative": neg or 0, "hoax": hx or 0, "accounts": acc}
-            for b, n, neg, hx, acc in rows]
+    return [{"bucket": key + suffix, "posts": b["posts"], "negative": b["negative"], "hoax": b["hoax"],
+             "accounts": len(b["authors"])} for key, b in sorted(buckets.items())]
 
 
-def sentiment_counts(store: AlertStore, campaign: str, narrative_id: str | None, since: datetime,
+def sentiment_counts(ledger: NarrativeLedger, campaign: str, narrative_id: str | None, since: datetime,
                      until: datetime) -> dict[str, int]:
     """Posts of a narrative (else of the campaign) seen by the engine in [since, until), per sentiment."""
-    sql = ("SELECT coalesce(sentiment, 'unknown'), count(*) FROM narrative_posts WHERE campaign=? "
-           "AND created_at >= ? AND created_at < ?" + (" AND narrative_id=?" if narrative_id else "")
-           + " GROUP BY 1")
-    args = [campaign, ts(since), ts(until)] + ([narrative_id] if narrative_id else [])
-    return {s: n for s, n in store.db.execute(sql, args)}
+    return dict(Counter(p.get("sentiment") or "unknown"
+                        for p in ledger.posts_between(campaign, since, until, narrative_id)))

@@ -1,7 +1,8 @@
 """Volume and negative-share anomalies against a series' own history: robust z = (x - median) / (1.4826 * MAD).
 
 Windows are trailing (ending at the newest post seen), so a spike is reported while it is still growing rather than
-after a calendar bucket closes. Counts come from the engine's ledger (alerts.db), so they are backend-independent.
+after a calendar bucket closes. Counts come from the narrative ledger (service/narratives/ledger.py), shared by every
+process.
 """
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from service.alerts.store import AlertStore, ts
+from service.alerts.store import parse_ts
+from service.narratives.ledger import NarrativeLedger
 
 
 @dataclass
@@ -39,17 +41,14 @@ def robust_z(value: float, history: list[float], floor: float) -> tuple[float, f
     return (value - med) / scale, med, mad
 
 
-def window_series(store: AlertStore, campaign: str, end: datetime, width: timedelta, buckets: int,
+def window_series(ledger: NarrativeLedger, campaign: str, end: datetime, width: timedelta, buckets: int,
                   narrative_id: str | None = None) -> list[tuple[int, int]]:
     """(posts, negative posts) per trailing window, oldest first; the last element is the current window."""
     start = end - width * (buckets + 1)
-    sql = ("SELECT created_at, sentiment FROM narrative_posts WHERE campaign=? AND created_at>? AND created_at<=?"
-           + (" AND narrative_id=?" if narrative_id else ""))
-    args = [campaign, ts(start), ts(end)] + ([narrative_id] if narrative_id else [])
     counts = [[0, 0] for _ in range(buckets + 1)]
     w = width.total_seconds()
-    for created, sentiment in store.db.execute(sql, args):
-        t = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    for row in ledger.window_posts(campaign, start, end, narrative_id):
+        t, sentiment = parse_ts(row["created_at"]), row.get("sentiment")
         age = (end - t).total_seconds()
         i = buckets - int(age // w) if age < w * (buckets + 1) else -1
         if 0 <= i <= buckets:

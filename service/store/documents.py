@@ -86,8 +86,10 @@ class Documents(ABC):
     def put(self, id: str, body: dict) -> Doc: ...
 
     @abstractmethod
-    def put_many(self, docs: dict[str, dict]) -> int:
-        """`put` for many documents at once (last writer wins per id); returns how many were written."""
+    def put_many(self, docs: dict[str, dict], newer: str | None = None) -> int:
+        """`put` for many documents at once (last writer wins per id); returns how many were written. With `newer` (a
+        declared `long` field), a stored document is only replaced by a body whose `newer` value is at least its own,
+        so a late writer replaying old state never overwrites newer state (Elasticsearch external_gte versions)."""
 
     @abstractmethod
     def delete(self, id: str, version: str | None = None) -> bool: ...
@@ -115,6 +117,9 @@ class Documents(ABC):
     @abstractmethod
     def drop(self) -> None:
         """Remove the whole collection (tests, `narrawatch reset`)."""
+
+    def make_searchable(self) -> None:
+        """Make every write so far visible to find/count (Elasticsearch: a refresh; SQLite: always the case)."""
 
     # -- shared validation --
     def _field(self, name: str, *, sortable: bool = False) -> str:
@@ -161,6 +166,16 @@ class Documents(ABC):
 
     def _indexed(self, body: dict) -> dict[str, Any]:
         return {name: self._value(name, body.get(name)) for name in self.fields}
+
+    def _newer(self, newer: str | None, body: dict) -> int | None:
+        if newer is None:
+            return None
+        if self.fields.get(newer) != "long":
+            raise ValueError(f"{self.kind}: `newer` must name a declared long field, not {newer!r}")
+        value = body.get(newer)
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"{self.kind}: {newer!r} must be a non-negative integer in every body")
+        return value
 
 
 def update(docs: Documents, id: str, fn: Callable[[dict | None], dict | None], retries: int = 20) -> Doc | None:
@@ -314,14 +329,20 @@ class SQLiteDocuments(Documents):
             self._write("REPLACE", self._row(id, version, body))
         return Doc(id, body, str(version))
 
-    def put_many(self, docs: dict[str, dict]) -> int:
+    def put_many(self, docs: dict[str, dict], newer: str | None = None) -> int:
         self._init()
         bodies = {id: _json(body) for id, body in docs.items()}
+        written = 0
         with _sqlite_errors(self.path), self._db.transaction() as db:
             for id, body in bodies.items():
-                row = db.execute(f"SELECT version FROM {self.table} WHERE id = ?", (id,)).fetchone()
+                value = self._newer(newer, body)
+                col = f", f_{newer}" if newer else ""
+                row = db.execute(f"SELECT version{col} FROM {self.table} WHERE id = ?", (id,)).fetchone()
+                if row is not None and newer and row[1] is not None and row[1] > value:
+                    continue
                 self._write("REPLACE", self._row(id, row[0] + 1 if row else 1, body))
-        return len(bodies)
+                written += 1
+        return written
 
     def delete(self, id: str, version: str | None = None) -> bool:
         self._init()
@@ -435,6 +456,7 @@ def es_client(url: str):
 
 class ElasticDocuments(Documents):
     """`searchable=True`: writes return once find/count see them (refresh=wait_for, on an index refreshed every
+    `refresh_interval`); a kind written with searchable=False can be made searchable on demand with `refresh()`;
     `refresh_interval`); get() is real-time either way, so kinds only read by id skip the wait."""
 
     def __init__(self, es, prefix: str, kind: str, fields: dict[str, str], searchable: bool = True,
@@ -530,20 +552,19 @@ class ElasticDocuments(Documents):
                           refresh=self.refresh)
         return self._written(id, body, resp)
 
-    def put_many(self, docs: dict[str, dict]) -> int:
+    def put_many(self, docs: dict[str, dict], newer: str | None = None) -> int:
+        return _bulk([(self, docs)], newer)
+
+    def _ops(self, docs: dict[str, dict], newer: str | None) -> list[dict]:
         self._init()
-        bodies = {id: _json(body) for id, body in docs.items()}
-        if not bodies:
-            return 0
-        ops = []
-        for id, body in bodies.items():
-            ops += [{"index": {"_index": self.index, "_id": id}}, self._source(id, body)]
-        resp = self._call(self.es.bulk, operations=ops, refresh=self.refresh)
-        if resp.get("errors"):
-            failed = [i["index"] for i in resp["items"] if i["index"].get("error")]
-            raise StoreUnavailable(f"{self.index}: {len(failed)} of {len(bodies)} documents not written "
-                                   f"({failed[0]['error'].get('reason', failed[0]['error'])})")
-        return len(bodies)
+        ops: list[dict] = []
+        for id, body in docs.items():
+            body = _json(body)
+            head: dict[str, Any] = {"_index": self.index, "_id": id}
+            if newer is not None:
+                head |= {"version": self._newer(newer, body), "version_type": "external_gte"}
+            ops += [{"index": head}, self._source(id, body)]
+        return ops
 
     def delete(self, id: str, version: str | None = None) -> bool:
         from elasticsearch import NotFoundError
@@ -606,9 +627,42 @@ class ElasticDocuments(Documents):
         self._init()
         return self._call(self.es.count, index=self.index, query=self._query(where))["count"]
 
+    def make_searchable(self) -> None:
+        self._init()
+        self._call(self.es.indices.refresh, index=self.index)
+
     def drop(self) -> None:
         self._call(self.es.indices.delete, index=self.index, ignore_unavailable=True)
         self._ready = False
+
+
+def _bulk(writes: list[tuple[ElasticDocuments, dict[str, dict]]], newer: str | None) -> int:
+    """One bulk request for the writes of several kinds of one node; it refreshes as the most eager of them asks."""
+    ops = [op for docs, items in writes for op in docs._ops(items, newer)]
+    if not ops:
+        return 0
+    refresh = "wait_for" if any(docs.refresh for docs, _ in writes) else False
+    first = writes[0][0]
+    resp = first._call(first.es.bulk, operations=ops, refresh=refresh)
+    written = 0
+    for item in resp["items"]:
+        result = item["index"]
+        if result.get("status", 500) < 300:
+            written += 1
+        elif result["status"] == 409 and newer is not None:
+            continue  # newer state already stored: kept
+        elif result["status"] >= 500 or result["status"] == 429:
+            raise StoreUnavailable(f"elasticsearch: {result['_index']}/{result['_id']}: {result.get('error')}")
+        else:
+            raise ValueError(f"{result['_index']}/{result['_id']} refused: {result.get('error')}")
+    return written
+
+
+def put_many_kinds(writes: list[tuple[Documents, dict[str, dict]]], newer: str | None = None) -> int:
+    """`put_many` on several kinds at once: one request (and one refresh) when they share an Elasticsearch node."""
+    if len(writes) > 1 and all(isinstance(d, ElasticDocuments) and d.es is writes[0][0].es for d, _ in writes):
+        return _bulk(writes, newer)  # type: ignore[arg-type]
+    return sum(docs.put_many(items, newer) for docs, items in writes)
 
 
 def _version(version: str) -> tuple[int, int]:

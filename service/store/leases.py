@@ -10,10 +10,12 @@ sharing a store must keep their clocks in sync (NTP) to well under the lease tim
 from __future__ import annotations
 
 import os
+import random
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from service.store.documents import Conflict, Documents, open_documents
@@ -56,7 +58,11 @@ class Leases:
     def acquire(self, name: str, group: str = "") -> Lease | None:
         """Take the lease if nobody holds it (never held, released, or expired); None if another owner does."""
         now = self.clock()
-        current = self.docs.get(name)
+        try:  # a free lease (never held, or released) is taken in one request
+            doc = self.docs.create(name, self._body(name, group, now))
+            return Lease(name, self.owner, doc.body["expires_at"], doc.version, group)
+        except Conflict:
+            current = self.docs.get(name)
         try:
             if current is None:
                 doc = self.docs.create(name, self._body(name, group, now))
@@ -82,6 +88,21 @@ class Leases:
             return self.docs.delete(lease.name, lease.version)
         except Conflict:
             return False
+
+    @contextmanager
+    def hold(self, name: str, group: str = "", sleep: Callable[[float], None] = time.sleep) -> Iterator[Lease]:
+        """Hold the lease for the block, waiting while another owner holds it: a live holder releases it when its
+        block ends, a dead one's lapses after `ttl`. The wait is a poll with jitter (10-100 ms), so waiters do not
+        move in step. Work that must never run twice under an expired lease also needs a fence in the store (e.g. a
+        `create` of the next sequence number): this guards against overlap, the fence against a paused holder."""
+        delay = 0.01
+        while (lease := self.acquire(name, group)) is None:
+            sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.1)
+        try:
+            yield lease
+        finally:
+            self.release(lease)
 
     def holders(self, group: str) -> dict[str, str]:
         """Unexpired leases of a group: name -> owner (a search: may lag a write by the index refresh)."""

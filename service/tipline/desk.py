@@ -143,9 +143,7 @@ class TipDesk:
         narrative = ((alert.why or {}).get("narrative") or {}).get("id") or \
             ((alert.brief or {}).get("narrative") or {}).get("id")
         if narrative:
-            ids += [r[0] for r in self.alerts.db.execute(
-                "SELECT post_id FROM narrative_posts WHERE narrative_id=? AND platform='tipline' "
-                "ORDER BY created_at DESC LIMIT 1000", (narrative,))]
+            ids += [p["post_id"] for p in self.alerts.ledger.narrative_posts(narrative, "tipline", newest=1000)]
         ids = list(dict.fromkeys(ids))
         found = self.store.tips(ids)
         return [i for i in ids if i in found]

@@ -55,6 +55,21 @@ def test_put_is_last_writer_wins_and_delete(docs):
     assert docs.count() == 0
 
 
+def test_put_many_writes_in_one_go_and_never_replaces_newer_state(docs):
+    assert docs.put_many({f"m{i}": {"status": "new", "n": 2} for i in range(3)}, newer="n") == 3
+    assert docs.count({"status": "new"}) == 3  # searchable once written, like put
+    written = docs.put_many({"m0": {"status": "stale", "n": 1}, "m1": {"status": "same", "n": 2},
+                             "m2": {"status": "newer", "n": 3}, "m3": {"status": "fresh", "n": 0}}, newer="n")
+    assert written == 3  # the late writer's n=1 is dropped; equal and higher numbers are applied
+    assert [docs.get(f"m{i}").body["status"] for i in range(4)] == ["new", "same", "newer", "fresh"]
+    assert docs.put_many({"m0": {"status": "any"}}) == 1 and docs.get("m0").body == {"status": "any"}
+    assert docs.put_many({}) == 0
+    with pytest.raises(ValueError):
+        docs.put_many({"m9": {"status": "x"}}, newer="n")  # the order field must be in every body
+    with pytest.raises(ValueError):
+        docs.put_many({"m9": {"status": "x", "at": T0}}, newer="at")  # and a declared long
+
+
 def test_find_filters_sort_and_keyset_paging(docs):
     for i in range(12):
         docs.create(f"d{i:02d}", {"status": ["new", "acked", "resolved"][i % 3], "at": T0 + timedelta(minutes=i),

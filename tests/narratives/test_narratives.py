@@ -59,7 +59,7 @@ def test_robust_spike_detection():
 
 def test_clusters_group_near_duplicates_and_persist(tmp_path):
     db = AlertStore(tmp_path / "alerts.db")
-    clusters = NarrativeClusterer(db)
+    clusters = NarrativeClusterer(db.ledger)
     copies = [make_post(i, text=f"Beredar kabar vaksin di KTT ASEAN mengandung chip pelacak, bagikan! {'!' * i}",
                         author=f"akun{i}") for i in range(5)]
     other = [make_post(10 + i, text=f"Delegasi Vietnam tiba di bandara Soekarno-Hatta pagi ini nomor {i}")
@@ -69,12 +69,11 @@ def test_clusters_group_near_duplicates_and_persist(tmp_path):
     assert len(chip) == 1 and len({a.dup_group for a in out[:5]}) == 1
     assert out[5].narrative_id not in chip
     # restart: the same post keeps its narrative; a new near-copy joins it
-    clusters2 = NarrativeClusterer(AlertStore(tmp_path / "alerts.db"))
+    clusters2 = NarrativeClusterer(AlertStore(tmp_path / "alerts.db").ledger)
     again = clusters2.add([copies[0], make_post(99, text="Beredar kabar vaksin di KTT ASEAN mengandung chip pelacak, "
                                                         "bagikan sekarang!")])
     assert again[0].new_post is False and {a.narrative_id for a in again} == chip
-    row = db.db.execute("SELECT size FROM narratives WHERE id=?", (next(iter(chip)),)).fetchone()
-    assert row[0] == 6
+    assert db.ledger.narrative(next(iter(chip)))["size"] == 6
 
 
 def test_best_window_and_links():

@@ -19,7 +19,11 @@ its own data directory, as on two machines, and two API replicas):
 - the replicas share auth (keys and sessions in the store): a dashboard session opened on A works on B, a key
   revoked on A is refused by B, and a key's rate limit holds over A and B together;
 - the webhook gets each stored alert's delivery once (twice only when the victim died between sending it and
-  recording the send: then the second copy comes after the kill, from another process, with the same delivery id).
+  recording the send: then the second copy comes after the kill, from another process, with the same delivery id);
+- the narrative ledger (issue 12: clustering partitioned by campaign with leases) holds every stored post of the
+  campaign exactly once, each near-duplicate group in one narrative, each narrative's size equal to its posts, and
+  no worker ever assigned a batch on stale state (dropping the campaign lease makes them redo batches: the test
+  fails; dropping the commit fence too splits a cluster or loses a size update).
 """
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ import pytest
 from bench.feeds import Feed, serving_feeds, text
 from bench.loopback import free_port, receiver, serve_process, wait_healthy
 from core.dates import parse_datetime
+from service.alerts.store import AlertStore
 from service.config import Settings
 from service.store.events import open_events
 from service.store.leases import Leases
@@ -143,6 +148,19 @@ class Backend:
         es.indices.refresh(index=self.index)
         return [(h["_source"]["source"], h["_source"]["native_id"], h["_source"]["text"])
                 for h in helpers.scan(es, index=self.index, query={"query": {"match_all": {}}})]
+
+    def campaign_posts(self, campaign: str) -> set[str]:
+        """Ids of the stored posts tagged with `campaign`."""
+        if self.kind == "sqlite":
+            with sqlite3.connect(self.tmp_path / "var-0" / "narrawatch.db", timeout=30) as conn:
+                rows = conn.execute("SELECT json_extract(doc, '$.id'), json_extract(doc, '$.campaigns') FROM posts")
+                return {pid for pid, campaigns in rows if campaign in json.loads(campaigns or "[]")}
+        from elasticsearch import Elasticsearch, helpers
+
+        es = Elasticsearch(self.es_url, request_timeout=60)
+        es.indices.refresh(index=self.index)
+        return {h["_id"] for h in helpers.scan(es, index=self.index, query={"query": {"term": {"campaigns": campaign}}},
+                                               _source=False)}
 
     def count(self, sources: list[str]) -> int:
         """Stored posts of these sources, read directly (SQLite file, or a refreshed index)."""
@@ -311,7 +329,8 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
             for feed in feeds.values():
                 feed.growing.set()
             ingest = subprocess.Popen([str(WORKER), "ingest", str(import_file(tmp_path))], env=backend.env(0, cfg),
-                                      cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                      cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                      stderr=(tmp_path / "worker-ingest.log").open("wb"))
             deadline = time.monotonic() + 60
             while not all(runners.values()):  # every source has run since the split
                 assert time.monotonic() < deadline, f"sources not run after the split: {runners}"
@@ -363,7 +382,7 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
                 assert survivor.poll() is None, (tmp_path / "worker-0.log").read_text()[-2000:]
                 assert time.monotonic() < deadline, {n: (f.published, f.not_modified) for n, f in feeds.items()}
                 time.sleep(0.2)
-            assert ingest.wait(120) == 0, ingest.stderr.read()[-2000:]
+            assert ingest.wait(120) == 0, (tmp_path / "worker-ingest.log").read_text()[-2000:]
             time.sleep(1.5)  # the recorded feeds' last pass
             survivor.send_signal(signal.SIGTERM)
             assert survivor.wait(60) == 0
@@ -445,3 +464,26 @@ def test_two_workers_share_sources_and_survive_a_sigkill(backend, tmp_path):
         assert len(times) == 2 and times[0] < frozen_pc + 0.3 and times[1] > killed_pc, f"{d} delivered {times}"
     print(f"{len(stored)} alerts ({Counter(x['rule'] for x in stored.values())}), {len(logged)} events on "
           f"{len(streams)} streams, {len(hooked)} webhook requests, {len(unannounced)} unannounced")
+    check_ledger(backend, tmp_path)
+
+
+def check_ledger(backend: Backend, tmp_path: Path) -> None:
+    """Both workers and the ingest run clustered posts of campaign ktt at the same time, each under its lease."""
+    ledger = AlertStore.open(backend.settings).ledger
+    ledger.make_searchable()
+    entries = [d.body for d in ledger.posts.scan({"campaign": "ktt"})]
+    by_post = Counter(e["post_id"] for e in entries)
+    assert {p: n for p, n in by_post.items() if n > 1} == {}, "a post in two narratives"
+    stored = backend.campaign_posts("ktt")
+    assert len(stored) > len(FEEDS) * TOTAL and set(by_post) == stored, \
+        f"{len(stored - set(by_post))} posts missing from the ledger, {len(set(by_post) - stored)} unknown"
+    per_narrative = Counter(e["narrative_id"] for e in entries)
+    sizes = {d.id: d.body["size"] for d in ledger.narratives.scan({"campaign": "ktt"})}
+    assert sizes == dict(per_narrative), "a narrative's size disagrees with its posts"
+    groups: dict[str, set[str]] = {}
+    for e in entries:
+        groups.setdefault(e["dup_group"], set()).add(e["narrative_id"])
+    assert {g: n for g, n in groups.items() if len(n) > 1} == {}, "a near-duplicate group split across narratives"
+    redone = sum(log.read_text(errors="replace").count("batch redone") for log in tmp_path.glob("worker-*.log"))
+    assert redone == 0, f"{redone} batches assigned on stale state: the campaign lease did not keep workers apart"
+    print(f"ledger: {len(entries)} posts in {len(sizes)} narratives")

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/narratives", tags=["narratives"])
 
 def check_narrative(principal: Principal, ctx: AppContext, narrative_id: str) -> None:
     """404 for a missing narrative and for one of another workspace alike (ids are not disclosed)."""
-    campaign = narrative_campaign(ctx.alerts.alerts, narrative_id)
+    campaign = narrative_campaign(ctx.alerts.alerts.ledger, narrative_id)
     if campaign is None or not can_see_campaign(principal, ctx.store, campaign):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"narrative {narrative_id!r} not found")
 
@@ -33,7 +33,7 @@ def narratives(campaign: str | None = None, min_size: int = Query(2, ge=1, le=1_
         scope = None
     else:
         scope = visible_campaign_ids(principal, ctx.store)
-    return list_narratives(ctx.alerts.alerts, campaign, min_size, limit, order, campaigns=scope)
+    return list_narratives(ctx.alerts.alerts.ledger, campaign, min_size, limit, order, campaigns=scope)
 
 
 @router.get("/{narrative_id}", summary="One narrative with its top posts by engagement",
@@ -41,7 +41,7 @@ def narratives(campaign: str | None = None, min_size: int = Query(2, ge=1, le=1_
 def narrative(narrative_id: str, top: int = Query(5, ge=1, le=100), ctx: AppContext = Depends(get_ctx),
               principal: Principal = Depends(authenticate)) -> dict:
     check_narrative(principal, ctx, narrative_id)
-    found = get_narrative(ctx.alerts.alerts, narrative_id, top)
+    found = get_narrative(ctx.alerts.alerts.ledger, narrative_id, top)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"narrative {narrative_id!r} not found")
     return found
@@ -52,7 +52,7 @@ def narrative(narrative_id: str, top: int = Query(5, ge=1, le=100), ctx: AppCont
 def narrative_timeline(narrative_id: str, interval: Literal["hour", "day"] = "hour",
                        ctx: AppContext = Depends(get_ctx), principal: Principal = Depends(authenticate)) -> list[dict]:
     check_narrative(principal, ctx, narrative_id)
-    found = timeline(ctx.alerts.alerts, narrative_id, interval)
+    found = timeline(ctx.alerts.alerts.ledger, narrative_id, interval)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"narrative {narrative_id!r} not found")
     return found

@@ -154,10 +154,9 @@ def _clusters(engine, campaign: str | None, since, until, limit: int) -> list[di
         from service.narratives.queries import list_narratives, period_narratives
 
         if campaign and (since or until):
-            return period_narratives(alerts, campaign, since or datetime.min.replace(tzinfo=timezone.utc),
-                                     until or datetime.max.replace(tzinfo=timezone.utc), limit=limit)
-        return [c | {"posts": c.get("size")} for c in list_narratives(alerts, campaign, min_size=2, limit=limit,
-                                                                      order="size")]
+            return period_narratives(alerts.ledger, campaign, since, until, limit=limit)
+        return [c | {"posts": c.get("size")} for c in list_narratives(alerts.ledger, campaign, min_size=2,
+                                                                      limit=limit, order="size")]
     except Exception:  # noqa: BLE001 - a broken narrative store must not take the summary down
         return None
 

@@ -125,9 +125,7 @@ def list_tips(alert: str | None = None, narrative: str | None = None, campaign: 
         ids = ctx.tipline.tips_of_alert(visible_alert(principal, ctx, alert))
     elif narrative is not None:
         check_narrative(principal, ctx, narrative)
-        ids = [r[0] for r in ctx.alerts.alerts.db.execute(
-            "SELECT post_id FROM narrative_posts WHERE narrative_id=? AND platform='tipline' "
-            "ORDER BY created_at DESC LIMIT 10000", (narrative,))]
+        ids = [p["post_id"] for p in ctx.alerts.alerts.ledger.narrative_posts(narrative, "tipline", newest=10_000)]
     else:
         if campaign is not None:
             check_campaign(principal, ctx.store, campaign)

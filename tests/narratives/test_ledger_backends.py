@@ -1,0 +1,159 @@
+"""The narrative ledger on the shared store, the same on SQLite and on the real Elasticsearch node. Two AlertStore
+instances stand for two processes (worker and `narrawatch ingest`, or two workers), each with its own lease owner:
+batches of one campaign are assigned under the campaign's lease, each on the state the other committed, so a cluster
+is one narrative whichever process saw its posts, no post is assigned twice, and a batch committed by a writer that
+died before applying it is applied by the next one. A pre-store alerts.db ledger is migrated once, nothing lost."""
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import sys
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from service.alerts.store import AlertStore
+from service.narratives.clusters import NarrativeClusterer
+from service.store.documents import Conflict
+from tests.factories import T0, make_post
+
+CHIP = "Beredar kabar vaksin di KTT ASEAN mengandung chip pelacak, bagikan sekarang juga nomor {}"
+DELEGASI = "Delegasi Vietnam tiba di bandara Soekarno-Hatta pagi ini untuk KTT ASEAN nomor {}"
+
+
+@pytest.fixture
+def pair(state_settings):
+    stores = [AlertStore.open(state_settings) for _ in range(2)]
+    yield [NarrativeClusterer(s.ledger) for s in stores]
+    stores[0].ledger.drop()
+
+
+def posts(start: int, n: int, text: str = CHIP):
+    return [make_post(i, text=text.format(i), author=f"akun{i}", created_at=T0 + timedelta(minutes=i))
+            for i in range(start, start + n)]
+
+
+def ledger_state(ledger) -> tuple[dict[str, str], Counter, dict[str, int]]:
+    """post id -> narrative, posts per narrative, and each narrative's stored size."""
+    ledger.make_searchable()
+    rows = list(ledger.posts.scan())
+    assigned = {r.body["post_id"]: r.body["narrative_id"] for r in rows}
+    assert len(assigned) == len(rows), "a post in the ledger twice"
+    sizes = {d.id: d.body["size"] for d in ledger.narratives.scan()}
+    return assigned, Counter(assigned.values()), sizes
+
+
+def test_two_processes_alternating_build_one_narrative_per_cluster(pair):
+    """Alternating batches; then the fence against a holder whose lease lapsed; then a writer dying mid-commit."""
+    a, b = pair
+    out = a.add(posts(0, 4) + posts(100, 3, DELEGASI))
+    chip, delegasi = out[0].narrative_id, out[4].narrative_id
+    assert chip != delegasi and {x.narrative_id for x in out[:4]} == {chip}
+    out = b.add(posts(4, 3) + posts(103, 2, DELEGASI))  # b has never seen the campaign: loads what a committed
+    assert [x.narrative_id for x in out] == [chip] * 3 + [delegasi] * 2 and all(x.new_post for x in out)
+    loads = []
+    real_load = a._load
+    a._load = lambda campaign: loads.append(campaign) or real_load(campaign)
+    out = a.add(posts(7, 2) + posts(2, 1))  # a replays b's batch from the log instead of reloading the campaign
+    assert [x.narrative_id for x in out] == [chip] * 3 and [x.new_post for x in out] == [True, True, False]
+    assert loads == []
+    assigned, per_narrative, sizes = ledger_state(a.ledger)
+    assert per_narrative == {chip: 9, delegasi: 5} and sizes == {chip: 9, delegasi: 5}
+    assert a.ledger.committed("asean") == 3  # three batches with new posts (each committed once)
+
+    # a holder paused past its lease while b committed batch 4: a's own batch 4 is refused (the fence)...
+    b.add(posts(9, 1))
+    with pytest.raises(Conflict):
+        a.ledger.commit("asean", 4, [], [], [])
+    real, calls = a.ledger.committed, []
+    a.ledger.committed = lambda campaign, known=None: calls.append(campaign) or (3 if len(calls) == 1 else
+                                                                                real(campaign))
+    out = a.add(posts(10, 1) + posts(9, 1))  # ...so a batch assigned on stale state is redone on b's
+    a.ledger.committed = real
+    assert len(calls) == 2 and a.redone == 1 and [x.new_post for x in out] == [True, False]
+
+    # a writer killed after committing batch 6 and before writing it out: the next holder writes it out first
+    b.ledger._apply = lambda record: sys.exit("killed")
+    with pytest.raises(SystemExit):
+        b.add(posts(11, 2))
+    del b.ledger._apply
+    assert posts(11, 1)[0].id not in ledger_state(a.ledger)[0]  # committed, not yet written out
+    out = a.add(posts(11, 2) + posts(13, 1))
+    assert [x.new_post for x in out] == [False, False, True]  # b's assignment kept, not made again
+    assigned, per_narrative, sizes = ledger_state(a.ledger)
+    assert per_narrative == {chip: 14, delegasi: 5} and sizes == dict(per_narrative)
+    assert real("asean") == 7
+
+
+def test_concurrent_writers_agree(pair):
+    """Both add batches of the same campaign at once: every post lands once, each narrative's size is its posts."""
+    errors = []
+
+    def run(clusters, start):
+        try:
+            for k in range(4):
+                clusters.add(posts(start + 10 * k, 5) + posts(500 + start + 10 * k, 2, DELEGASI))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c, s)) for c, s in zip(pair, (0, 5))]
+    [t.start() for t in threads]
+    [t.join(300) for t in threads]
+    assert not errors, errors
+    assert [c.redone for c in pair] == [0, 0]  # the lease kept them apart: nobody assigned on stale state
+    assigned, per_narrative, sizes = ledger_state(pair[0].ledger)
+    assert len(assigned) == 2 * 4 * 7
+    assert dict(per_narrative) == sizes  # without the lease, one writer's size overwrites the other's
+    assert len(per_narrative) == 2  # one per cluster, whichever process saw its posts first
+
+
+OLD_SCHEMA = """
+CREATE TABLE narratives (id TEXT PRIMARY KEY, campaign TEXT NOT NULL, size INTEGER NOT NULL,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE narrative_posts (narrative_id TEXT NOT NULL, post_id TEXT NOT NULL, campaign TEXT NOT NULL,
+    created_at TEXT NOT NULL, platform TEXT, author TEXT, sentiment TEXT, hoax INTEGER NOT NULL DEFAULT 0,
+    claim_id TEXT, claim_url TEXT, engagement INTEGER NOT NULL DEFAULT 0, url TEXT, title TEXT, text TEXT NOT NULL,
+    dup_group TEXT NOT NULL, minhash BLOB, PRIMARY KEY (campaign, post_id));
+CREATE TABLE post_links (campaign TEXT NOT NULL, link TEXT NOT NULL, post_id TEXT NOT NULL,
+    created_at TEXT NOT NULL, PRIMARY KEY (campaign, link, post_id));
+"""
+
+
+def test_a_pre_store_alerts_db_ledger_is_migrated_once(state_settings, tmp_path):
+    """The old per-machine ledger (written here by the pre-store schema) moves into the store on first use."""
+    old = AlertStore(tmp_path / "old.db")
+    built = NarrativeClusterer(old.ledger)
+    linked = make_post(50, text=DELEGASI.format(50), links=["https://x.example/a?utm_source=t"])
+    original = built.add(posts(0, 4) + [linked])
+    legacy = state_settings.data_dir / "alerts.db"
+    with sqlite3.connect(legacy) as conn:  # the same rows, as the old engine stored them
+        conn.executescript(OLD_SCHEMA)
+        for d in old.ledger.narratives.scan():
+            conn.execute("INSERT INTO narratives VALUES (?,?,?,?,?,?)", (d.id, d.body["campaign"], d.body["size"],
+                         d.body["first_seen"], d.body["last_seen"], json.dumps(d.body)))
+        for d in old.ledger.posts.scan():
+            p = d.body
+            conn.execute("INSERT INTO narrative_posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         (p["narrative_id"], p["post_id"], p["campaign"], p["created_at"], p["platform"], p["author"],
+                          p["sentiment"], int(p["hoax"]), p["claim_id"], p["claim_url"], p["engagement"], p["url"],
+                          p["title"], p["text"], p["dup_group"], base64.b64decode(p["minhash"])))
+        for d in old.ledger.links.scan():
+            conn.execute("INSERT INTO post_links VALUES (?,?,?,?)", tuple(d.body[k] for k in
+                                                                         ("campaign", "link", "post_id", "created_at")))
+    store = AlertStore.open(state_settings)
+    chip = original[0].narrative_id
+    assert store.ledger.narrative(chip)["size"] == 4  # migrated on first use
+    assigned, per_narrative, sizes = ledger_state(store.ledger)
+    assert assigned == {a.post.id: a.narrative_id for a in original} and dict(per_narrative) == sizes
+    assert [r["post_id"] for r in store.ledger.link_posts("asean", "https://x.example/a", T0, T0 + timedelta(days=9))
+            ] == [original[4].post.id]
+    with sqlite3.connect(legacy) as conn:
+        assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")} == {
+            "migrated_narratives", "migrated_narrative_posts", "migrated_post_links"}  # kept as a backup
+    out = NarrativeClusterer(store.ledger).add(posts(3, 2))  # clustering continues on the migrated state
+    assert [x.new_post for x in out] == [False, True] and {x.narrative_id for x in out} == {chip}
+    again = AlertStore.open(state_settings)  # a second open migrates nothing again (the size would go back to 4)
+    assert again.ledger.narrative(chip)["size"] == 5 and again.ledger.migrate(legacy) == 0
