@@ -67,10 +67,16 @@ class Narrative:
     hoax: int = 0
     claims: dict[str, str] = field(default_factory=dict)
     norm: float | None = None  # cached centroid norm, reset when the centroid changes
+    representative: dict = field(default_factory=dict)  # the post closest to the centroid (medoid): the label
+    rep_terms: Counter | None = None  # the representative's terms (from its text after a reload)
 
-    def keywords(self, idf, n: int = 8) -> list[str]:
-        scored = sorted(self.centroid.items(), key=lambda kv: (-kv[1] * idf(kv[0]), kv[0]))
-        return [t for t, _ in scored[:n]]
+    def terms(self, weight, n: int = 8) -> list[tuple[str, float]]:
+        """Distinctive terms, c-TF-IDF style: the term's share of this narrative's words times `weight(term)`, how
+        rare it is across the campaign's narratives (words every narrative uses score low, so ties of one-off words
+        no longer come out in alphabetical order)."""
+        total = sum(self.centroid.values()) or 1
+        scored = sorted(((t, c / total * weight(t)) for t, c in self.centroid.items()), key=lambda tw: (-tw[1], tw[0]))
+        return scored[:n]
 
     @classmethod
     def from_doc(cls, d: dict) -> "Narrative":
@@ -78,16 +84,28 @@ class Narrative:
                    first_seen=parse_ts(d["first_seen"]) if d.get("first_seen") else None,
                    last_seen=parse_ts(d["last_seen"]) if d.get("last_seen") else None,
                    seed_accounts=d.get("seed_accounts", []), sentiment=Counter(d.get("sentiment", {})),
-                   hoax=d.get("hoax_posts", 0), claims=d.get("claims", {}))
+                   hoax=d.get("hoax_posts", 0), claims=d.get("claims", {}),
+                   representative=d.get("representative") or {})
 
-    def doc(self, idf) -> dict:
-        kws = self.keywords(idf)
-        return {"id": self.id, "campaign": self.campaign, "label": " ".join(kws[:3]), "keywords": kws,
+    def doc(self, weight) -> dict:
+        terms = self.terms(weight)
+        kws = [t for t, _ in terms]
+        label = shorten(self.representative.get("text") or "") or " ".join(kws[:3])
+        return {"id": self.id, "campaign": self.campaign, "label": label, "keywords": kws,
+                "terms": [{"term": t, "weight": round(w, 4)} for t, w in terms], "representative": self.representative,
                 "size": self.size, "first_seen": self.first_seen.isoformat() if self.first_seen else None,
                 "last_seen": self.last_seen.isoformat() if self.last_seen else None,
                 "seed_accounts": self.seed_accounts, "sentiment": dict(self.sentiment), "hoax_posts": self.hoax,
                 "hoax_share": round(self.hoax / self.size, 4) if self.size else 0.0, "claims": self.claims,
                 "centroid": dict(self.centroid.most_common(CENTROID_TERMS))}
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """A post's text as a label: one line, cut at a word boundary."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 @dataclass
@@ -108,6 +126,7 @@ class _CampaignIndex:
         self.df: Counter = Counter()
         self.docs = 0
         self.term_index: dict[str, set[str]] = {}  # centroid term -> narratives (candidate generation)
+        self.class_tf: Counter = Counter()  # term -> its count over all the campaign's narratives (c-TF-IDF)
         self.seq = 0  # the last committed batch (narrative_log) this index includes
         self.own = False  # that batch was committed and applied by this process
 
@@ -124,7 +143,9 @@ class _CampaignIndex:
         if row["post_id"] in self.post_meta:
             return
         self.post_meta[row["post_id"]] = (row["narrative_id"], row["dup_group"])
-        self.df.update(set(content_tokens(f"{row.get('title') or ''} {row['text']}")))
+        terms = Counter(content_tokens(f"{row.get('title') or ''} {row['text']}"))
+        self.df.update(set(terms))
+        self.class_tf.update(terms)
         self.docs += 1
         if raw := decode_minhash(row.get("minhash")):
             m = MinHash(num_perm=NUM_PERM, seed=7, hashvalues=np.frombuffer(raw, dtype=np.uint64), **_SCHEME)
@@ -200,8 +221,8 @@ class NarrativeClusterer:
                 try:
                     out, rows, links, touched = self._assign_all(idx, campaign, posts)
                     if rows:
-                        idf = self._idf(idx)
-                        self.ledger.commit(campaign, idx.seq + 1, rows, links, [n.doc(idf) for n in touched])
+                        weight = self._class_weight(idx)
+                        self.ledger.commit(campaign, idx.seq + 1, rows, links, [n.doc(weight) for n in touched])
                         idx.seq, idx.own = idx.seq + 1, True
                     return out
                 except Conflict:
@@ -241,6 +262,7 @@ class NarrativeClusterer:
         full = f"{post.title or ''} {post.text}"
         terms = Counter(content_tokens(full))
         idx.df.update(set(terms))
+        idx.class_tf.update(terms)
         idx.docs += 1
         m = minhash(post.text)
         nid = group = None
@@ -264,6 +286,15 @@ class NarrativeClusterer:
         if len(n.centroid) > CENTROID_TERMS * 2:
             n.centroid = Counter(dict(n.centroid.most_common(CENTROID_TERMS)))
         n.size += 1
+        similarity = self._similarity(idx, terms, n)
+        if n.representative and n.rep_terms is None:
+            n.rep_terms = Counter(content_tokens(n.representative.get("text") or ""))
+        current = self._similarity(idx, n.rep_terms, n) if n.representative else -1.0  # against today's centroid
+        if similarity > current:
+            n.representative = {"post_id": post.id, "text": post.text[:1000], "similarity": round(similarity, 4)}
+            n.rep_terms = terms
+        else:
+            n.representative["similarity"] = round(current, 4)
         n.first_seen = min(n.first_seen, post.created_at) if n.first_seen else post.created_at
         n.last_seen = max(n.last_seen, post.created_at) if n.last_seen else post.created_at
         account = f"{post.platform}:{post.author}" if post.author else None
@@ -285,26 +316,42 @@ class NarrativeClusterer:
                "dup_group": group, "minhash": encode_minhash(m.hashvalues.astype(np.uint64).tobytes())}
         return Assignment(post, campaign, nid, group, True, links), row, links, n
 
+    @staticmethod
+    def _class_weight(idx: _CampaignIndex):
+        """c-TF-IDF's idf: log(1 + average words per narrative / the term's count over all narratives)."""
+        average = sum(idx.class_tf.values()) / max(len(idx.narratives), 1)
+        return lambda t: math.log(1 + average / max(idx.class_tf.get(t, 0), 1))
+
+    def _vector(self, idx: _CampaignIndex, terms: Counter):
+        """A post's TF-IDF vector, its norm and the campaign's idf."""
+        idf = self._idf(idx)
+        vec = {t: (1 + math.log(c)) * idf(t) for t, c in terms.items()}
+        return vec, math.sqrt(sum(v * v for v in vec.values())), idf
+
+    @staticmethod
+    def _cosine(vec: dict, norm: float, n: Narrative, idf) -> float:
+        cen = n.centroid
+        dot = sum(w * (1 + math.log(cen[t])) * idf(t) for t, w in vec.items() if cen.get(t))
+        if dot <= 0 or not norm:
+            return 0.0
+        if n.norm is None:
+            n.norm = math.sqrt(sum(((1 + math.log(c)) * idf(t)) ** 2 for t, c in cen.items()))
+        return dot / (norm * n.norm)
+
+    def _similarity(self, idx: _CampaignIndex, terms: Counter, n: Narrative) -> float:
+        """Cosine of a post's TF-IDF vector and a narrative's centroid."""
+        vec, norm, idf = self._vector(idx, terms)
+        return self._cosine(vec, norm, n, idf)
+
     def _nearest(self, idx: _CampaignIndex, terms: Counter) -> str | None:
         if not terms or not idx.narratives:
             return None
-        idf = self._idf(idx)
-        vec = {t: (1 + math.log(c)) * idf(t) for t, c in terms.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values()))
+        vec, norm, idf = self._vector(idx, terms)
         best, best_sim = None, 0.0
         top = sorted(vec, key=lambda t: -vec[t])[:8]
-        candidates = set().union(*(idx.term_index.get(t, ()) for t in top))
-        for nid in candidates:
+        for nid in set().union(*(idx.term_index.get(t, ()) for t in top)):
             n = idx.narratives.get(nid)
-            if n is None:
-                continue
-            cen = n.centroid
-            dot = sum(w * (1 + math.log(cen[t])) * idf(t) for t, w in vec.items() if cen.get(t))
-            if dot <= 0:
-                continue
-            if n.norm is None:
-                n.norm = math.sqrt(sum(((1 + math.log(c)) * idf(t)) ** 2 for t, c in cen.items()))
-            sim = dot / (norm * n.norm)
+            sim = self._cosine(vec, norm, n, idf) if n is not None else 0.0
             if sim > best_sim:
                 best, best_sim = n.id, sim
         return best if best_sim >= self.similarity else None

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from service.narratives.ledger import NarrativeLedger
 
-_PUBLIC = ("id", "campaign", "label", "keywords", "size", "first_seen", "last_seen", "seed_accounts", "sentiment",
-           "hoax_posts", "hoax_share", "claims")
+_PUBLIC = ("id", "campaign", "label", "keywords", "terms", "representative", "size", "first_seen", "last_seen",
+           "seed_accounts", "sentiment", "hoax_posts", "hoax_share", "claims")
 _POST = ("post_id", "created_at", "platform", "author", "url", "text", "engagement", "sentiment", "hoax")
 
 

@@ -81,3 +81,25 @@ def test_best_window_and_links():
             [(0, "x"), (1, "y"), (30, "a"), (31, "b"), (32, "c"), (33, "a")]]
     assert {r["account"] for r in best_window(rows, timedelta(minutes=5))} == {"a", "b", "c"}
     assert canonical_link("https://www.Example.com/a/?utm_source=x&id=2#frag") == "https://example.com/a?id=2"
+
+
+def test_labels_are_a_representative_post_and_distinctive_weighted_terms(tmp_path):
+    """Issue 15 item 5: the label is the post closest to the narrative's centroid; terms are weighted c-TF-IDF style,
+    so a word every narrative uses ('berita') ranks below the one that sets this narrative apart ('mandul')."""
+    texts = ["Berita: vaksin bikin mandul, anak bahaya kalau disuntik, datanya dihapus pemerintah",
+             "Berita awas vaksin bikin mandul! anak kita bahaya, data efek samping dihapus",
+             "Berita vaksin mandul itu nyata, bahaya buat anak, datanya sudah dihapus",
+             "Berita delegasi Vietnam tiba di bandara Soekarno-Hatta",
+             "Berita delegasi Thailand tiba di bandara Soekarno-Hatta pagi ini",
+             "Berita jalan ditutup selama konferensi, warga diminta pakai KRL"]
+    store = AlertStore(tmp_path / "alerts.db")
+    out = NarrativeClusterer(store.ledger).add([make_post(i, text=t) for i, t in enumerate(texts)])
+    chip = store.ledger.narrative(out[0].narrative_id)
+    members = {a.post.id: a.post.text for a in out if a.narrative_id == chip["id"]}
+    assert len(members) == 3 and chip["label"] == members[chip["representative"]["post_id"]]  # a post, not a bag of words
+    assert chip["representative"]["post_id"] == out[1].post.id  # the most central: not the first, nor the latest
+    terms = [t["term"] for t in chip["terms"]]
+    assert terms == chip["keywords"]
+    assert "mandul" in terms[:5] and "berita" not in terms[:5]
+    weights = [t["weight"] for t in chip["terms"]]
+    assert weights == sorted(weights, reverse=True) and weights[0] > 0
