@@ -31,6 +31,9 @@ from service.store.base import PostQuery, Store
 from service.store.events import EventLog
 
 log = logging.getLogger(__name__)
+# a rule created, changed or deleted through one API replica reaches the other processes' engines (workers, replicas,
+# `narrawatch ingest`) within this many seconds: each reloads the stored rules before a batch once they are older
+RULES_REFRESH_SECONDS = 15.0
 
 
 @dataclass
@@ -70,6 +73,7 @@ class AlertEngine:
         self._lock = threading.RLock()
         self.errors = 0
         self.rules: list[Rule] = []  # loaded by reload_rules(): the app context's startup hook, once the store is up
+        self.rules_loaded = float("-inf")  # monotonic time of the last reload_rules()
 
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":
@@ -97,6 +101,7 @@ class AlertEngine:
                     rules[rule_id] = rule
             self.rules = sorted(rules.values(), key=lambda r: r.id)
             self.matcher.load(self.rules)
+            self.rules_loaded = time.monotonic()
 
     def put_rule(self, rule: Rule, actor: str = "system", action: str = "rule.put") -> Rule:
         self.alerts.put_rule(rule, actor, action)
@@ -137,6 +142,8 @@ class AlertEngine:
         if not posts:
             return []
         with self._lock:
+            if time.monotonic() - self.rules_loaded > RULES_REFRESH_SECONDS:  # changed through another process
+                self.reload_rules()
             assignments = self.clusters.add(posts)
             candidates = self._keyword(posts, assignments)
             candidates += self._thresholds(assignments)

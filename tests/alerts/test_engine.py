@@ -143,3 +143,18 @@ def test_listener_never_raises(tmp_path, make_engine):
     engine = make_engine(store)
     engine.clusters.add = None  # simulate a bug
     assert engine.on_batch([make_post(1)]) == [] and engine.errors == 1
+
+
+def test_a_rule_added_through_another_process_fires_here_after_the_refresh(store, make_engine, monkeypatch):
+    """A rule added on one API replica reaches the worker's engine (same shared alert state) at its next batch once
+    its rules are older than RULES_REFRESH_SECONDS; without the refresh it would wait for a restart."""
+    from service.alerts import engine as engine_module
+
+    replica, worker = make_engine(store), make_engine(store)  # one alert state, two processes' engines
+    posts = [make_post(i, text=f"Awas vaksin chip di KTT ASEAN, kabar ke-{i}", author=f"a{i}") for i in range(3)]
+    store.upsert(posts)
+    assert worker.on_batch(posts[:1]) == []  # no rule yet
+    replica.put_rule(Rule(id="chip", name="vaksin chip", query=RuleQuery(any=["vaksin chip"])))
+    assert worker.on_batch(posts[1:2]) == []  # its rules are fresh: not re-read before every batch
+    monkeypatch.setattr(engine_module, "RULES_REFRESH_SECONDS", 0.0)
+    assert [a.rule for a in worker.on_batch(posts[2:])] == ["chip"]
