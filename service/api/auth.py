@@ -61,8 +61,8 @@ log = logging.getLogger(__name__)
 # The permission matrix. A permission is "<resource>:<read|write>"; "*" grants everything.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset({
-        "posts:read", "export:read", "narratives:read", "trending:read", "campaigns:read", "sources:read",
-        "ui:analyst", "corrections:read", "corrections:write", "saved-searches:read", "saved-searches:write",
+        "posts:read", "export:read", "narratives:read", "narratives:write", "trending:read", "campaigns:read",
+        "sources:read", "ui:analyst", "corrections:read", "corrections:write", "saved-searches:read", "saved-searches:write",
         "tipline:read", "claims:read",
     }),
     "pr": frozenset({

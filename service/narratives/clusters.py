@@ -69,6 +69,40 @@ class Narrative:
     norm: float | None = None  # cached centroid norm, reset when the centroid changes
     representative: dict = field(default_factory=dict)  # the post closest to the centroid (medoid): the label
     rep_terms: Counter | None = None  # the representative's terms (from its text after a reload)
+    name: str | None = None  # an analyst's name for it (rename): the label, kept by the clusterer
+    merged: list[str] = field(default_factory=list)  # ids of narratives merged into this one
+
+    @classmethod
+    def from_posts(cls, nid: str, campaign: str, rows: list[dict], name: str | None = None,
+                   merged: list[str] | None = None) -> "Narrative":
+        """A narrative summed up again from its ledger posts (after a merge or split moved posts)."""
+        n = cls(id=nid, campaign=campaign, name=name, merged=list(merged or []))
+        tokens = {}
+        for r in sorted(rows, key=lambda r: r["created_at"]):
+            tokens[r["post_id"]] = terms = Counter(content_tokens(f"{r.get('title') or ''} {r.get('text') or ''}"))
+            n.centroid.update(terms)
+            n.size += 1
+            at = parse_ts(r["created_at"])
+            n.first_seen = min(n.first_seen, at) if n.first_seen else at
+            n.last_seen = max(n.last_seen, at) if n.last_seen else at
+            account = f"{r['platform']}:{r['author']}" if r.get("author") else None
+            if account and account not in n.seed_accounts and len(n.seed_accounts) < 5:
+                n.seed_accounts.append(account)
+            n.sentiment[r.get("sentiment") or "unknown"] += 1
+            n.hoax += bool(r.get("hoax"))
+            if r.get("claim_id") and r["claim_id"] not in n.claims:
+                n.claims[r["claim_id"]] = r.get("claim_url") or ""
+        norm = math.sqrt(sum(c * c for c in n.centroid.values())) or 1.0
+
+        def closeness(r: dict) -> float:
+            t = tokens[r["post_id"]]
+            return sum(c * n.centroid[w] for w, c in t.items()) / ((math.sqrt(sum(c * c for c in t.values())) or 1.0)
+                                                                  * norm)
+        if rows:
+            best = max(rows, key=closeness)
+            n.representative = {"post_id": best["post_id"], "text": (best.get("text") or "")[:1000],
+                                "similarity": round(closeness(best), 4)}
+        return n
 
     def terms(self, weight, n: int = 8) -> list[tuple[str, float]]:
         """Distinctive terms, c-TF-IDF style: the term's share of this narrative's words times `weight(term)`, how
@@ -85,13 +119,14 @@ class Narrative:
                    last_seen=parse_ts(d["last_seen"]) if d.get("last_seen") else None,
                    seed_accounts=d.get("seed_accounts", []), sentiment=Counter(d.get("sentiment", {})),
                    hoax=d.get("hoax_posts", 0), claims=d.get("claims", {}),
-                   representative=d.get("representative") or {})
+                   representative=d.get("representative") or {}, name=d.get("name"),
+                   merged=d.get("merged") or [])
 
     def doc(self, weight) -> dict:
         terms = self.terms(weight)
         kws = [t for t, _ in terms]
-        label = shorten(self.representative.get("text") or "") or " ".join(kws[:3])
-        return {"id": self.id, "campaign": self.campaign, "label": label, "keywords": kws,
+        label = self.name or shorten(self.representative.get("text") or "") or " ".join(kws[:3])
+        return {"id": self.id, "campaign": self.campaign, "label": label, "name": self.name, "merged": self.merged, "keywords": kws,
                 "terms": [{"term": t, "weight": round(w, 4)} for t, w in terms], "representative": self.representative,
                 "size": self.size, "first_seen": self.first_seen.isoformat() if self.first_seen else None,
                 "last_seen": self.last_seen.isoformat() if self.last_seen else None,
@@ -135,12 +170,16 @@ class _CampaignIndex:
             self.term_index.setdefault(t, set()).add(n.id)
 
     def put_narrative(self, d: dict) -> None:
+        if d.get("merged_into"):  # merged by an analyst: its posts now belong to the survivor
+            self.narratives.pop(d["id"], None)
+            return
         n = self.narratives[d["id"]] = Narrative.from_doc(d)
         self.index_terms(n, n.centroid)
 
     def put_post(self, row: dict) -> None:
         """A ledger post another process (or an earlier life of this one) assigned."""
-        if row["post_id"] in self.post_meta:
+        if row["post_id"] in self.post_meta:  # moved by an analyst's merge or split: follow it
+            self.post_meta[row["post_id"]] = (row["narrative_id"], self.post_meta[row["post_id"]][1])
             return
         self.post_meta[row["post_id"]] = (row["narrative_id"], row["dup_group"])
         terms = Counter(content_tokens(f"{row.get('title') or ''} {row['text']}"))
@@ -322,9 +361,7 @@ class NarrativeClusterer:
 
     @staticmethod
     def _class_weight(idx: _CampaignIndex):
-        """c-TF-IDF's idf: log(1 + average words per narrative / the term's count over all narratives)."""
-        average = sum(idx.class_tf.values()) / max(len(idx.narratives), 1)
-        return lambda t: math.log(1 + average / max(idx.class_tf.get(t, 0), 1))
+        return class_weight(idx.class_tf, len(idx.narratives))
 
     def _vector(self, idx: _CampaignIndex, terms: Counter):
         """A post's TF-IDF vector, its norm and the campaign's idf."""
@@ -359,6 +396,12 @@ class NarrativeClusterer:
             if sim > best_sim:
                 best, best_sim = n.id, sim
         return best if best_sim >= self.similarity else None
+
+
+def class_weight(class_tf: Counter, narratives: int):
+    """c-TF-IDF's idf: log(1 + average words per narrative / the term's count over all narratives)."""
+    average = sum(class_tf.values()) / max(narratives, 1)
+    return lambda t: math.log(1 + average / max(class_tf.get(t, 0), 1))
 
 
 def text_hash(text: str) -> str:

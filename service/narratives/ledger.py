@@ -140,6 +140,18 @@ class NarrativeLedger:
         if seq > KEEP:
             self.log.delete(_record_id(campaign, seq - KEEP))
 
+    def edit(self, campaign: str, change: Callable[[], tuple[list[dict], list[dict]]]) -> int:
+        """An analyst's edit (rename, merge, split: service/narratives/edits.py) committed like a clusterer batch:
+        under the campaign's lease, `change()` reads the current state and returns (posts, narratives) to write,
+        committed as the next batch record. Every clusterer replays it, so clustering never undoes it."""
+        with self.hold(campaign):
+            seq = self.committed(campaign) + 1
+            self.make_searchable()
+            posts, narratives = change()
+            self.commit(campaign, seq, posts, [], narratives)
+        self.make_searchable()  # the analyst's next list shows the edit
+        return seq
+
     def _apply(self, record: dict) -> None:
         campaign = record["campaign"]
         put_many_kinds([(self.posts, {_post_id(campaign, p["post_id"]): p for p in record["posts"]}),
@@ -168,9 +180,14 @@ class NarrativeLedger:
             yield doc.body
 
     # ------------------------------------------------------------------------------------------------- read side
-    def narrative(self, narrative_id: str | None) -> dict | None:
+    def narrative(self, narrative_id: str | None, resolve: bool = True) -> dict | None:
+        """A narrative by id; one merged into another resolves to the survivor (unless `resolve` is False)."""
         self._ready()
         doc = self.narratives.get(narrative_id) if narrative_id else None
+        for _ in range(20):  # merges chain (a into b, later b into c): follow them, never in a loop
+            if doc is None or not resolve or not doc.body.get("merged_into"):
+                break
+            doc = self.narratives.get(doc.body["merged_into"])
         return doc.body if doc else None
 
     def list_narratives(self, campaign: str | None = None, min_size: int = 2, limit: int = 50, order: str = "size",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from service.narratives.ledger import NarrativeLedger
 
-_PUBLIC = ("id", "campaign", "label", "keywords", "terms", "representative", "size", "first_seen", "last_seen",
+_PUBLIC = ("id", "campaign", "label", "name", "merged", "keywords", "terms", "representative", "size", "first_seen", "last_seen",
            "seed_accounts", "sentiment", "hoax_posts", "hoax_share", "claims")
 _POST = ("post_id", "created_at", "platform", "author", "url", "text", "engagement", "sentiment", "hoax")
 
@@ -46,6 +46,32 @@ def get_narrative(ledger: NarrativeLedger, narrative_id: str, top: int = 5) -> d
     out["top_posts"] = [{k: p.get(k) for k in _POST} | {"hoax": bool(p.get("hoax"))}
                         for p in ledger.narrative_posts(narrative_id, top=top)]
     return out
+
+
+def profile(ledger: NarrativeLedger, narrative_id: str, spreaders: int = 10) -> dict:
+    """What an analyst reads next to a narrative: growth per day (and cumulative), its posts per platform, and
+    its top spreaders, accounts by posts and by engagement (one pass over the narrative's ledger posts)."""
+    daily: Counter = Counter()
+    platforms: Counter = Counter()
+    posts: Counter = Counter()
+    engagement: Counter = Counter()
+    for p in ledger.narrative_posts(narrative_id):
+        daily[p["created_at"][:10]] += 1
+        platforms[p.get("platform") or "unknown"] += 1
+        account = f"{p.get('platform')}:{p['author']}" if p.get("author") else None
+        if account:
+            posts[account] += 1
+            engagement[account] += p.get("engagement") or 0
+    growth, total = [], 0
+    for day, n in sorted(daily.items()):
+        total += n
+        growth.append({"day": day, "posts": n, "total": total})
+
+    def ranked(by: Counter, other: Counter) -> list[dict]:
+        top = sorted(by, key=lambda a: (-by[a], a))[:spreaders]
+        return [{"account": a, "posts": posts[a], "engagement": engagement[a]} for a in top]
+    return {"growth": growth, "platforms": dict(platforms.most_common()),
+            "top_spreaders": {"by_posts": ranked(posts, engagement), "by_engagement": ranked(engagement, posts)}}
 
 
 def timeline(ledger: NarrativeLedger, narrative_id: str, interval: str = "hour") -> list[dict] | None:
