@@ -319,6 +319,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "linked_alerts": {"id": "peringatan terkait", "en": "linked alert(s)"},
     "incident_alerts": {"id": "Peringatan dalam insiden ini", "en": "Alerts in this incident"},
     "details": {"id": "Rincian", "en": "Details"},
+    "rename": {"id": "Ganti nama", "en": "Rename"},
+    "merge_here": {"id": "Gabungkan ke narasi ini (ID, pisahkan dengan koma)",
+                   "en": "Merge into this narrative (ids, comma-separated)"},
+    "merge": {"id": "Gabungkan", "en": "Merge"},
+    "platforms": {"id": "Platform", "en": "Platforms"},
+    "top_spreaders": {"id": "Penyebar teratas (pos · keterlibatan)", "en": "Top spreaders (posts · engagement)"},
+    "narrative_alerts": {"id": "Peringatan narasi ini", "en": "Alerts of this narrative"},
+    "search_posts": {"id": "Cari pos narasi ini", "en": "Search this narrative's posts"},
+    "saved": {"id": "Tersimpan", "en": "Saved"},
 }
 ALERT_LABELS = [k for k in STRINGS if k.startswith(("sev_", "st_", "kind_", "fig_"))] + ["rule"]
 

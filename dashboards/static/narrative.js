@@ -1,4 +1,5 @@
-/* One narrative: metadata, timeline (posts per day) and example posts, from GET /narratives/{id}. */
+/* One narrative: metadata, profile (platforms, top spreaders, alerts, a search), timeline (posts per day), example
+   posts, from GET /narratives/{id}; rename and merge through PATCH /narratives/{id} and POST .../merge. */
 (function () {
   "use strict";
   var NW = window.NW, title = document.getElementById("narrative-title"), id = title.dataset.id;
@@ -19,7 +20,41 @@
       {label: NW.t("posts"), data: values, backgroundColor: "#0969da"}]},
       options: {animation: false, maintainAspectRatio: false, scales: {y: {beginAtZero: true, ticks: {precision: 0}}}}});
   }
-  NW.api("GET", "/narratives/" + encodeURIComponent(id)).then(function (body) {
+  function fill(box, items) {
+    NW.clear(box);
+    items.forEach(function (item) { box.appendChild(item); });
+    if (!items.length) box.appendChild(NW.el("li", {cls: "muted", text: "–"}));
+  }
+  function profile(n) {
+    var plats = n.platforms || {}, spread = (n.top_spreaders || {}).by_posts || [];
+    fill(document.getElementById("profile-platforms"), Object.keys(plats).map(function (k) {
+      return NW.el("li", {text: k + ": " + plats[k]}); }));
+    fill(document.getElementById("profile-spreaders"), spread.map(function (s) {
+      return NW.el("li", {text: s.account + " · " + s.posts + " · " + s.engagement}); }));
+    fill(document.getElementById("profile-alerts"), (n.alerts || []).map(function (a) {
+      return NW.el("li", {}, [NW.el("a", {href: "/ui/pr?alert=" + encodeURIComponent(a.id), text: NW.title ? NW.title(a) : a.title}),
+                             NW.el("span", {cls: "muted", text: " " + a.severity + " · " + a.status})]); }));
+    var q = (n.search || "").split("?")[1] || "";
+    document.getElementById("profile-search").href = "/ui/analyst?" + q;
+  }
+  var msg = document.getElementById("edit-msg");
+  function edit(method, path, body) {
+    msg.className = ""; msg.textContent = NW.t("loading");
+    NW.api(method, path, body).then(function (n) {
+      msg.textContent = msg.dataset.saved;  /* the page again, with the edited narrative's figures and chart */
+      window.location.href = "/ui/analyst/narratives/" + encodeURIComponent(n.id);
+    }).catch(function (e) { msg.className = "error"; msg.textContent = e.message; });
+  }
+  document.getElementById("rename-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    edit("PATCH", "/narratives/" + encodeURIComponent(id), {name: document.getElementById("rename-input").value});
+  });
+  document.getElementById("merge-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var ids = document.getElementById("merge-input").value.split(/[\s,]+/).filter(Boolean);
+    edit("POST", "/narratives/" + encodeURIComponent(id) + "/merge", {narratives: ids});
+  });
+  function load() { NW.api("GET", "/narratives/" + encodeURIComponent(id)).then(function (body) {
     var n = body.narrative || body;
     var posts = body.top_posts || body.posts || body.examples || body.example_posts || [];
     title.textContent = n.label || n.title || n.id;
@@ -28,6 +63,11 @@
     dd(NW.t("keywords"), (n.keywords || []).join(", "));
     dd(NW.t("first_seen"), NW.fmtDate(n.first_seen)); dd(NW.t("last_seen"), NW.fmtDate(n.last_seen));
     if (n.hoax_share != null) dd(NW.t("hoax"), (Math.round(n.hoax_share * 1000) / 10) + "%");
+    var mix = n.sentiment_mix || {};
+    dd(NW.t("sentiment"), Object.keys(mix).map(function (k) { return NW.t(k) + " " + Math.round(mix[k] * 100) + "%"; }).join(" · "));
+    var growth = n.growth || [];
+    if (growth.length) dd(NW.t("posts"), growth.map(function (g) { return g.day + ": +" + g.posts; }).slice(-7).join(" · "));
+    profile(n);
     NW.clear(list);
     posts.forEach(function (p) {
       var url = NW.httpUrl(p.url);
@@ -43,5 +83,6 @@
     }).catch(function () { timeline(n, posts); });
   }).catch(function (e) {
     NW.clear(list); list.appendChild(NW.el("li", {cls: "error", text: NW.t("unavailable") + " (" + e.message + ")"}));
-  });
+  }); }
+  load();
 })();
