@@ -326,8 +326,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "platforms": {"id": "Platform", "en": "Platforms"},
     "top_spreaders": {"id": "Penyebar teratas (pos · keterlibatan)", "en": "Top spreaders (posts · engagement)"},
     "narrative_alerts": {"id": "Peringatan narasi ini", "en": "Alerts of this narrative"},
-    "search_posts": {"id": "Cari pos narasi ini", "en": "Search this narrative's posts"},
-    "saved": {"id": "Tersimpan", "en": "Saved"},
+    "search_narrative": {"id": "Cari pos narasi ini", "en": "Search this narrative's posts"},
 }
 ALERT_LABELS = [k for k in STRINGS if k.startswith(("sev_", "st_", "kind_", "fig_"))] + ["rule"]
 

@@ -31,7 +31,7 @@ def test_rename_and_merge_from_the_narrative_page(page, tmp_path):
 
         page.fill("#rename-input", "Hoaks chip pelacak")
         page.click("#rename-form button")
-        page.wait_for_function("document.getElementById('narrative-title').textContent === 'Hoaks chip pelacak'")
+        page.wait_for_selector("#narrative-title:text-is('Hoaks chip pelacak')")
         page.fill("#merge-input", chip)
         page.click("#merge-form button")
         page.wait_for_selector("#edit-msg.error")
