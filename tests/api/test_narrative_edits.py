@@ -53,6 +53,7 @@ def test_rename_merge_split_survive_clustering_and_stay_in_the_workspace(live):
     assert r.status_code == 200, r.text
     assert r.json()["name"] == r.json()["label"] == "Hoaks chip pelacak"
     assert clusterer.add(posts(4, 1, CHIP))[0].narrative_id == chip  # the clusterer replays the rename...
+    clusterer.ledger.make_searchable()  # the API's post searches see a worker's batch a refresh interval later
     got = analyst.get(f"/narratives/{chip}").json()
     assert got["label"] == "Hoaks chip pelacak" and got["size"] == 5  # ...and keeps it when it touches the narrative
 
