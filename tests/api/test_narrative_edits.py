@@ -5,6 +5,7 @@ near-copy joins the split-off narrative. Another workspace's key gets 404; bad e
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -93,7 +94,11 @@ def test_rename_merge_split_survive_clustering_and_stay_in_the_workspace(live):
     assert [a.narrative_id for a in again] == [split, split] and [a.new_post for a in again] == [False, True]
     assert analyst.get(f"/narratives/{split}").json()["size"] == 5
 
-    audit = api.admin.get("/auth/audit", params={"path": "/narratives/", "status_class": 2}).json()
+    for _ in range(100):  # the audit row is written after the answer is sent (and searchable a refresh later)
+        audit = api.admin.get("/auth/audit", params={"path": "/narratives/", "status_class": 2}).json()
+        if len(audit) >= 3:
+            break
+        time.sleep(0.1)
     details = [json.loads(a["detail"])["narrative"] for a in audit]
     assert details == ["split", "merge", "rename"] and all(a["touched"] == ["kemlu"] for a in audit)
     assert len(api.admin.get("/auth/audit", params={"path": "/narratives/", "status_class": 4}).json()) >= 10
