@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from core.batches import batched
 from service.store.documents import migrate_once, open_documents
 
 KIND = "claims"
@@ -42,9 +43,8 @@ class ClaimStore:
 
     def _put(self, claims: list[dict]) -> int:
         rows = {str(c["id"]): c for c in claims if c.get("id")}
-        items = list(rows.items())
-        for start in range(0, len(items), BATCH):
-            self.docs.put_many(dict(items[start:start + BATCH]))
+        for chunk in batched(rows.items(), BATCH):
+            self.docs.put_many(dict(chunk))
         return len(rows)
 
     def all(self) -> list[dict]:

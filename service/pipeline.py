@@ -5,12 +5,12 @@ the store refuses for what it is (StoreRejected) goes to the quarantine and the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
 
 from classifiers.base import PostClassifier
+from core.batches import batched
 from core.domain import Campaign, Post
 from core.quarantine import Quarantine
 from service.spool import Spool
@@ -28,12 +28,6 @@ class PipelineStats:
     replayed: int = 0  # spooled posts stored by this run
     quarantined: int = 0  # posts the store rejected (see Pipeline.quarantine)
     errors: list[str] = field(default_factory=list)
-
-
-def batched(items: Iterable[Post], size: int) -> Iterator[list[Post]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 class Pipeline:

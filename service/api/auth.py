@@ -43,6 +43,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from core.batches import batched
 from core.redact import redact
 from service.api.asgi import capture_status
 from service.config import Settings
@@ -196,15 +197,13 @@ class KeyStore:
                 if "sessions" in tables else ():
             _create_quietly(self.sessions, r["session_hash"], {k: r[k] for k in r.keys() if k != "session_hash"})
         rows = db.execute("SELECT * FROM audit_log ORDER BY id") if "audit_log" in tables else []
-        batch: dict[str, dict] = {}
-        for r in rows:
-            row = {k: r[k] for k in r.keys() if k != "id"}
-            touched = [w for w in (row.pop("touched", None) or "").split(",") if w]
-            batch[f"legacy-{r['id']:012d}"] = self._audit_body(row, touched)
-            if len(batch) >= 1000:
-                self.log.put_many(batch)
-                batch = {}
-        self.log.put_many(batch)
+        for chunk in batched(rows, 1000):
+            self.log.put_many({f"legacy-{r['id']:012d}": self._legacy_audit(r) for r in chunk})
+
+    def _legacy_audit(self, r: sqlite3.Row) -> dict:
+        row = {k: r[k] for k in r.keys() if k != "id"}
+        touched = [w for w in (row.pop("touched", None) or "").split(",") if w]
+        return self._audit_body(row, touched)
 
     def create(self, name: str, role: str, workspace: str) -> tuple[KeyInfo, str]:
         if role not in ROLES:
@@ -222,8 +221,9 @@ class KeyStore:
         self.keys.create(key_id, {**info.model_dump(), "key_hash": hash_key(token)})  # only the hash is kept
         return info, token
 
-    def _principal(self, key_id: str) -> Principal | None:
-        doc = self.keys.get(key_id)
+    def _principal(self, key_id: str, doc=None) -> Principal | None:
+        """The principal of a live key; `doc`: the key's document when the caller has just read it."""
+        doc = doc or self.keys.get(key_id)
         if doc is None or doc.body.get("revoked_at") is not None:
             return None
         self._touch(key_id)
@@ -240,7 +240,7 @@ class KeyStore:
             doc = self.keys.get(m.group(1))
             if doc is None or not hmac.compare_digest(doc.body.get("key_hash", ""), hash_key(token)):
                 return None
-            return self._principal(m.group(1))
+            return self._principal(m.group(1), doc)  # one read of the key per request
 
         return self._remember(hash_key(token), lookup)
 

@@ -23,11 +23,12 @@ import hashlib
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
+from core.batches import batched
 from service.store.base import StoreUnavailable
 from service.store.documents import Conflict, Documents, put_many_kinds
 from service.store.leases import Lease, Leases
@@ -279,18 +280,18 @@ class NarrativeLedger:
             import json
 
             campaigns: set[str] = set()
-            for chunk in _chunks(conn.execute("SELECT doc FROM narratives"), 500):
+            for chunk in batched(conn.execute("SELECT doc FROM narratives"), 500):
                 docs = [json.loads(doc) | {"seq": 0} for (doc,) in chunk]
                 campaigns |= {d["campaign"] for d in docs}
                 self.narratives.put_many({d["id"]: d for d in docs}, newer="seq")
             copied = 0
-            for chunk in _chunks(conn.execute(f"SELECT {', '.join(_OLD_POST_COLUMNS)} FROM narrative_posts"), 500):
+            for chunk in batched(conn.execute(f"SELECT {', '.join(_OLD_POST_COLUMNS)} FROM narrative_posts"), 500):
                 rows = [dict(zip(_OLD_POST_COLUMNS, r)) for r in chunk]
                 for r in rows:
                     r |= {"hoax": bool(r["hoax"]), "minhash": encode_minhash(r["minhash"]), "seq": 0}
                 campaigns |= {r["campaign"] for r in rows}
                 copied += self.posts.put_many({_post_id(r["campaign"], r["post_id"]): r for r in rows}, newer="seq")
-            for chunk in _chunks(conn.execute("SELECT campaign, link, post_id, created_at FROM post_links"), 500):
+            for chunk in batched(conn.execute("SELECT campaign, link, post_id, created_at FROM post_links"), 500):
                 self.links.put_many({_link_id(c, link, pid): {"campaign": c, "link": link, "post_id": pid,
                                                               "created_at": at, "seq": 0}
                                      for c, link, pid, at in chunk}, newer="seq")
@@ -315,17 +316,6 @@ class NarrativeLedger:
     def drop(self) -> None:
         for docs in (self.narratives, self.posts, self.links, self.log, self.heads):
             docs.drop()
-
-
-def _chunks(rows: Iterable, size: int) -> Iterator[list]:
-    chunk: list = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _neg_time(value: str | None) -> float:

@@ -456,8 +456,8 @@ def es_client(url: str):
 
 class ElasticDocuments(Documents):
     """`searchable=True`: writes return once find/count see them (refresh=wait_for, on an index refreshed every
-    `refresh_interval`); a kind written with searchable=False can be made searchable on demand with `refresh()`;
-    `refresh_interval`); get() is real-time either way, so kinds only read by id skip the wait."""
+    `refresh_interval`); a kind written with searchable=False can be made searchable on demand with
+    `make_searchable()`; get() is real-time either way, so kinds only read by id skip the wait."""
 
     def __init__(self, es, prefix: str, kind: str, fields: dict[str, str], searchable: bool = True,
                  refresh_interval: str = "200ms"):
