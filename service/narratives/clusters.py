@@ -226,14 +226,13 @@ class NarrativeClusterer:
             records = self.ledger.records(campaign, idx.seq, committed) if idx.seq < committed else None
             if records is None:
                 return None  # too far behind, or the ledger was reset under us
-            else:
-                idx.own = False
-                for record in records:
-                    for d in record["narratives"]:
-                        idx.put_narrative(d)
-                    for row in record["posts"]:
-                        idx.put_post(row)
-                idx.seq = committed
+            idx.own = False
+            for record in records:
+                for d in record["narratives"]:
+                    idx.put_narrative(d)
+                for row in record["posts"]:
+                    idx.put_post(row)
+            idx.seq = committed
         self._indexes[campaign] = idx
         return idx
 
