@@ -257,7 +257,5 @@ def test_proxy_spreads_streams_unbuffered_survives_a_kill_and_passes_the_client(
                 p.terminate()
         for p in [proxy, *apis]:
             p.wait(30)
-        print(f"stopped at {time.monotonic() - started:.1f} s")
         if names := list(es.indices.get(index=f"{index}*", expand_wildcards="all")):
             es.indices.delete(index=names)
-        print(f"dropped at {time.monotonic() - started:.1f} s")
