@@ -28,7 +28,6 @@ from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
 from service.store.base import PostQuery, Store
-from service.store.events import EventLog
 
 log = logging.getLogger(__name__)
 # a rule created, changed or deleted through one API replica reaches the other processes' engines (workers, replicas,
@@ -60,13 +59,13 @@ def _incident(c: Candidate) -> str | None:
 
 class AlertEngine:
     def __init__(self, store: Store, alerts: AlertStore, settings: AlertSettings | None = None,
-                 matcher: RuleMatcher | None = None, events: EventLog | None = None):
+                 matcher: RuleMatcher | None = None):
         self.store = store
         self.alerts = alerts
         self.settings = settings or AlertSettings()
         self.matcher = matcher or RuleMatcher()
         self.clusters = NarrativeClusterer(alerts.ledger)
-        self.events = events or alerts.events  # every change goes here; every process's feed tails it
+        self.events = alerts.events  # every change goes here; every process's feed tails it
         self.feed = EventFeed(self.events)
         self.worker = DeliveryWorker(alerts, self.settings)
         self._campaigns: dict[str, tuple[float, Campaign | None]] = {}
@@ -322,10 +321,13 @@ class AlertEngine:
                           post_ids=[p.id for p in c.posts][:200], incident=_incident(c),
                           dedup_key=f"{c.rule.id}|{c.campaign}|{c.subject}")
             saved, created = self.alerts.fire(alert, timedelta(minutes=c.rule.cooldown_minutes), event_time,
-                                              channels_for(self.settings, c.campaign))
-            self.publish("alert" if created else "alert.updated", saved)  # updated: new evidence absorbed
-            if created:
+                                              channels_for(self.settings, c.campaign),
+                                              lease_seconds=self.settings.send_lease_seconds)
+            if created:  # announced by fire(), through the outbox: exactly once, even if this process dies
                 fired.append(saved)
+                self.feed.wake()
+            else:
+                self.publish("alert.updated", saved)  # new evidence absorbed
         if fired:
             self.worker.wake()
         return fired
