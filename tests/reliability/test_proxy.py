@@ -24,7 +24,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -39,6 +38,7 @@ from service.store import open_store
 from tests.api.keys import make_key
 from tests.conftest import ES_URL, es_client_or_skip, es_required
 from tests.factories import make_post
+from tests.reliability.test_workers_share import Stream  # one /alerts/stream reader, in a thread
 
 ROOT = Path(__file__).resolve().parents[2]
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
@@ -96,45 +96,14 @@ def test_shipped_caddyfile_validates_and_keeps_the_compose_defaults(tmp_path):
         "format": "filter", "fields": {"request>headers>X-Api-Key": {"filter": "delete"}}}
 
 
-class Stream:
-    """One `/alerts/stream` connection, read in a thread: [(id, event, alert id)] as they come."""
-
-    def __init__(self, client: httpx.Client, last_event_id: str | None = None):
-        self.events: list[tuple[int, str, str]] = []
-        self.ready = threading.Event()
-        self.ended = threading.Event()  # the response ended or broke
-        self.client = client
-        headers = {"Last-Event-ID": last_event_id} if last_event_id is not None else {}
-
-        def run() -> None:
-            try:
-                with client.stream("GET", "/alerts/stream", headers=headers) as resp:
-                    seq = event = None
-                    for line in resp.iter_lines():
-                        if line.startswith("id:"):
-                            seq = int(line[3:])
-                        elif line.startswith("event:"):
-                            event = line.split(":", 1)[1].strip()
-                            self.ready.set()  # the `hello` event: the stream is open, through the proxy
-                        elif line.startswith("data:") and seq is not None:
-                            self.events.append((seq, event, json.loads(line[5:])["id"]))
-                        elif not line:
-                            seq = event = None
-            except httpx.HTTPError:
-                pass  # closed by the test, or its replica killed
-            finally:
-                self.ended.set()
-
-        threading.Thread(target=run, daemon=True).start()
-
-    def wait_alert(self, timeout: float) -> tuple[int, str] | None:
-        """(event id, alert id) of the first `alert` event, once it came (None if not within `timeout` s)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if found := next(((s, a) for s, kind, a in self.events if kind == "alert"), None):
-                return found
-            time.sleep(0.05)
-        return None
+def first_alert(stream: Stream, timeout: float) -> tuple[int, str] | None:
+    """(event id, alert id) of the stream's first `alert` event, once it came (None if not within `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := next(((seq, a) for seq, kind, a, _ in stream.events if kind == "alert"), None):
+            return found
+        time.sleep(0.05)
+    return None
 
 
 def served_probes(log: Path, tag: str) -> int:
@@ -199,10 +168,10 @@ def test_proxy_spreads_streams_unbuffered_survives_a_kill_and_passes_the_client(
 
         # live streams through the proxy, one on each replica (round-robin), then an alert fired by a POST through
         # the proxy (on whichever replica): both streams get it at once, not when a buffer fills or the stream ends
-        streams = [Stream(httpx.Client(base_url=client.base_url, headers=client.headers, timeout=60,
-                                       transport=httpx.HTTPTransport(local_address=CLIENT_IP))) for _ in range(2)]
+        proxied = f"http://127.0.0.1:{proxy_port}"
+        streams = [Stream(proxied, key) for _ in range(2)]
         for s in streams:
-            assert s.ready.wait(15), "no `hello` event through the proxy: the stream is buffered"
+            assert s.ready.wait(15) and s.error is None, f"no `hello` event through the proxy (buffered?): {s.error}"
         assert [log.read_text().count("GET /alerts/stream") for log in access] == [1, 1]
         phases["streams open"] = time.monotonic() - started
         post = make_post(1, text="Laporan KTT ASEAN lewat proxy", campaigns=[], created_at=datetime.now(timezone.utc))
@@ -211,7 +180,7 @@ def test_proxy_spreads_streams_unbuffered_survives_a_kill_and_passes_the_client(
         assert posted.status_code == 202, posted.text
         phases["posted"] = time.monotonic() - started
         fired_at = time.monotonic()
-        got = [s.wait_alert(10) for s in streams]
+        got = [first_alert(s, 10) for s in streams]
         latency = time.monotonic() - fired_at
         assert None not in got and len(set(got)) == 1, f"streams got {[s.events for s in streams]}: held back"
         (seq, alert_id), = set(got)
@@ -233,19 +202,18 @@ def test_proxy_spreads_streams_unbuffered_survives_a_kill_and_passes_the_client(
         # the stream held on the dead replica ends (the browser reconnects), the other goes on; reconnecting through
         # the proxy with Last-Event-ID just before the alert lands on the live replica and replays it
         deadline = time.monotonic() + 10
-        while not any(s.ended.is_set() for s in streams):
+        while all(s.error is None for s in streams):  # the proxy aborts the response: an incomplete chunked body
             assert time.monotonic() < deadline, "the stream held on the dead replica did not end"
             time.sleep(0.05)
-        assert [s.ended.is_set() for s in streams].count(True) == 1
-        resumed = Stream(httpx.Client(base_url=client.base_url, headers=client.headers, timeout=60),
-                         last_event_id=str(seq - 1))
+        assert [s.error is None for s in streams].count(True) == 1, [s.error for s in streams]
+        resumed = Stream(proxied, key, last_event_id=str(seq - 1))
         streams.append(resumed)
-        assert resumed.wait_alert(15) == (seq, alert_id), f"resumed stream got {resumed.events}"
+        assert first_alert(resumed, 15) == (seq, alert_id), f"resumed stream got {resumed.events}"
         assert [a["id"] for a in client.get("/alerts").json()] == [alert_id]
         phases["kill"] = time.monotonic() - started
         logged = proxy_log.read_text(errors="replace")
         assert '"request":{' in logged and key not in logged  # the aborted stream's request is logged, keyless
-        print(f"alert through the proxy's streams after {latency:.2f} s; at " + ", ".join(
+        print(f"alert on the proxy's streams {latency:.2f} s after the POST's answer; at " + ", ".join(
             f"{k} {v:.1f} s" for k, v in phases.items()))
     finally:
         client.close()
