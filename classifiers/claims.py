@@ -494,6 +494,9 @@ def near_duplicate(a_norm: str, b_norm: str, threshold: float = NEAR_DUPLICATE) 
 def _pair_dots(a: sp.csr_matrix, b: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``a[rows[k]] . b[cols[k]]`` for each pair: only the (post, claim) pairs asked for, not the whole product of
     the batch with every candidate claim (a few pairs per post against hundreds of candidates)."""
+    for m in (a, b):  # the element-wise product merges sorted rows; unsorted ones take a much slower path
+        if not m.has_sorted_indices:
+            m.sort_indices()
     return np.asarray(a[rows].multiply(b[cols]).sum(axis=1)).ravel()
 
 
