@@ -3,6 +3,9 @@
 Two levels, both incremental:
 * near-duplicates: MinHash over word 3-shingles in an LSH index (datasketch); a near-copy joins its original's
   duplicate group and narrative;
+* one debunked claim: a post the classifier matched to a claim (`matched_claim_id`) joins the narrative already
+  holding that claim (the closest one, if an analyst split it), however it is worded; a post matching another claim
+  never joins a narrative of other claims by similarity alone, so two hoaxes of one campaign stay apart;
 * similar posts: TF-IDF cosine against each narrative's centroid (term counts) in the same campaign; above
   `similarity` the post joins that narrative, else it seeds a new one.
 
@@ -162,6 +165,7 @@ class _CampaignIndex:
         self.docs = 0
         self.term_index: dict[str, set[str]] = {}  # centroid term -> narratives (candidate generation)
         self.class_tf: Counter = Counter()  # term -> its count over all the campaign's narratives (c-TF-IDF)
+        self.claim_index: dict[str, set[str]] = {}  # matched claim id -> narratives holding it (may be stale)
         self.seq = 0  # the last committed batch (narrative_log) this index includes
         self.own = False  # that batch was committed and applied by this process
 
@@ -169,12 +173,22 @@ class _CampaignIndex:
         for t in terms:
             self.term_index.setdefault(t, set()).add(n.id)
 
+    def index_claims(self, n: Narrative) -> None:
+        for claim in n.claims:
+            self.claim_index.setdefault(claim, set()).add(n.id)
+
+    def claim_narratives(self, claim: str) -> list[Narrative]:
+        """The live narratives holding `claim` (a merge or split may have moved it since it was indexed)."""
+        found = (self.narratives.get(nid) for nid in sorted(self.claim_index.get(claim, ())))
+        return [n for n in found if n is not None and claim in n.claims]
+
     def put_narrative(self, d: dict) -> None:
         if d.get("merged_into"):  # merged by an analyst: its posts now belong to the survivor
             self.narratives.pop(d["id"], None)
             return
         n = self.narratives[d["id"]] = Narrative.from_doc(d)
         self.index_terms(n, n.centroid)
+        self.index_claims(n)
 
     def put_post(self, row: dict) -> None:
         """A ledger post another process (or an earlier life of this one) assigned."""
@@ -212,14 +226,13 @@ class NarrativeClusterer:
             records = self.ledger.records(campaign, idx.seq, committed) if idx.seq < committed else None
             if records is None:
                 return None  # too far behind, or the ledger was reset under us
-            else:
-                idx.own = False
-                for record in records:
-                    for d in record["narratives"]:
-                        idx.put_narrative(d)
-                    for row in record["posts"]:
-                        idx.put_post(row)
-                idx.seq = committed
+            idx.own = False
+            for record in records:
+                for d in record["narratives"]:
+                    idx.put_narrative(d)
+                for row in record["posts"]:
+                    idx.put_post(row)
+            idx.seq = committed
         self._indexes[campaign] = idx
         return idx
 
@@ -315,8 +328,11 @@ class NarrativeClusterer:
             nid, group = votes.most_common(1)[0][0]
             if nid not in idx.narratives:
                 nid = None
+        claim = post.classification.matched_claim_id
+        if nid is None and claim:
+            nid = self._claim_narrative(idx, terms, claim)
         if nid is None:
-            nid = self._nearest(idx, terms)
+            nid = self._nearest(idx, terms, claim)
         if group is None:
             group = post.id
         if nid is None:
@@ -348,6 +364,7 @@ class NarrativeClusterer:
         n.hoax += int(c.hoax)
         if c.matched_claim_id and c.matched_claim_id not in n.claims:
             n.claims[c.matched_claim_id] = c.matched_claim_url or ""
+            idx.index_claims(n)
         if len(shingles(post.text)):
             idx.lsh.insert(post.id, m, check_duplication=False)
         idx.post_meta[post.id] = (nid, group)
@@ -384,7 +401,18 @@ class NarrativeClusterer:
         vec, norm, idf = self._vector(idx, terms)
         return self._cosine(vec, norm, n, idf)
 
-    def _nearest(self, idx: _CampaignIndex, terms: Counter) -> str | None:
+    def _claim_narrative(self, idx: _CampaignIndex, terms: Counter, claim: str) -> str | None:
+        """The narrative of the post's debunked claim, whatever the wording: the one closest to the post when an
+        analyst split the claim's posts into several."""
+        holders = idx.claim_narratives(claim)
+        if len(holders) <= 1:
+            return holders[0].id if holders else None
+        vec, norm, idf = self._vector(idx, terms)
+        return max(holders, key=lambda n: (self._cosine(vec, norm, n, idf), n.size)).id
+
+    def _nearest(self, idx: _CampaignIndex, terms: Counter, claim: str | None = None) -> str | None:
+        """The most similar narrative above `similarity`; a post matching a debunked claim skips narratives that
+        hold other claims only (another hoax, however many words they share)."""
         if not terms or not idx.narratives:
             return None
         vec, norm, idf = self._vector(idx, terms)
@@ -392,6 +420,8 @@ class NarrativeClusterer:
         top = sorted(vec, key=lambda t: -vec[t])[:8]
         for nid in set().union(*(idx.term_index.get(t, ()) for t in top)):
             n = idx.narratives.get(nid)
+            if n is not None and claim and n.claims and claim not in n.claims:
+                continue
             sim = self._cosine(vec, norm, n, idf) if n is not None else 0.0
             if sim > best_sim:
                 best, best_sim = n.id, sim

@@ -18,6 +18,7 @@ import pytest
 from service.alerts.store import AlertStore
 from service.narratives.clusters import NarrativeClusterer
 from service.store.documents import Conflict
+from core.domain import Classification
 from tests.factories import T0, make_post
 
 CHIP = "Beredar kabar vaksin di KTT ASEAN mengandung chip pelacak, bagikan sekarang juga nomor {}"
@@ -108,6 +109,40 @@ def test_concurrent_writers_agree(pair):
     assert len(assigned) == 2 * 4 * 7
     assert dict(per_narrative) == sizes  # without the lease, one writer's size overwrites the other's
     assert len(per_narrative) == 2  # one per cluster, whichever process saw its posts first
+
+
+# One hoax worded four ways (few shared words: TF-IDF alone gives four narratives), and another hoax of the same
+# campaign worded almost like the first one's last wording: the classifier matched each post to its debunked claim.
+HOTEL = ["VIRAL! Delegasi nginep hotel bintang 5 gratis dibayar pajak rakyat, sementara rakyat susah",
+         "Pajak kita dipakai bayar penginapan mewah tamu summit, keterlaluan!! Sebarkan",
+         "Ternyata kamar suite para delegasi ditanggung APBN 😡",
+         "Uang rakyat buat menginap gratis di resort bintang lima, ini bener apa hoaks?"]
+BUS = "Uang rakyat buat sewa bus gratis delegasi bintang lima, ini bener apa hoaks?"
+
+
+def claimed(n: int, text: str, claim: str | None):
+    post = make_post(n, text=text, author=f"akun{n}", created_at=T0 + timedelta(minutes=n))
+    post.classification = Classification(hoax=claim is not None, matched_claim_id=claim,
+                                         matched_claim_url=claim and f"https://cek.example/{claim}")
+    return post
+
+
+def test_a_reworded_hoax_joins_its_claims_narrative_and_another_hoax_stays_apart(pair):
+    """Issue 15 item 5: posts matching one debunked claim land in one narrative however they are worded, also when
+    the other process (which loaded the campaign from the ledger) assigns the later wordings; a post matching another
+    claim never joins it by similarity, and a post matching no claim is clustered by its words as before."""
+    a, b = pair
+    first = a.add([claimed(0, HOTEL[0], "hotel"), claimed(1, HOTEL[1], "hotel"), claimed(2, DELEGASI.format(2), None)])
+    hotel = first[0].narrative_id
+    assert first[1].narrative_id == hotel and first[2].narrative_id != hotel
+    later = b.add([claimed(3, HOTEL[2], "hotel"), claimed(4, HOTEL[3], "hotel"), claimed(5, BUS, "bus"),
+                   claimed(6, BUS.replace("sewa", "carter"), None)])
+    assert [x.narrative_id for x in later[:2]] == [hotel, hotel]
+    bus = later[2].narrative_id
+    assert bus != hotel and later[3].narrative_id == bus  # matching no claim: clustered by its words, as before
+    assert a.add([claimed(7, BUS.replace("sewa", "pinjam"), "bus")])[0].narrative_id == bus
+    assert b.ledger.narrative(hotel)["claims"] == {"hotel": "https://cek.example/hotel"}
+    assert b.ledger.narrative(hotel)["size"] == 4 and b.ledger.narrative(bus)["size"] == 3
 
 
 OLD_SCHEMA = """
