@@ -20,7 +20,9 @@ from classifiers.normalise import mark_negation, negation_extra, normalise_many
 def texts(data_dir):
     out = [t for ds in ("smsa", "indolem") for t in sentiment_split(data_dir, ds, "test").texts][:1000]
     out += factcheck_posts(data_dir).text.sample(n=500, random_state=3).tolist()
-    return out + ["", "a", "tidak", "tidak tidak bukan jangan", "SEBARKAN!!! sebelum dihapus 🚨 https://x.id/a"]
+    return out + ["", "a", "tidak", "tidak tidak bukan jangan", "SEBARKAN!!! sebelum dihapus 🚨 https://x.id/a",
+                  "cek WWW.Contoh.co.id sekarang", "kunjungi bit.ly/abc ya", "rumah nya bagus dia pun datang makan lah",
+                  "mantappp bgt :) 👍 #JanganPercayaHoax @user", "kata-kata anak2 gak tau yg mana"]
 
 
 def reference_ids(space: TermSpace, norm: str) -> tuple[list[int], list[int]]:
@@ -95,6 +97,31 @@ def test_claim_pair_cosines_equal_the_full_product(texts):
     posts_x = index._stack([b.transform(feats, negation=False) for b in index._blocks])
     full = (posts_x @ index._matrix.T).toarray()
     assert np.allclose(X[:, 0], full[r, c], rtol=0, atol=1e-12)
+
+
+def reference_normalise(text: str, lang: str) -> str:
+    """``normalise`` without its caches and substring guards: every regex runs, token by token."""
+    import unicodedata
+
+    from classifiers import normalise as n
+    from classifiers.nlp import tokens
+
+    text = unicodedata.normalize("NFKC", text)
+    text = n.URL_RE.sub(" urltoken ", text)
+    text = n.MENTION_RE.sub(" usertoken ", text)
+    text = n.HASHTAG_RE.sub(lambda m: " " + n.CAMEL_RE.sub(" ", m.group(1)) + " ", text).lower()
+    for emo, word in n.EMOTICONS.items():
+        text = text.replace(emo, word)
+    text = n.EMOJI_RE.sub(lambda m: " emopos " if m.group() in n.EMOJI_POS else " emoneg ", text)
+    text = n.CLITIC_RE.sub(r"\1\2", n.ELONG_RE.sub(r"\1\1", text))
+    return " ".join(n.normalise_token(t, n.slang_table()) for t in tokens(text, lang))
+
+
+def test_normalise_equals_the_uncached_reference(texts):
+    from classifiers.normalise import normalise
+
+    for lang in ("id", "en"):
+        assert [normalise(t, lang) for t in texts] == [reference_normalise(t, lang) for t in texts], lang
 
 
 def reference_style(texts: list[str]) -> np.ndarray:
