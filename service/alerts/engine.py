@@ -77,7 +77,7 @@ class AlertEngine:
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":
         alert_settings = AlertSettings.load(settings.file_config)
-        return cls(store, AlertStore.open(settings), alert_settings)
+        return cls(store, AlertStore.open(settings, alert_settings.send_lease_seconds), alert_settings)
 
     # -- lifecycle --
     def start(self) -> "AlertEngine":
@@ -321,8 +321,7 @@ class AlertEngine:
                           post_ids=[p.id for p in c.posts][:200], incident=_incident(c),
                           dedup_key=f"{c.rule.id}|{c.campaign}|{c.subject}")
             saved, created = self.alerts.fire(alert, timedelta(minutes=c.rule.cooldown_minutes), event_time,
-                                              channels_for(self.settings, c.campaign),
-                                              lease_seconds=self.settings.send_lease_seconds)
+                                              channels_for(self.settings, c.campaign))
             if created:  # announced by fire(), through the outbox: exactly once, even if this process dies
                 fired.append(saved)
                 self.feed.wake()
@@ -332,21 +331,21 @@ class AlertEngine:
             self.worker.wake()
         return fired
 
+    # the workflow's changes are announced by the store, through the outbox (exactly once, like a fired alert)
     def note(self, alert_id: str, actor: str, text: str) -> Alert | None:
-        alert = self.alerts.add_note(alert_id, actor, text)
-        if alert is not None:
-            self.publish("alert.note", alert)
-        return alert
+        return self._woken(self.alerts.add_note(alert_id, actor, text))
 
     def respond(self, alert_id: str, actor: str, **response) -> Alert | None:
-        alert = self.alerts.add_response(alert_id, actor, **response)
-        if alert is not None:
-            self.publish("alert.response", alert)
+        return self._woken(self.alerts.add_response(alert_id, actor, **response))
+
+    def _woken(self, alert: Alert | None) -> Alert | None:
+        self.feed.wake()  # this process's subscribers get it now, not at the next poll
         return alert
 
     def publish(self, kind: str, alert: Alert) -> None:
-        """Into the event log, for every SSE subscriber of every process. The alert is already stored: a failure
-        here costs the live update only (the inbox's list still has it), so it is logged, not raised."""
+        """Into the event log, for every SSE subscriber of every process: new evidence absorbed by an open alert
+        (`alert.updated`, best effort: frequent, and the next one or the inbox's list shows it). The alert is
+        already stored: a failure here costs the live update only, so it is logged, not raised."""
         try:
             self.events.append(kind, alert.model_dump(mode="json"))
         except Exception:  # noqa: BLE001
@@ -356,10 +355,7 @@ class AlertEngine:
 
     # -- workflow --
     def transition(self, alert_id: str, actor: str, action: str, **kw) -> Alert | None:
-        alert = self.alerts.transition(alert_id, actor, action, **kw)
-        if alert is not None:
-            self.publish("alert.assigned" if action == "assign" else "alert.status", alert)
-        return alert
+        return self._woken(self.alerts.transition(alert_id, actor, action, **kw))
 
     def backfill(self, campaign: str, since: datetime | None = None, until: datetime | None = None) -> int:
         """Feed stored posts into the narrative ledger without alerting (e.g. after adding a campaign)."""

@@ -5,8 +5,8 @@ every API replica and worker sees the same alerts. Coordination is by the store,
   writer died half-way is completed under the same id by the next firing, never fired twice;
 - outbox entries have ids derived from the alert, written before the alert, and are claimed for sending by a
   version-checked replace (`claimed_by`, lease until `next_try`): each is sent by one process at a time;
-- an alert's announcement on the live stream (its `alert` event in the event log) is such an entry too, on the
-  channel "stream": appended exactly once whatever process dies when (see `announce`).
+- an alert's announcement on the live stream (its `alert` event in the event log), and that of each workflow change,
+  is such an entry too, on the channel "stream": appended exactly once whatever process dies when (`announce`).
 The narrative ledger lives on the same store (service/narratives/ledger.py), reached as `AlertStore.ledger`."""
 from __future__ import annotations
 
@@ -82,8 +82,9 @@ class AlertStore:
     documents of the configured store. `path` is also where a pre-store narrative ledger is migrated from."""
 
     def __init__(self, path: Path | str, documents: Callable[..., Documents] | None = None,
-                 events: EventLog | None = None, leases: Leases | None = None):
+                 events: EventLog | None = None, leases: Leases | None = None, lease_seconds: float = SEND_LEASE):
         self.path = Path(path)
+        self.lease_seconds = lease_seconds  # how long a writer holds the live-stream announcement of its change
         open_kind = documents or (lambda kind, fields, searchable=True: SQLiteDocuments(self.path, kind, fields))
         self.rules, self.alerts, self.dedup, self.audit_log, self.deliveries, self.attempt_log = (
             open_kind(f"alert_{kind}", fields, searchable=searchable) for kind, (fields, searchable) in KINDS.items())
@@ -95,12 +96,12 @@ class AlertStore:
         self.ledger = NarrativeLedger(open_kind, leases, legacy=self.path)
 
     @classmethod
-    def open(cls, settings) -> "AlertStore":
+    def open(cls, settings, lease_seconds: float = SEND_LEASE) -> "AlertStore":
         from service.store.events import open_events
 
         return cls(Path(settings.data_dir) / "alerts.db",
                    lambda kind, fields, searchable=True: open_documents(settings, kind, fields, searchable=searchable),
-                   open_events(settings), Leases.open(settings))
+                   open_events(settings), Leases.open(settings), lease_seconds)
 
     def close(self) -> None:
         """Nothing to release: the store's connections are shared per process (documents.py)."""
@@ -127,7 +128,7 @@ class AlertStore:
 
     # -- alerts --
     def fire(self, alert: Alert, cooldown: timedelta, event_time: datetime, channels: list[tuple[str, int]],
-             max_post_ids: int = 200, lease_seconds: float = SEND_LEASE) -> tuple[Alert, bool]:
+             max_post_ids: int = 200) -> tuple[Alert, bool]:
         """Store the alert and its outbox entries, unless its dedup key already fired, and announce a created alert
         on the live stream (`announce`). Returns (alert, created).
 
@@ -152,11 +153,11 @@ class AlertStore:
                     self.dedup.create(key_id, claim_body)
                 except Conflict:
                     continue  # another process claimed it first: absorb into theirs
-                return self._materialise(alert, channels, max_post_ids, lease_seconds)
+                return self._materialise(alert, channels, max_post_ids)
             prev = self.get_alert(claim.body["alert_id"])
             if prev is None:  # claimed, not written yet: its writer is in flight or died; complete it (same id)
                 return self._materialise(alert.model_copy(update={"id": claim.body["alert_id"]}), channels,
-                                         max_post_ids, lease_seconds)
+                                         max_post_ids)
             within = as_utc(event_time) - parse_ts(claim.body["fired_at"]) < cooldown
             if prev.status != "resolved" or within:
                 merged = self._absorb(prev.id, alert, max_post_ids)
@@ -166,19 +167,17 @@ class AlertStore:
                 self.dedup.replace(key_id, claim_body, claim.version)
             except Conflict:
                 continue
-            return self._materialise(alert, channels, max_post_ids, lease_seconds)
+            return self._materialise(alert, channels, max_post_ids)
         raise Conflict(f"dedup key {alert.dedup_key!r} still contended")
 
-    def _materialise(self, alert: Alert, channels: list[tuple[str, int]], max_post_ids: int,
-                     lease_seconds: float) -> tuple[Alert, bool]:
+    def _materialise(self, alert: Alert, channels: list[tuple[str, int]], max_post_ids: int) -> tuple[Alert, bool]:
         """Outbox entries first (ids derived from the alert, so a second writer adds none), the announcement's
         claimed by its writer; then the alert; then the announcement by whoever holds it (`announce`); then the
         audit record."""
         payload = alert.model_dump_json()
         entry_id = announcement_id(alert.id)
-        try:  # claimed at once: other processes' delivery loops leave it to this writer until the lease ends
-            claim = self.announcements.create(entry_id, outbox_entry(alert.id, STREAM, 0, payload) | {
-                "status": "sending", "next_try": time.time() + lease_seconds, "claimed_by": OWNER})
+        try:
+            claim: Doc | None = self._claimed(entry_id, alert.id, "alert", payload)
         except Conflict:  # made by a writer that died before storing the alert: taken below once the lease ended
             claim = None
         for channel, target in channels:
@@ -193,27 +192,25 @@ class AlertStore:
         except Conflict:  # completed by another process meanwhile: add our evidence to it
             stored = self._absorb(alert.id, alert, max_post_ids)
         checked = claim is None  # an entry someone else held may have been announced already
-        claim = claim or self._take(entry_id, lease_seconds)
+        claim = claim or self._take(entry_id)
         if claim is not None and stored is not None:  # the holder announces, whoever stored the alert
-            try:
-                if self.announce(stored, claim.id, claim.body["next_try"], checked) is not None:
-                    self._mark_sent(claim)
-            except Exception:  # noqa: BLE001 - the alert is stored: the lease ends and a delivery loop announces it
-                log.exception("alert %s stored; its announcement is left to the delivery loop", alert.id)
+            self._announce_held(stored, claim, checked)
         if stored is not alert:
             return stored or alert, False
         self._audit(alert.id, "system", "alert.fired", {"rule": alert.rule, "severity": alert.severity})
         return alert, True
 
-    def announce(self, alert: Alert, key: str, until: float, checked: bool) -> int | None:
-        """Append the alert's `alert` event to the event log under `key`, the id of its announcement entry, which
-        this process holds (leased until `until`); `checked`: look for an event of that key first. Returns the
-        event's sequence number (None: the lease ran out before the append; the next holder appends it).
+    def announce(self, alert: Alert, key: str, until: float, checked: bool, event: str = "alert") -> int | None:
+        """Append `event` (the alert's `alert` event, or that of a change) to the event log under `key`, the id of
+        its announcement entry, which this process holds (leased until `until`); `checked`: look for an event of
+        that key first. Returns the event's sequence number (None: the lease ran out before the append; the next
+        holder appends it).
 
         Exactly once, by the kill points: the entry is created, claimed by the firing process, before the alert
         (died before: nothing stored, nothing to announce; died after it but before the alert: the alert is not
-        stored, and whoever completes it under its id takes the entry, `_take`). The alert stored, its writer
-        appends the event, then marks the entry sent. Died before the append: the lease ends and one delivery loop
+        stored; whoever completes it under its id takes the entry once the lease ended, `_take`, else a delivery
+        loop announces it after that). The alert stored, the entry's holder appends the event (whichever of two
+        racing writers stored the alert), then marks the entry sent. Died before the append: the lease ends and one delivery loop
         (every API replica and worker runs one) claims the entry by a version-checked replace, finds no event of
         its key and appends it. Died after the append, before the mark: that holder finds the event by its key and
         only marks the entry sent. A holder dying anywhere in that is the same case again. So every stored alert is
@@ -224,9 +221,43 @@ class AlertStore:
             return seq
         if time.time() >= until:
             return None
-        return self.events.append("alert", alert.model_dump(mode="json"), key=key)
+        return self.events.append(event, alert.model_dump(mode="json"), key=key)
 
-    def _take(self, entry_id: str, lease_seconds: float) -> Doc | None:
+    def _claimed(self, entry_id: str, alert_id: str, event: str, payload: str) -> Doc:
+        """A new announcement entry, claimed by this writer: delivery loops leave it alone until the lease ends."""
+        return self.announcements.create(entry_id, outbox_entry(alert_id, STREAM, 0, payload) | {
+            "event": event, "status": "sending", "next_try": time.time() + self.lease_seconds, "claimed_by": OWNER})
+
+    def _announce_held(self, alert: Alert, claim: Doc, checked: bool) -> None:
+        """`announce` it, then mark its entry sent; a failure leaves the entry to a delivery loop (the change is
+        stored: it must not fail for the live event)."""
+        try:
+            event = claim.body.get("event") or "alert"
+            if self.announce(alert, claim.id, claim.body["next_try"], checked, event) is not None:
+                self._mark_sent(claim)
+        except Exception:  # noqa: BLE001
+            log.exception("%s stored; its announcement is left to the delivery loop", claim.id)
+
+    def _announced(self, alert_id: str, event: str, change: Callable[[], Alert | None]) -> Alert | None:
+        """`change()` of a stored alert (None: no such alert), announced on the live stream as `event` exactly once
+        when it is made, by an entry like an alert's own (`announce`): created and claimed before the change and
+        deleted when the change is refused. A writer killed between that entry and the change leaves a delivery
+        loop to announce the alert as it then is: a state repeated on the stream, never a change lost."""
+        if not alert_id:
+            return None
+        claim = self._claimed(f"{alert_id}.{STREAM}.{_time_id()}", alert_id, event, "{}")
+        try:
+            alert = change()
+        except Exception:
+            self.announcements.delete(claim.id)
+            raise
+        if alert is None:
+            self.announcements.delete(claim.id)
+            return None
+        self._announce_held(alert, claim, checked=False)
+        return alert
+
+    def _take(self, entry_id: str) -> Doc | None:
         """Claim an announcement whose lease ended (its writer died), unless it is sent or held by a live lease."""
         doc = self.announcements.get(entry_id)
         now = time.time()
@@ -234,7 +265,8 @@ class AlertStore:
             return None
         try:
             return self.announcements.replace(entry_id, doc.body | {"status": "sending", "claimed_by": OWNER,
-                                                                    "next_try": now + lease_seconds}, doc.version)
+                                                                    "next_try": now + self.lease_seconds},
+                                             doc.version)
         except Conflict:
             return None
 
@@ -317,7 +349,13 @@ class AlertStore:
                    expected: tuple[str, ...] | None = None) -> Alert | None:
         """Change status/assignee. Stale when the alert is resolved (unless resolving again) or, with `expected`,
         no longer in one of those statuses: checked inside the version-checked update, so two officers acting at
-        once cannot both win against a state they did not see."""
+        once cannot both win against a state they did not see. Announced live as `alert.assigned` (action
+        "assign") or `alert.status`."""
+        return self._announced(alert_id, "alert.assigned" if action == "assign" else "alert.status",
+                               lambda: self._transition(alert_id, actor, action, status, assignee, note, expected))
+
+    def _transition(self, alert_id: str, actor: str, action: str, status: str | None, assignee: str | None,
+                    note: str | None, expected: tuple[str, ...] | None) -> Alert | None:
         before: list[str] = []
 
         def change(body: dict | None) -> dict | None:
@@ -335,7 +373,7 @@ class AlertStore:
             return Alert.model_validate(body).model_copy(update=changes).model_dump(mode="json")
 
         try:
-            doc = update(self.alerts, alert_id, change) if alert_id else None
+            doc = update(self.alerts, alert_id, change)
         except Stale as exc:
             raise Stale(exc.alert, self.last_action(alert_id)) from None
         if doc is None:
@@ -358,26 +396,35 @@ class AlertStore:
                 raise ValueError(f"an alert holds at most {MAX_ENTRIES} {field}")
             return body | {field: [*(body.get(field) or []), entry], "updated_at": ts(utcnow())}
 
-        doc = update(self.alerts, alert_id, add) if alert_id else None
+        doc = update(self.alerts, alert_id, add)
         return Alert.model_validate(doc.body) if doc else None
 
     def add_note(self, alert_id: str, actor: str, text: str) -> Alert | None:
-        """An officer's note on an alert (kept on the alert, in its trail as `note`)."""
+        """An officer's note on an alert (kept on the alert, in its trail as `note`; announced as `alert.note`)."""
         note = {"id": uuid.uuid4().hex[:12], "at": ts(utcnow()), "author": actor, "text": text}
-        alert = self._append(alert_id, "notes", note)
-        if alert is not None:
-            self._audit(alert_id, actor, "note", {"note_id": note["id"], "text": text})
-        return alert
+
+        def add() -> Alert | None:
+            alert = self._append(alert_id, "notes", note)
+            if alert is not None:
+                self._audit(alert_id, actor, "note", {"note_id": note["id"], "text": text})
+            return alert
+
+        return self._announced(alert_id, "alert.note", add)
 
     def add_response(self, alert_id: str, actor: str, text: str, channel: str, url: str | None,
                      sent_at: datetime) -> Alert | None:
-        """The counter-message actually sent for an alert (kept on the alert, in its trail as `response`)."""
+        """The counter-message actually sent for an alert (kept on the alert, in its trail as `response`; announced
+        as `alert.response`)."""
         entry = {"id": uuid.uuid4().hex[:12], "sent_at": ts(sent_at), "recorded_at": ts(utcnow()), "by": actor,
                  "text": text, "channel": channel, "url": url}
-        alert = self._append(alert_id, "responses", entry)
-        if alert is not None:
-            self._audit(alert_id, actor, "response", {k: v for k, v in entry.items() if k != "recorded_at"})
-        return alert
+
+        def add() -> Alert | None:
+            alert = self._append(alert_id, "responses", entry)
+            if alert is not None:
+                self._audit(alert_id, actor, "response", {k: v for k, v in entry.items() if k != "recorded_at"})
+            return alert
+
+        return self._announced(alert_id, "alert.response", add)
 
     def _audit(self, alert_id: str | None, actor: str, action: str, detail: dict, rule_id: str | None = None) -> None:
         self.audit_log.create(_time_id(), {"alert_id": alert_id, "rule_id": rule_id, "at": ts(utcnow()), "actor": actor,
@@ -409,8 +456,9 @@ class AlertStore:
                 self.deliveries.replace(doc.id, body, doc.version)
             except Conflict:
                 continue  # claimed (or finished) by another process since the search
-            claimed.append({"id": doc.id, **{k: body[k] for k in ("alert_id", "channel", "target", "payload",
-                                                                   "attempts", "next_try")}})
+            claimed.append({"id": doc.id, "event": body.get("event") or "alert",
+                            **{k: body[k] for k in ("alert_id", "channel", "target", "payload", "attempts",
+                                                    "next_try")}})
         return sorted(claimed, key=lambda r: r["id"])
 
     def next_due(self) -> float | None:

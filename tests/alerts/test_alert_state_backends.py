@@ -109,9 +109,11 @@ def test_an_alert_whose_writer_died_is_announced_once(stores, state_settings, di
     key (which completes the alert) or the delivery loops of two processes racing announce it exactly once."""
     a, b = stores
     lease = 0.5 if dies_at == "alert" else 60.0
-    _dies(*{"alert": (a.alerts, "create"), "append": (a.events, "append"), "mark": (a.announcements, "replace")}[dies_at])
+    _dies(*{"alert": (a.alerts, "create"), "append": (a.events, "append"),
+            "mark": (a.announcements, "replace")}[dies_at])
+    a.lease_seconds = lease
     with pytest.raises(Killed):
-        a.fire(_alert(1), timedelta(0), T0, [], lease_seconds=lease)
+        a.fire(_alert(1), timedelta(0), T0, [])
     if dies_at == "alert":  # not stored: the next firing of its key completes it under its id and announces it
         assert b.get_alert("a_001") is None and b.announcement("a_001")["status"] == "sending"
         time.sleep(lease)
@@ -128,6 +130,27 @@ def test_an_alert_whose_writer_died_is_announced_once(stores, state_settings, di
     assert len(_announced(c, "a_001")) == 1
     assert c.announcement("a_001")["status"] == "sent" and c.outbox("a_001") == []
     assert [w.run_once(later + 120) for w in workers] == [0, 0]  # sent: never again
+
+
+def test_a_change_whose_writer_died_is_announced_once_and_a_refused_one_never(stores, state_settings):
+    """Workflow changes are announced like alerts: an acknowledgement stored by a process that died before its event
+    is announced once by a delivery loop after the lease; a refused change (stale, or no such alert) announces
+    nothing."""
+    a, b = stores
+    alert, _ = b.fire(_alert(1), timedelta(0), T0, [])
+    _dies(a.events, "append")
+    with pytest.raises(Killed):
+        a.transition(alert.id, "ana", "ack", status="acknowledged")
+    with pytest.raises(Stale):
+        b.transition(alert.id, "budi", "ack", status="acknowledged", expected=("open",))
+    assert b.transition("a_missing", "budi", "ack", status="acknowledged") is None
+    c = AlertStore.open(state_settings)
+    workers = [DeliveryWorker(s, AlertSettings()) for s in (b, c)]
+    later = time.time() + b.lease_seconds + 1
+    assert sorted(_race([lambda w=w: w.run_once(later) for w in workers])) == [0, 1]
+    assert [w.run_once(later + 240) for w in workers] == [0, 0]
+    assert [(e.kind, e.data["status"]) for e in c.events.tail(0)] == [("alert", "open"),
+                                                                       ("alert.status", "acknowledged")]
 
 
 def test_each_outbox_entry_is_claimed_by_one_sender(stores):
