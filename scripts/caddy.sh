@@ -10,7 +10,7 @@
 # Exit codes: 0 ok; 1 build failure (log tail on stderr); 3 `go` missing (callers skip the Caddy tests on 3).
 set -euo pipefail
 
-CADDY_VERSION="v2.11.9"
+CADDY_VERSION="v2.11.4"
 log() { echo "caddy.sh: $*" >&2; }
 
 cache="${NW_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/narrawatch}/caddy-$CADDY_VERSION"

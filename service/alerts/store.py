@@ -5,8 +5,8 @@ every API replica and worker sees the same alerts. Coordination is by the store,
   writer died half-way is completed under the same id by the next firing, never fired twice;
 - outbox entries have ids derived from the alert, written before the alert, and are claimed for sending by a
   version-checked replace (`claimed_by`, lease until `next_try`): each is sent by one process at a time;
-- an alert's announcement on the live stream (its `alert` event in the event log) is such an entry too, on the
-  channel "stream": appended exactly once whatever process dies when (see `announce`).
+- an alert's announcement on the live stream (its `alert` event in the event log), and that of each workflow change,
+  is such an entry too, on the channel "stream": appended exactly once whatever process dies when (`announce`).
 The narrative ledger lives on the same store (service/narratives/ledger.py), reached as `AlertStore.ledger`."""
 from __future__ import annotations
 
@@ -208,8 +208,9 @@ class AlertStore:
 
         Exactly once, by the kill points: the entry is created, claimed by the firing process, before the alert
         (died before: nothing stored, nothing to announce; died after it but before the alert: the alert is not
-        stored, and whoever completes it under its id takes the entry, `_take`). The alert stored, its writer
-        appends the event, then marks the entry sent. Died before the append: the lease ends and one delivery loop
+        stored; whoever completes it under its id takes the entry once the lease ended, `_take`, else a delivery
+        loop announces it after that). The alert stored, the entry's holder appends the event (whichever of two
+        racing writers stored the alert), then marks the entry sent. Died before the append: the lease ends and one delivery loop
         (every API replica and worker runs one) claims the entry by a version-checked replace, finds no event of
         its key and appends it. Died after the append, before the mark: that holder finds the event by its key and
         only marks the entry sent. A holder dying anywhere in that is the same case again. So every stored alert is

@@ -145,6 +145,35 @@ def test_a_reworded_hoax_joins_its_claims_narrative_and_another_hoax_stays_apart
     assert b.ledger.narrative(hotel)["size"] == 4 and b.ledger.narrative(bus)["size"] == 3
 
 
+def test_narratives_that_come_to_hold_one_claim_merge_unless_an_analyst_split_them(pair):
+    """An unmatched wording clustered on its own, whose near-copy later matches the claim another narrative holds
+    (the fact-check arrived meanwhile): the two merge in that batch, and the other process follows. A narrative an
+    analyst split off is never merged back that way."""
+    from service.narratives import edits
+
+    a, b = pair
+    first = a.add([claimed(0, CHIP.format(0), None), claimed(1, CHIP.format(1), None),
+                   claimed(2, HOTEL[0], "hoax"), claimed(3, HOTEL[1], "hoax"), claimed(4, BUS, "bus")])
+    chip, hotel, bus = first[0].narrative_id, first[2].narrative_id, first[4].narrative_id
+    assert first[1].narrative_id == chip and len({chip, hotel, bus}) == 3
+    out = b.add([claimed(5, CHIP.format(5), "hoax")])  # joins its near-copies, then their narrative meets the claim's
+    assert out[0].narrative_id == chip  # the larger one (3 posts against 2) survives
+    assigned, per_narrative, sizes = ledger_state(b.ledger)
+    assert per_narrative == {chip: 5, bus: 1} and sizes == {chip: 5, hotel: 0, bus: 1}
+    assert b.ledger.narrative(hotel)["id"] == chip and b.ledger.narrative(chip)["merged"] == [hotel]
+    assert a.add([claimed(6, HOTEL[0] + " !!", None)])[0].narrative_id == chip  # a replayed the merge
+
+    split = edits.split(b.ledger, chip, [posts_of(0), posts_of(1)])["id"]  # the analyst: these unmatched ones apart
+    out = a.add([claimed(7, CHIP.format(7), "hoax"), claimed(8, CHIP.format(8), "hoax")])
+    assert [x.narrative_id for x in out] == [split, split]  # near-copies of its posts: it now holds the claim too...
+    assigned, per_narrative, sizes = ledger_state(a.ledger)
+    assert per_narrative == {chip: 4, split: 4, bus: 1} and sizes[split] == 4  # ...and is not merged back
+
+
+def posts_of(n: int) -> str:
+    return claimed(n, "", None).id
+
+
 OLD_SCHEMA = """
 CREATE TABLE narratives (id TEXT PRIMARY KEY, campaign TEXT NOT NULL, size INTEGER NOT NULL,
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, doc TEXT NOT NULL);
