@@ -32,8 +32,9 @@ class ThreadLocalDB:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
-            # reads map the file instead of copying each page through a 2 MB per-connection cache: what a search
-            # over a store of a million posts spends its time on (SQLite caps it at its build's limit)
+            # reads map the file instead of copying each page through a 2 MB per-connection cache (a search over a
+            # million posts touches many pages; SQLite caps the size at its build's limit). SQLite's documented cost:
+            # a disk read error then ends the process (SIGBUS) instead of raising an I/O error
             conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             self._local.conn = conn
         return conn
