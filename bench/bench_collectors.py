@@ -95,8 +95,8 @@ def parsers() -> dict[str, tuple[list, callable, bool]]:
                                           "x_search_retweets.json", "x_search_indonesian.json")],
               lambda p: parse_tweets(p, source="x", campaigns=c), True),
         "tiktok": ([text(f) for f in ("tiktok_videos_id_p1.json", "tiktok_videos_id_p2.json",
-                                      "tiktok_videos_traktok.json", "tiktok_comments_id.json",
-                                      "tiktok_comments_traktok.json")],
+                                      "tiktok_videos_reference.json", "tiktok_comments_id.json",
+                                      "tiktok_comments_reference.json")],
                    lambda p: (tiktok.parse_comments if '"comments"' in p else tiktok.parse_videos)(
                        p, source="tiktok", campaigns=c), True),
         "instagram": ([text(f) for f in ("ig_recent_media_p1.json", "ig_recent_media_p2.json")],

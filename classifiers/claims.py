@@ -424,11 +424,8 @@ class ClaimIndex:
         order = np.lexsort((c, r))
         r, c, n_shared, shared_idf = r[order], c[order], n_shared[order], shared_idf[order]
         post_mass = np.asarray(posts.multiply(self._idf[None, :]).sum(axis=1)).ravel()
-        cand = np.unique(c)
         posts_x = self._stack([b.transform(features, negation=False) for b in self._blocks])
-        sub = (posts_x @ self._matrix[cand].T).tocsr()
-        sims = sp.csr_matrix((sub.data, cand[sub.indices], sub.indptr), shape=(len(norms), len(self._ids)))
-        cos = _lookup(sims, r, c)
+        cos = _pair_dots(posts_x, self._matrix, r, c)
         best = np.zeros(len(norms))
         np.maximum.at(best, r, cos)
         X = np.column_stack([cos, shared_idf / np.maximum(self._claim_mass[c], 1e-9),
@@ -494,17 +491,13 @@ def near_duplicate(a_norm: str, b_norm: str, threshold: float = NEAR_DUPLICATE) 
     return bool(a and b) and len(a & b) / len(a | b) >= threshold
 
 
-def _lookup(m: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Values of a sparse matrix at (rows, cols) pairs (0 where absent), vectorised through sorted linear keys."""
-    coo = m.tocoo()
-    if not coo.nnz:
-        return np.zeros(len(rows))
-    keys = coo.row.astype(np.int64) * m.shape[1] + coo.col
-    order = np.argsort(keys)
-    keys, vals = keys[order], coo.data[order]
-    want = rows * m.shape[1] + cols
-    pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-    return np.where(keys[pos] == want, vals[pos], 0.0)
+def _pair_dots(a: sp.csr_matrix, b: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``a[rows[k]] . b[cols[k]]`` for each pair: only the (post, claim) pairs asked for, not the whole product of
+    the batch with every candidate claim (a few pairs per post against hundreds of candidates)."""
+    for m in (a, b):  # the element-wise product merges sorted rows; unsorted ones take a much slower path
+        if not m.has_sorted_indices:
+            m.sort_indices()
+    return np.asarray(a[rows].multiply(b[cols]).sum(axis=1)).ravel()
 
 
 def _word_terms(doc: str, cache: dict) -> set[str]:

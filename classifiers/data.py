@@ -181,9 +181,25 @@ def social_split(d: Path, name: str, split: str = "all") -> Split:
     return Split(name, split, df.text.tolist(), df.label.tolist())
 
 
+# Chromebook Instagram comments (by the set's `id`) that are not Indonesian: the whole comment is English, or an
+# Arabic prayer (read one by one; the annotator's notes agree). Language ID is scored on the Indonesian ones as well as
+# on all, since detecting these as Indonesian would be an error.
+NOT_INDONESIAN = {"chromebook_ig": {
+    "DaM_18rj5OO#2257",  # "I am appalled. Government and the country's juducial shame on international display ..."
+    "DaNC_lKSytw#3598",  # "God is good"
+    "DYR3czaxB9E#5000",  # Arabic: the prophet Yunus's prayer
+    "DYR3czaxB9E#755",  # "3.1 millions gojek drivers in the streets"
+    "DaM_18rj5OO#6563",  # "astaghfirullah we're cooked"
+    "DaNC_lKSytw#9173",  # "This country is a joke"
+    "DYR3czaxB9E#98",  # "he's a good man ... I pray this corrupt conviction will slash back at the judge"
+    "DaM_18rj5OO#11301",  # "Allah SWT with you Chief @nadiemmakarim"
+}}
+
+
 def benign_posts(d: Path) -> pd.DataFrame:
     """Ordinary social posts (none is a hoax claim): every social sentiment set plus the emotion tweets and the
-    Instagram comments, with ``source``; the hoax false-flag rate is measured on these per topic slice."""
+    Instagram comments, with ``source`` and ``indonesian`` (False for NOT_INDONESIAN); the hoax false-flag rate is
+    measured on these per topic slice."""
     frames = []
     for name, (path, _) in SOCIAL_SETS.items():
         frames.append(pd.DataFrame({"text": _social_frame(d / path).text, "source": name}))
@@ -191,9 +207,11 @@ def benign_posts(d: Path) -> pd.DataFrame:
                                 "source": "emot"}))
     ig = pd.read_csv(d / "chromebook_nadiem_instagram_stance_gold/chromebook_gold_710.csv", dtype=str,
                      keep_default_na=False)
-    frames.append(pd.DataFrame({"text": ig[ig.spam == "0"].text, "source": "chromebook_ig"}))
+    ig = ig[ig.spam == "0"]
+    frames.append(pd.DataFrame({"text": ig.text, "source": "chromebook_ig",
+                                "indonesian": ~ig.id.isin(NOT_INDONESIAN["chromebook_ig"])}))
     df = pd.concat(frames, ignore_index=True)
-    df = df[df.text.str.strip() != ""]
+    df = df[df.text.str.strip() != ""].assign(indonesian=lambda f: f.indonesian.fillna(True).astype(bool))
     return df.assign(key=df.text.map(loose_key)).drop_duplicates("key").drop(columns="key").reset_index(drop=True)
 
 

@@ -8,9 +8,9 @@ so there are two rulers: ``ruler_ci`` (phrase matching on LOWER) first, then ``r
 that do not overlap the first's. Docs come from ``nlp.doc`` over ``nlp.chunks`` (the blank("id") tokenizer's
 output, cached per chunk), which the first-token shortcut below reads too.
 
-Most posts name no gazetteer term, so a post whose tokens include no pattern's first token (lower-cased) skips the
-Doc and the rulers: a phrase match must start with such a token, so the result is the same (token-dict patterns
-can start anywhere and turn this shortcut off).
+Most posts name no gazetteer term, so a post in which no phrase pattern's tokens occur in a row (lower-cased) skips
+the Doc and the rulers: a phrase match is such a run (exactly, or case-sensitively for the acronyms), so the result
+is the same (token-dict patterns can match anything and turn this shortcut off).
 """
 from __future__ import annotations
 
@@ -33,13 +33,24 @@ def load_gazetteer(path: Path = _GAZETTEER) -> dict[str, list[str]]:
     return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
+def _has_run(phrases: dict[str, set[tuple[str, ...]]], low: list[str]) -> bool:
+    """Whether one of the token runs occurs in ``low`` (the text's lower-cased tokens)."""
+    for i, t in enumerate(low):
+        runs = phrases.get(t)
+        if runs is not None and any(len(r) == 1 or tuple(low[i:i + len(r)]) == r for r in runs):
+            return True
+    return False
+
+
 class EntityTagger:
     def __init__(self, extra_patterns: Iterable[dict] | None = None, campaigns: Iterable[Campaign] | None = None,
                  gazetteer: dict[str, list[str]] | None = None, max_chars: int = 5000):
         self.max_chars = max_chars
         self._pending: list[tuple[bool, dict]] = []  # (case_sensitive, pattern) until the rulers are built
         self._ci = self._cs = None
-        self._firsts: set[str] | None = set()  # lower-cased first tokens of the phrase patterns; None: no shortcut
+        # lower-cased first token -> the lower-cased token runs of the phrase patterns starting with it; None: no
+        # shortcut (a token-dict pattern)
+        self._phrases: dict[str, set[tuple[str, ...]]] | None = {}
         for label, terms in (gazetteer or load_gazetteer()).items():
             self.add_terms(label, terms)
         for c in campaigns or []:
@@ -71,9 +82,11 @@ class EntityTagger:
         from .nlp import tokens
 
         if not isinstance(pattern["pattern"], str):
-            self._firsts = None
-        elif self._firsts is not None:
-            self._firsts.update(t.lower() for t in tokens(pattern["pattern"])[:1])
+            self._phrases = None
+        elif self._phrases is not None:
+            run = tuple(t.lower() for t in tokens(pattern["pattern"]))
+            if run:
+                self._phrases.setdefault(run[0], set()).add(run)
 
     def _add(self, case_sensitive: bool, pattern: dict) -> None:
         if self._ci is None:
@@ -103,12 +116,12 @@ class EntityTagger:
         from .nlp import chunks, doc
 
         self._ensure()
-        firsts = self._firsts
+        phrases = self._phrases
         rulers = [r for r in (self._ci, self._cs) if len(r)]  # an empty ruler only warns (spaCy W036)
         out = []
         for text in texts:
             chunked = chunks(text[: self.max_chars])
-            if firsts is not None and not any(t.lower() in firsts for toks in chunked for t in toks):
+            if phrases is not None and not _has_run(phrases, [t.lower() for toks in chunked for t in toks]):
                 out.append([])
                 continue
             d = doc(chunked)

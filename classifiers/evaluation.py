@@ -11,7 +11,9 @@
 - claim matching: recall@1 of each TurnBackHoax 2025-26 post (narasi with the checker's framing stripped) against
   its own claim among all seed claims (indexed by title + quoted claim, never by the narasi), at the shipped
   scorer threshold, on the de-duplicated test half (the valid half fitted the scorer; shown too, labelled), and the
-  false-match rate (any match) on ordinary posts.
+  false-match rate (any match) on ordinary posts;
+- language ID: the share of each ordinary social set detected as Indonesian (`recall`), on all its posts and, where
+  some are not Indonesian (data.NOT_INDONESIAN), on its Indonesian posts.
 """
 from __future__ import annotations
 
@@ -85,6 +87,8 @@ def _social_rows(data_dir: Path, model_dir: Path) -> list[dict]:
         rows.append({"dataset": "claims:false match", "split": scope, "n": int(mask.sum()),
                      "flagged": float(matched[mask].mean())})
 
+    rows += language_rows(ben)
+
     for half in ("test", "valid"):  # the scorer was fitted and its threshold chosen on the valid half only
         tp = tbh_posts(data_dir, half)
         got = [p.classification.matched_claim_id for p in hoax.classify(_posts(tp.text.tolist()))]
@@ -97,4 +101,21 @@ def _social_rows(data_dir: Path, model_dir: Path) -> list[dict]:
     rows.append({"dataset": "hoax:chain tbh2025 posts", "split": "shipped threshold", "n": len(fp),
                  "recall": float(np.mean([p.classification.hoax for p in posts]))})
     rows += [{**r, "split": r["split"] + " (recorded)"} for r in recorded if r["dataset"].startswith("hoax-style:")]
+    return rows
+
+
+def language_rows(ben) -> list[dict]:
+    """Share detected as Indonesian per ordinary social set (unsure texts fall back to Indonesian, the campaign
+    language of these sets, as in the pipeline)."""
+    from .language import detect_languages
+
+    is_id = np.array([lang == "id" for lang in detect_languages(ben.text.tolist())])
+    rows = []
+    for src in sorted(ben.source.unique()):
+        m = (ben.source == src).to_numpy()
+        scopes = [("all posts", m)]
+        if not ben.indonesian[m].all():
+            scopes.append(("Indonesian posts", m & ben.indonesian.to_numpy()))
+        rows += [{"dataset": f"language:{src} detected id", "split": scope, "n": int(s.sum()),
+                  "recall": float(is_id[s].mean())} for scope, s in scopes]
     return rows

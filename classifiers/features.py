@@ -18,12 +18,13 @@ read the plain text's features and the models the negation-marked ones from one 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
 
-from .normalise import negation_extra
+from .normalise import NEGATORS, negation_extra
 
 _TOKEN_CACHE_MAX = 300_000
 
@@ -46,8 +47,47 @@ def char_wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
 
 
 
+class _TokenIds(dict):
+    """Token -> row of the token table; an unseen token gets the next row (``new`` lists the tokens in row order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: list[str] = []
+
+    def __missing__(self, tok: str) -> int:
+        i = self[tok] = len(self.tokens)
+        self.tokens.append(tok)
+        return i
+
+
+class _PairIds(dict):
+    """(first token row, second token row) key -> word-bigram id (-1: not a term), filled on first sight."""
+
+    def __init__(self, tokens: list[str], word: dict[str, int]) -> None:
+        super().__init__()
+        self.tokens, self.word = tokens, word
+
+    def __missing__(self, key: int) -> int:
+        a, b = divmod(key, _PAIR_KEY)
+        g = self[key] = self.word.get(self.tokens[a] + " " + self.tokens[b], -1)
+        return g
+
+
+_PAIR_KEY = 1 << 31  # > _TOKEN_CACHE_MAX: (a, b) -> a * _PAIR_KEY + b is unique
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + l)`` for each (start, length): a gather index over a CSR-like array."""
+    ends = np.cumsum(lens)
+    return np.arange(ends[-1] if len(ends) else 0, dtype=np.int64) + np.repeat(starts - (ends - lens), lens)
+
+
 class TermSpace:
-    """Union vocabulary (word n-grams and char_wb n-grams, separate namespaces) with one integer id per term."""
+    """Union vocabulary (word n-grams and char_wb n-grams, separate namespaces) with one integer id per term.
+
+    ``featurise`` keeps a token table (per distinct token: its unigram id, its char_wb n-gram ids, whether it is a
+    negator) and a bigram table, valid for one ``version`` of the space: a batch costs one dict lookup per token and
+    per adjacent pair, the rest is numpy gathers."""
 
     def __init__(self) -> None:
         self.word: dict[str, int] = {}
@@ -56,7 +96,7 @@ class TermSpace:
         self.char_range: tuple[int, int] | None = None
         self.word_bigrams = False
         self.version = 0
-        self._tok: dict[str, list[int]] = {}
+        self._table_version = -1
 
     def register(self, kind: str, terms: list[str], ngram_range: tuple[int, int]) -> np.ndarray:
         """Add ``terms``; return their shared ids (in the given order)."""
@@ -77,8 +117,6 @@ class TermSpace:
             if (lo, hi) != self.char_range:
                 grew = True
             self.char_range = (lo, hi)
-            if grew:
-                self._tok = {}
         elif ngram_range[1] >= 2:
             self.word_bigrams = True
         if grew:
@@ -86,58 +124,103 @@ class TermSpace:
         return ids
 
     def _char_ids(self, tok: str) -> list[int]:
-        ids = self._tok.get(tok)
-        if ids is None:
-            if len(self._tok) >= _TOKEN_CACHE_MAX:
-                self._tok = {}
-            get = self.char.get
-            ids = [g for g in map(get, char_wb_ngrams(tok, *self.char_range)) if g is not None]
-            self._tok[tok] = ids
-        return ids
+        if self.char_range is None:
+            return []
+        get = self.char.get
+        return [g for g in map(get, char_wb_ngrams(tok, *self.char_range)) if g is not None]
+
+    def _tables(self) -> None:
+        """(Re)start the token tables when the space changed since they were filled, or they grew too large."""
+        if self._table_version != self.version or len(self._tok.tokens) >= _TOKEN_CACHE_MAX:
+            self._tok = _TokenIds()
+            self._pairs = _PairIds(self._tok.tokens, self.word)
+            self._tok_uni = np.zeros(0, dtype=np.int64)  # unigram id, -1: not a term
+            self._tok_ptr = np.zeros(1, dtype=np.int64)  # char ids of token t: _tok_chars[ptr[t]:ptr[t + 1]]
+            self._tok_chars = np.zeros(0, dtype=np.int64)
+            self._tok_neg = np.zeros(0, dtype=bool)
+            self._neg_cache: dict[str, list[int]] = {}
+            self._table_version = self.version
+
+    def _grow_tables(self, start: int) -> None:
+        """Fill the table rows of the tokens seen for the first time (rows ``start``...)."""
+        new = self._tok.tokens[start:]
+        if not new:
+            return
+        wget = self.word.get
+        chars = [self._char_ids(t) for t in new]
+        self._tok_uni = np.concatenate([self._tok_uni, np.fromiter((wget(t, -1) for t in new), np.int64, len(new))])
+        self._tok_ptr = np.concatenate([self._tok_ptr, self._tok_ptr[-1] + np.cumsum([len(c) for c in chars])])
+        self._tok_chars = np.concatenate([self._tok_chars, np.fromiter(
+            (g for c in chars for g in c), np.int64, int(self._tok_ptr[-1] - self._tok_ptr[start]))])
+        self._tok_neg = np.concatenate([self._tok_neg, np.fromiter((t in NEGATORS for t in new), bool, len(new))])
 
     def featurise(self, norm_texts: list[str], negation: bool = True) -> "DocFeatures":
-        """Analyse each normalised text once; ``negation`` adds the ids of the ``mark_negation`` tokens."""
-        wget = self.word.get
-        tok_cache = self._tok
-        use_char = self.char_range is not None
-        bigrams = self.word_bigrams
-        base_ptr = [0]
-        neg_ptr = [0]
-        ntok: list[int] = []  # tokens per text (and negation tokens), for length-normalised blocks
-        nneg: list[int] = []
-        base: list[int] = []
-        neg: list[int] = []
-        for text in norm_texts:
-            toks = text.split()
-            ntok.append(len(toks))
-            # word unigrams + bigrams of the plain text
-            base.extend([g for g in map(wget, toks) if g is not None])
-            if bigrams and len(toks) > 1:
-                base.extend([g for g in map(wget, [a + " " + b for a, b in zip(toks, toks[1:])]) if g is not None])
-            if use_char:
-                for t in toks:
-                    ids = tok_cache.get(t)
-                    base.extend(ids if ids is not None else self._char_ids(t))
-                    tok_cache = self._tok
-            base_ptr.append(len(base))
-            if negation:
-                extra = negation_extra(toks)
-                nneg.append(len(extra))
-                if extra:
-                    neg.extend([g for g in map(wget, extra) if g is not None])
-                    if bigrams:
-                        seq = toks[-1:] + extra
-                        neg.extend([g for g in map(wget, [a + " " + b for a, b in zip(seq, seq[1:])])
-                                    if g is not None])
-                    if use_char:
-                        for t in extra:
-                            neg.extend(self._char_ids(t))
-                neg_ptr.append(len(neg))
+        """Analyse each normalised text once; ``negation`` adds the ids of the ``mark_negation`` tokens.
+
+        Per text, ``base`` holds its word unigram ids, then its bigram ids, then its tokens' char_wb n-gram ids
+        (each in token order); ``neg`` the same for its negation tokens."""
+        self._tables()
         n = len(norm_texts)
-        return DocFeatures(self, self.version, n, np.asarray(base, dtype=np.int64), np.asarray(base_ptr, np.int64),
-                           np.asarray(neg, dtype=np.int64) if negation else None,
-                           np.asarray(neg_ptr, np.int64) if negation else None,
-                           np.asarray(ntok, np.int64), np.asarray(nneg, np.int64) if negation else None)
+        splits = [t.split() for t in norm_texts]
+        ntok = np.fromiter(map(len, splits), np.int64, n)
+        start = len(self._tok.tokens)
+        tids = np.fromiter(map(self._tok.__getitem__, chain.from_iterable(splits)), np.int64, int(ntok.sum()))
+        self._grow_tables(start)
+        tok_rows = np.repeat(np.arange(n, dtype=np.int64), ntok)
+        rows, ids = [], []
+        uni = self._tok_uni[tids]
+        keep = uni >= 0
+        rows.append(tok_rows[keep])
+        ids.append(uni[keep])
+        if self.word_bigrams and len(tids) > 1:
+            pos = np.flatnonzero(tok_rows[1:] == tok_rows[:-1])  # a token followed by one of the same text
+            pairs = np.fromiter(map(self._pairs.__getitem__, (tids[pos] * _PAIR_KEY + tids[pos + 1]).tolist()),
+                                np.int64, len(pos))
+            keep = pairs >= 0
+            rows.append(tok_rows[pos[keep]])
+            ids.append(pairs[keep])
+        if self.char_range is not None:
+            lens = np.diff(self._tok_ptr)[tids]
+            rows.append(np.repeat(tok_rows, lens))
+            ids.append(self._tok_chars[_ranges(self._tok_ptr[tids], lens)])
+        rows_all = np.concatenate(rows)
+        order = np.argsort(rows_all, kind="stable")  # grouped by text; within a text unigrams, bigrams, chars
+        base = np.concatenate(ids)[order]
+        base_ptr = np.concatenate([[0], np.cumsum(np.bincount(rows_all, minlength=n))]).astype(np.int64)
+        neg = neg_ptr = nneg = None
+        if negation:
+            neg_l: list[int] = []
+            nneg_l = np.zeros(n, dtype=np.int64)
+            neg_len = np.zeros(n, dtype=np.int64)
+            has = np.bincount(tok_rows[self._tok_neg[tids]], minlength=n)  # only texts with a negator get any
+            for i in np.flatnonzero(has).tolist():
+                before = len(neg_l)
+                nneg_l[i] = self._negation_ids(splits[i], neg_l)
+                neg_len[i] = len(neg_l) - before
+            neg = np.asarray(neg_l, dtype=np.int64)
+            neg_ptr = np.concatenate([[0], np.cumsum(neg_len)]).astype(np.int64)
+            nneg = nneg_l
+        return DocFeatures(self, self.version, n, base, base_ptr, neg, neg_ptr, ntok, nneg)
+
+    def _negation_ids(self, toks: list[str], out: list[int]) -> int:
+        """Append the ids of ``negation_extra(toks)`` (unigrams, bigrams continuing the text, char n-grams) to
+        ``out``; return the number of negation tokens."""
+        extra = negation_extra(toks)
+        if not extra:
+            return 0
+        wget = self.word.get
+        out.extend([g for g in map(wget, extra) if g is not None])
+        if self.word_bigrams:
+            seq = toks[-1:] + extra
+            out.extend([g for g in map(wget, [a + " " + b for a, b in zip(seq, seq[1:])]) if g is not None])
+        if self.char_range is not None:
+            cache = self._neg_cache
+            for t in extra:
+                ids = cache.get(t)
+                if ids is None:
+                    ids = cache[t] = self._char_ids(t)
+                out.extend(ids)
+        return len(extra)
 
 
 @dataclass
@@ -152,11 +235,14 @@ class DocFeatures:
     ntok: np.ndarray
     nneg: np.ndarray | None
 
+    _counts: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def subset(self, idx: list[int]) -> "DocFeatures":
+        idx = np.asarray(idx, dtype=np.int64)
+
         def take(arr, ptr):
-            parts = [arr[ptr[i]:ptr[i + 1]] for i in idx]
-            lens = [len(p) for p in parts]
-            return (np.concatenate(parts) if parts else arr[:0]), np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+            lens = np.diff(ptr)[idx]
+            return arr[_ranges(ptr[idx], lens)], np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         base, bptr = take(self.base, self.base_ptr)
         neg, nptr = take(self.neg, self.neg_ptr) if self.neg is not None else (None, None)
         return DocFeatures(self.space, self.version, len(idx), base, bptr, neg, nptr, self.ntok[idx],
@@ -173,6 +259,16 @@ class DocFeatures:
             return rows, self.base
         nrows = np.repeat(np.arange(self.n_docs), np.diff(self.neg_ptr))
         return np.concatenate([rows, nrows]), np.concatenate([self.base, self.neg])
+
+    def counts(self, negation: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, shared id, occurrences) of each distinct term of each document, sorted by (row, id): computed once
+        per batch and shared by every block (a block maps ids to its columns one-to-one, so no duplicates remain)."""
+        hit = self._counts.get(negation)
+        if hit is None:
+            rows, gids = self.ids(negation)
+            keys, occ = np.unique(rows * max(1, self.space.n) + gids, return_counts=True)
+            hit = self._counts[negation] = (*np.divmod(keys, max(1, self.space.n)), occ.astype(np.float64))
+        return hit
 
 
 class IdTable:
@@ -208,27 +304,24 @@ class TfidfBlock:
         return self._cols.get()
 
     def transform(self, feats: DocFeatures, negation: bool = True) -> sp.csr_matrix:
-        rows, gids = feats.ids(negation)
+        rows, gids, occ = feats.counts(negation)
         cols = self._map()[gids]
         keep = cols >= 0
-        rows, cols = rows[keep], cols[keep]
-        X = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)),
-                          shape=(feats.n_docs, self.n_features))
-        # the COO -> CSR conversion already sums duplicate (row, col) entries; column order within a row is
-        # irrelevant for the dot products and norms below
+        rows, cols, vals = rows[keep], cols[keep], occ[keep]  # fancy indexing copies: occ stays intact
+        # rows are sorted, so (vals, cols, indptr) is the CSR matrix; column order within a row is irrelevant for
+        # the dot products and norms below
         if self.sublinear:
-            np.log(X.data, out=X.data)
-            X.data += 1.0
+            np.log(vals, out=vals)
+            vals += 1.0
         if self.idf is not None:
-            X.data *= self.idf[X.indices]
-        if self.norm == "l2" and len(X.data):
-            per_row = np.diff(X.indptr)
-            sq = np.bincount(np.repeat(np.arange(feats.n_docs), per_row), weights=X.data * X.data,
-                             minlength=feats.n_docs)
-            norms = np.sqrt(sq)
+            vals *= self.idf[cols]
+        per_row = np.bincount(rows, minlength=feats.n_docs)
+        if self.norm == "l2" and len(vals):
+            norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=feats.n_docs))
             norms[norms == 0] = 1.0
-            X.data /= np.repeat(norms, per_row)
-        return X
+            vals /= norms[rows]
+        indptr = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int64)
+        return sp.csr_matrix((vals, cols, indptr), shape=(feats.n_docs, self.n_features))
 
 
 def blocks_from_vectorizers(space: TermSpace, parts) -> list:
@@ -251,35 +344,6 @@ def blocks_from_vectorizers(space: TermSpace, parts) -> list:
         idf = v.idf_ if v.use_idf else None
         blocks.append(TfidfBlock(space, kind, terms, idf, v.sublinear_tf, v.ngram_range, v.norm))
     return blocks
-
-
-@dataclass
-class BlockEntries:
-    """The non-zero TF-IDF entries of one block, as flat arrays sorted by (row, col)."""
-    rows: np.ndarray
-    cols: np.ndarray
-    vals: np.ndarray
-
-
-def block_entries(block: TfidfBlock, feats: DocFeatures, negation: bool = True) -> BlockEntries:
-    """Like ``block.transform`` but returns flat (row, col, value) arrays: cheaper when only dot products are needed."""
-    rows, gids = feats.ids(negation)
-    cols = block._map()[gids]
-    keep = cols >= 0
-    key = rows[keep] * block.n_features + cols[keep]
-    key, counts = np.unique(key, return_counts=True)
-    rows, cols = np.divmod(key, block.n_features)
-    vals = counts.astype(np.float64)
-    if block.sublinear:
-        np.log(vals, out=vals)
-        vals += 1.0
-    if block.idf is not None:
-        vals *= block.idf[cols]
-    if block.norm == "l2" and len(vals):
-        norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=feats.n_docs))
-        norms[norms == 0] = 1.0
-        vals /= norms[rows]
-    return BlockEntries(rows, cols, vals)
 
 
 class FastLinearHead:

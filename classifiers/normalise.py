@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.domain import Post
 
+from .nlp import chunks as nlp_chunks
 from .nlp import tokens as nlp_tokens
 
 _RESOURCES = Path(__file__).with_name("resources")
@@ -64,8 +65,8 @@ def pre_clean(text: str) -> str:
     """Character-level clean-up done before tokenisation."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    # the cheap substring guards skip regexes that cannot match (every URL form contains '/' or '.')
-    if "/" in text or "." in text:
+    # the cheap substring guards skip regexes that cannot match (every URL match contains '/' or a "www.")
+    if "/" in text or ("." in text and "www." in text.lower()):
         text = URL_RE.sub(" urltoken ", text)
     if "@" in text:
         text = MENTION_RE.sub(" usertoken ", text)
@@ -80,7 +81,8 @@ def pre_clean(text: str) -> str:
     if not text.isascii() and EMOJI_RE.search(text):
         text = EMOJI_RE.sub(lambda m: " emopos " if m.group() in EMOJI_POS else " emoneg ", text)
     text = ELONG_RE.sub(r"\1\1", text)
-    text = CLITIC_RE.sub(r"\1\2", text)
+    if " nya" in text or " lah" in text or " kah" in text or " pun" in text:  # what every clitic match contains
+        text = CLITIC_RE.sub(r"\1\2", text)
     return text
 
 
@@ -108,14 +110,24 @@ def normalise_tokens(text: str, lang: str | None = "id") -> list[str]:
     return normalise(text, lang).split()
 
 
+# whitespace-free chunk of pre-cleaned text -> its normalised tokens, space-joined (a text's normalised form is the
+# join of its chunks': spaCy tokenises each chunk on its own, see nlp.py); per language, cleared when full
+_CHUNK_NORM: dict[str, dict[str, str]] = {"id": {}, "en": {}}
+
+
+def _norm_chunk(chunk: str, lang: str) -> str:
+    cache = _CHUNK_NORM[lang]
+    if len(cache) >= _TOKEN_CACHE_MAX:
+        cache.clear()
+    out = cache[chunk] = " ".join([_norm_token_cached(t) for toks in nlp_chunks(chunk, lang) for t in toks])
+    return out
+
+
 def normalise(text: str, lang: str | None = "id") -> str:
     """The normalised text as one space-joined string (what the sentiment and hoax models read)."""
-    get = _TOKEN_CACHE.get
-    out = []
-    for t in tokenize(pre_clean(text), lang):
-        n = get(t)
-        out.append(n if n is not None else _norm_token_cached(t))
-    return " ".join(out)
+    lang = "en" if lang == "en" else "id"
+    get = _CHUNK_NORM[lang].get
+    return " ".join(filter(None, [get(c) or _norm_chunk(c, lang) for c in pre_clean(text).split()]))
 
 
 def normalise_many(texts: list[str], langs: list[str | None] | None = None) -> list[str]:

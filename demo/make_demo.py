@@ -85,7 +85,8 @@ def replay(url: str, key: str, path: Path, speed: float = 1.0, log=print) -> int
         req = urllib.request.Request(f"{url.rstrip('/')}/posts", body, method="POST",
                                      headers={"Content-Type": "application/json", "X-API-Key": key})
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
+            # the first post pays for the claim index (8,000+ seeded debunks, built on first use): 10-40 s on a busy box
+            with urllib.request.urlopen(req, timeout=120) as resp:
                 resp.read()
             sent += 1
             log(f"[replay] {row['author']}: {row['text'][:70]}")

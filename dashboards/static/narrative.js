@@ -1,5 +1,6 @@
-/* One narrative: metadata, profile (platforms, top spreaders, alerts, a search), timeline (posts per day), example
-   posts, from GET /narratives/{id}; rename and merge through PATCH /narratives/{id} and POST .../merge. */
+/* One narrative: metadata, profile (platforms, top spreaders, alerts, a search), timeline (posts per day), its most
+   engaging posts, from GET /narratives/{id}; rename, merge and split (the ticked posts to a new narrative) through
+   PATCH /narratives/{id}, POST .../merge and POST .../split. */
 (function () {
   "use strict";
   var NW = window.NW, title = document.getElementById("narrative-title"), id = title.dataset.id;
@@ -37,7 +38,7 @@
     var q = (n.search || "").split("?")[1] || "";
     document.getElementById("profile-search").href = "/ui/analyst?" + q;
   }
-  var msg = document.getElementById("edit-msg");
+  var msg = document.getElementById("edit-msg"), SPLIT_MAX = 100;  /* posts listed (and pickable for a split) */
   function edit(method, path, body) {
     msg.className = ""; msg.textContent = NW.t("loading");
     NW.api(method, path, body).then(function (n) {
@@ -54,7 +55,15 @@
     var ids = document.getElementById("merge-input").value.split(/[\s,]+/).filter(Boolean);
     edit("POST", "/narratives/" + encodeURIComponent(id) + "/merge", {narratives: ids});
   });
-  function load() { NW.api("GET", "/narratives/" + encodeURIComponent(id)).then(function (body) {
+  document.getElementById("split-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var picked = Array.prototype.map.call(list.querySelectorAll("input.split-pick:checked"),
+                                          function (box) { return box.value; });
+    if (!picked.length) { msg.className = "error"; msg.textContent = msg.dataset.splitNone; return; }
+    edit("POST", "/narratives/" + encodeURIComponent(id) + "/split",
+         {post_ids: picked, name: document.getElementById("split-name").value || null});
+  });
+  function load() { NW.api("GET", "/narratives/" + encodeURIComponent(id) + "?top=" + SPLIT_MAX).then(function (body) {
     var n = body.narrative || body;
     var posts = body.top_posts || body.posts || body.examples || body.example_posts || [];
     title.textContent = n.label || n.title || n.id;
@@ -72,7 +81,11 @@
     posts.forEach(function (p) {
       var url = NW.httpUrl(p.url);
       list.appendChild(NW.el("li", {cls: "post-item"}, [
-        NW.el("span", {cls: "muted", text: NW.fmtDate(p.created_at) + " · " + (p.platform || "") + " · " + (p.author || "")}),
+        NW.el("label", {cls: "split-label"}, [
+          NW.el("input", {type: "checkbox", cls: "split-pick", value: p.post_id, title: NW.t("split_pick"),
+                          "aria-label": NW.t("split_pick")}), " ",
+          NW.el("span", {cls: "muted", text: NW.fmtDate(p.created_at) + " · " + (p.platform || "") + " · " +
+                                             (p.author || "")})]),
         NW.el("p", {cls: "post-text", text: p.text || ""}),
         url ? NW.el("a", {href: url, rel: "noopener noreferrer nofollow", target: "_blank", text: url}) : null]));
     });

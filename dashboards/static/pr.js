@@ -268,6 +268,41 @@
 
   function pct(v) { return v === null || v === undefined ? "–" : Math.round(v * 100) + "%"; }
 
+  /* Volume (bars: grey before, blue after) and net sentiment (line, right axis, -1..1) per bucket around the reply,
+     on a real time axis (the server sends every bucket, empty ones at zero), the reply time drawn as a dashed line
+     on the bucket edge where it was sent. The table below the chart carries the same figures as text. */
+  var replyLine = {id: "replyLine", afterDatasetsDraw: function (chart, args, opts) {
+    var x = chart.scales.x, area = chart.chartArea, at = opts.index;
+    if (at == null || at < 1) return;
+    var px = (x.getPixelForValue(at - 1) + x.getPixelForValue(at)) / 2, c = chart.ctx;
+    c.save(); c.strokeStyle = "#cf222e"; c.lineWidth = 2; c.setLineDash([5, 4]);
+    c.beginPath(); c.moveTo(px, area.top); c.lineTo(px, area.bottom); c.stroke();
+    c.setLineDash([]); c.fillStyle = "#cf222e"; c.font = "11px sans-serif"; c.textAlign = "left";
+    c.fillText(opts.label, px + 4, area.top + 10); c.restore();
+  }};
+
+  function impactChart(canvas, r) {
+    var series = r.series || [];
+    if (typeof Chart === "undefined" || !series.length) return;
+    var edge = series.findIndex(function (b) { return b.after; });
+    var tick = function (iso) { return String(iso).slice(5, 10) + " " + String(iso).slice(11, 16); };
+    new Chart(canvas, {data: {labels: series.map(function (b) { return tick(b.start); }), datasets: [
+      {type: "bar", label: NW.t("posts"), yAxisID: "y", data: series.map(function (b) { return b.posts; }),
+       backgroundColor: series.map(function (b) { return b.after ? "#0969da" : "#8c959f"; })},
+      {type: "line", label: NW.t("net_sentiment"), yAxisID: "y2", tension: 0, pointRadius: 2, spanGaps: true,
+       borderColor: "#1a7f37", backgroundColor: "#1a7f37",
+       data: series.map(function (b) { return b.net_sentiment; })}]},
+      options: {animation: false, responsive: true, maintainAspectRatio: false,
+        interaction: {mode: "index", intersect: false},
+        plugins: {replyLine: {index: edge, label: NW.t("reply_sent") + " " + tick(r.sent_at_local)},
+                  legend: {labels: {boxWidth: 10, font: {size: 11}}}},
+        scales: {x: {ticks: {autoSkip: true, maxRotation: 0, font: {size: 10}}},
+                 y: {beginAtZero: true, ticks: {precision: 0}, title: {display: true, text: NW.t("posts")}},
+                 y2: {position: "right", min: -1, max: 1, grid: {drawOnChartArea: false},
+                      title: {display: true, text: NW.t("net_sentiment")}}}},
+      plugins: [replyLine]});
+  }
+
   function impactNode(lead) {
     var box = NW.el("div", {cls: "impact", "data-id": lead.id});
     if (!(lead.responses || []).length) return box;
@@ -286,10 +321,13 @@
           row(NW.t("after") + " " + r.hours + " " + NW.t("hours") + (r.after.complete ? "" : " (" + NW.t("ongoing") + ")"), r.after)]);
         var change = r.volume_change === null ? "" : " · " + NW.t("volume_change") + ": " +
           (r.volume_change > 0 ? "+" : "") + Math.round(r.volume_change * 100) + "%";
+        var canvas = NW.el("canvas", {cls: "impact-chart", role: "img",
+          "aria-label": NW.t("impact_chart") + " (" + r.tz_label + ")"});
         box.appendChild(NW.el("div", {cls: "impact-entry"}, [
           NW.el("p", {cls: "muted", text: NW.t("impact_of") + " " + r.response.channel + " · " +
             localTime(r.response.sent_at) + " " + r.tz_label + " · " + NW.t("scope_" + r.scope) + change}),
-          table]));
+          NW.el("div", {cls: "impact-chart-box"}, [canvas]), table]));
+        impactChart(canvas, r);
       });
     }).catch(function (e) { box.appendChild(NW.el("p", {cls: "error", text: e.message})); });
     return box;

@@ -28,7 +28,6 @@ from core.domain import Alert, Campaign, Post
 from service.narratives import coordination, spikes
 from service.narratives.clusters import Assignment, NarrativeClusterer
 from service.store.base import PostQuery, Store
-from service.store.events import EventLog
 
 log = logging.getLogger(__name__)
 # a rule created, changed or deleted through one API replica reaches the other processes' engines (workers, replicas,
@@ -60,13 +59,13 @@ def _incident(c: Candidate) -> str | None:
 
 class AlertEngine:
     def __init__(self, store: Store, alerts: AlertStore, settings: AlertSettings | None = None,
-                 matcher: RuleMatcher | None = None, events: EventLog | None = None):
+                 matcher: RuleMatcher | None = None):
         self.store = store
         self.alerts = alerts
         self.settings = settings or AlertSettings()
         self.matcher = matcher or RuleMatcher()
         self.clusters = NarrativeClusterer(alerts.ledger)
-        self.events = events or alerts.events  # every change goes here; every process's feed tails it
+        self.events = alerts.events  # every change goes here; every process's feed tails it
         self.feed = EventFeed(self.events)
         self.worker = DeliveryWorker(alerts, self.settings)
         self._campaigns: dict[str, tuple[float, Campaign | None]] = {}
@@ -78,7 +77,7 @@ class AlertEngine:
     @classmethod
     def build(cls, settings, store: Store) -> "AlertEngine":
         alert_settings = AlertSettings.load(settings.file_config)
-        return cls(store, AlertStore.open(settings), alert_settings)
+        return cls(store, AlertStore.open(settings, alert_settings.send_lease_seconds), alert_settings)
 
     # -- lifecycle --
     def start(self) -> "AlertEngine":
@@ -323,28 +322,30 @@ class AlertEngine:
                           dedup_key=f"{c.rule.id}|{c.campaign}|{c.subject}")
             saved, created = self.alerts.fire(alert, timedelta(minutes=c.rule.cooldown_minutes), event_time,
                                               channels_for(self.settings, c.campaign))
-            self.publish("alert" if created else "alert.updated", saved)  # updated: new evidence absorbed
-            if created:
+            if created:  # announced by fire(), through the outbox: exactly once, even if this process dies
                 fired.append(saved)
+                self.feed.wake()
+            else:
+                self.publish("alert.updated", saved)  # new evidence absorbed
         if fired:
             self.worker.wake()
         return fired
 
+    # the workflow's changes are announced by the store, through the outbox (exactly once, like a fired alert)
     def note(self, alert_id: str, actor: str, text: str) -> Alert | None:
-        alert = self.alerts.add_note(alert_id, actor, text)
-        if alert is not None:
-            self.publish("alert.note", alert)
-        return alert
+        return self._woken(self.alerts.add_note(alert_id, actor, text))
 
     def respond(self, alert_id: str, actor: str, **response) -> Alert | None:
-        alert = self.alerts.add_response(alert_id, actor, **response)
-        if alert is not None:
-            self.publish("alert.response", alert)
+        return self._woken(self.alerts.add_response(alert_id, actor, **response))
+
+    def _woken(self, alert: Alert | None) -> Alert | None:
+        self.feed.wake()  # this process's subscribers get it now, not at the next poll
         return alert
 
     def publish(self, kind: str, alert: Alert) -> None:
-        """Into the event log, for every SSE subscriber of every process. The alert is already stored: a failure
-        here costs the live update only (the inbox's list still has it), so it is logged, not raised."""
+        """Into the event log, for every SSE subscriber of every process: new evidence absorbed by an open alert
+        (`alert.updated`, best effort: frequent, and the next one or the inbox's list shows it). The alert is
+        already stored: a failure here costs the live update only, so it is logged, not raised."""
         try:
             self.events.append(kind, alert.model_dump(mode="json"))
         except Exception:  # noqa: BLE001
@@ -354,10 +355,7 @@ class AlertEngine:
 
     # -- workflow --
     def transition(self, alert_id: str, actor: str, action: str, **kw) -> Alert | None:
-        alert = self.alerts.transition(alert_id, actor, action, **kw)
-        if alert is not None:
-            self.publish("alert.assigned" if action == "assign" else "alert.status", alert)
-        return alert
+        return self._woken(self.alerts.transition(alert_id, actor, action, **kw))
 
     def backfill(self, campaign: str, since: datetime | None = None, until: datetime | None = None) -> int:
         """Feed stored posts into the narrative ledger without alerting (e.g. after adding a campaign)."""

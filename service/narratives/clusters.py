@@ -3,6 +3,13 @@
 Two levels, both incremental:
 * near-duplicates: MinHash over word 3-shingles in an LSH index (datasketch); a near-copy joins its original's
   duplicate group and narrative;
+* one debunked claim: a post the classifier matched to a claim (`matched_claim_id`) joins the narrative already
+  holding that claim (the closest one, if an analyst split it), however it is worded; a post matching another claim
+  never joins a narrative of other claims by similarity alone, so two hoaxes of one campaign stay apart; when a
+  narrative first gains a claim another narrative already holds (a near-copy of an unmatched wording matched the
+  claim, e.g. once the fact-check arrived), the two are merged in the same batch (the smaller into the larger, as an
+  analyst's merge would: posts move, the absorbed id resolves to the survivor), unless an analyst named or split
+  either of them;
 * similar posts: TF-IDF cosine against each narrative's centroid (term counts) in the same campaign; above
   `similarity` the post joins that narrative, else it seeds a new one.
 
@@ -71,6 +78,7 @@ class Narrative:
     rep_terms: Counter | None = None  # the representative's terms (from its text after a reload)
     name: str | None = None  # an analyst's name for it (rename): the label, kept by the clusterer
     merged: list[str] = field(default_factory=list)  # ids of narratives merged into this one
+    split_from: str | None = None  # split off that narrative by an analyst (never merged back automatically)
 
     @classmethod
     def from_posts(cls, nid: str, campaign: str, rows: list[dict], name: str | None = None,
@@ -120,7 +128,7 @@ class Narrative:
                    seed_accounts=d.get("seed_accounts", []), sentiment=Counter(d.get("sentiment", {})),
                    hoax=d.get("hoax_posts", 0), claims=d.get("claims", {}),
                    representative=d.get("representative") or {}, name=d.get("name"),
-                   merged=d.get("merged") or [])
+                   merged=d.get("merged") or [], split_from=d.get("split_from"))
 
     def doc(self, weight) -> dict:
         terms = self.terms(weight)
@@ -132,7 +140,8 @@ class Narrative:
                 "last_seen": self.last_seen.isoformat() if self.last_seen else None,
                 "seed_accounts": self.seed_accounts, "sentiment": dict(self.sentiment), "hoax_posts": self.hoax,
                 "hoax_share": round(self.hoax / self.size, 4) if self.size else 0.0, "claims": self.claims,
-                "centroid": dict(self.centroid.most_common(CENTROID_TERMS))}
+                "centroid": dict(self.centroid.most_common(CENTROID_TERMS))} | (
+                    {"split_from": self.split_from} if self.split_from else {})
 
 
 def shorten(text: str, limit: int = 120) -> str:
@@ -162,6 +171,8 @@ class _CampaignIndex:
         self.docs = 0
         self.term_index: dict[str, set[str]] = {}  # centroid term -> narratives (candidate generation)
         self.class_tf: Counter = Counter()  # term -> its count over all the campaign's narratives (c-TF-IDF)
+        self.claim_index: dict[str, set[str]] = {}  # matched claim id -> narratives holding it (may be stale)
+        self.gained: list[tuple[str, str]] = []  # (narrative, claim) it first holds in the batch being assigned
         self.seq = 0  # the last committed batch (narrative_log) this index includes
         self.own = False  # that batch was committed and applied by this process
 
@@ -169,12 +180,22 @@ class _CampaignIndex:
         for t in terms:
             self.term_index.setdefault(t, set()).add(n.id)
 
+    def index_claims(self, n: Narrative) -> None:
+        for claim in n.claims:
+            self.claim_index.setdefault(claim, set()).add(n.id)
+
+    def claim_narratives(self, claim: str) -> list[Narrative]:
+        """The live narratives holding `claim` (a merge or split may have moved it since it was indexed)."""
+        found = (self.narratives.get(nid) for nid in sorted(self.claim_index.get(claim, ())))
+        return [n for n in found if n is not None and claim in n.claims]
+
     def put_narrative(self, d: dict) -> None:
         if d.get("merged_into"):  # merged by an analyst: its posts now belong to the survivor
             self.narratives.pop(d["id"], None)
             return
         n = self.narratives[d["id"]] = Narrative.from_doc(d)
         self.index_terms(n, n.centroid)
+        self.index_claims(n)
 
     def put_post(self, row: dict) -> None:
         """A ledger post another process (or an earlier life of this one) assigned."""
@@ -212,14 +233,13 @@ class NarrativeClusterer:
             records = self.ledger.records(campaign, idx.seq, committed) if idx.seq < committed else None
             if records is None:
                 return None  # too far behind, or the ledger was reset under us
-            else:
-                idx.own = False
-                for record in records:
-                    for d in record["narratives"]:
-                        idx.put_narrative(d)
-                    for row in record["posts"]:
-                        idx.put_post(row)
-                idx.seq = committed
+            idx.own = False
+            for record in records:
+                for d in record["narratives"]:
+                    idx.put_narrative(d)
+                for row in record["posts"]:
+                    idx.put_post(row)
+            idx.seq = committed
         self._indexes[campaign] = idx
         return idx
 
@@ -264,8 +284,11 @@ class NarrativeClusterer:
                 try:
                     out, rows, links, touched = self._assign_all(idx, campaign, posts)
                     if rows:
+                        moved, absorbed = self._merge_on_claims(idx, campaign, rows, out, touched)
                         weight = self._class_weight(idx)
-                        self.ledger.commit(campaign, idx.seq + 1, rows, links, [n.doc(weight) for n in touched])
+                        docs = [n.doc(weight) for n in touched] + [
+                            n.doc(weight) | {"merged_into": into, "size": 0, "centroid": {}} for n, into in absorbed]
+                        self.ledger.commit(campaign, idx.seq + 1, rows + moved, links, docs)
                         idx.seq, idx.own = idx.seq + 1, True
                     return out
                 except Conflict:
@@ -283,6 +306,7 @@ class NarrativeClusterer:
         out: list[Assignment] = []
         touched: dict[str, Narrative] = {}
         rows, links = [], []
+        idx.gained = []
         for post in posts:
             if post.id in idx.post_meta:  # idempotent: a re-collected post keeps its narrative
                 nid, group = idx.post_meta[post.id]
@@ -315,8 +339,11 @@ class NarrativeClusterer:
             nid, group = votes.most_common(1)[0][0]
             if nid not in idx.narratives:
                 nid = None
+        claim = post.classification.matched_claim_id
+        if nid is None and claim:
+            nid = self._claim_narrative(idx, terms, claim)
         if nid is None:
-            nid = self._nearest(idx, terms)
+            nid = self._nearest(idx, terms, claim)
         if group is None:
             group = post.id
         if nid is None:
@@ -348,6 +375,8 @@ class NarrativeClusterer:
         n.hoax += int(c.hoax)
         if c.matched_claim_id and c.matched_claim_id not in n.claims:
             n.claims[c.matched_claim_id] = c.matched_claim_url or ""
+            idx.index_claims(n)
+            idx.gained.append((nid, c.matched_claim_id))
         if len(shingles(post.text)):
             idx.lsh.insert(post.id, m, check_duplication=False)
         idx.post_meta[post.id] = (nid, group)
@@ -358,6 +387,56 @@ class NarrativeClusterer:
                "engagement": post.engagement.total, "url": post.url, "title": post.title, "text": post.text,
                "dup_group": group, "minhash": encode_minhash(m.hashvalues.astype(np.uint64).tobytes())}
         return Assignment(post, campaign, nid, group, True, links), row, links, n
+
+    def _merge_on_claims(self, idx: _CampaignIndex, campaign: str, rows: list[dict], out: list[Assignment],
+                         touched: list[Narrative]) -> tuple[list[dict], list[tuple[Narrative, str]]]:
+        """Narratives that hold one claim since this batch are merged (see the module's docstring). Edits `rows`,
+        `out` and `touched` in place; returns the committed posts that move and the absorbed narratives with their
+        survivor. Reads the ledger only when there is something to merge."""
+        moved: dict[str, dict] = {}
+        absorbed: list[tuple[Narrative, str]] = []
+        for nid, claim in idx.gained:
+            holders = idx.claim_narratives(claim)
+            if nid not in {n.id for n in holders} or len(holders) < 2 or any(n.name or n.split_from for n in holders):
+                continue
+            if not moved and not absorbed:
+                self.ledger.make_searchable()  # every committed post of the campaign readable (ES refresh)
+            survivor = max(holders, key=lambda n: (n.size, -(n.first_seen.timestamp() if n.first_seen else 0), n.id))
+            gone = [n for n in holders if n.id != survivor.id]
+            ids = {n.id for n in gone}
+            for p in moved.values():  # moved earlier in this batch into a narrative absorbed now
+                if p["narrative_id"] in ids:
+                    p["narrative_id"] = survivor.id
+            for n in gone:
+                for p in self.ledger.narrative_posts(n.id):
+                    moved.setdefault(p["post_id"], p | {"narrative_id": survivor.id})
+            for r in rows:
+                if r["narrative_id"] in ids:
+                    r["narrative_id"] = survivor.id
+            for a in out:
+                if a.narrative_id in ids:
+                    a.narrative_id = survivor.id
+            for row in [*moved.values(), *rows]:
+                if row["narrative_id"] == survivor.id and row["post_id"] in idx.post_meta:
+                    idx.post_meta[row["post_id"]] = (survivor.id, idx.post_meta[row["post_id"]][1])
+            batch = {r["post_id"] for r in rows}
+            kept = [p for p in self.ledger.narrative_posts(survivor.id) if p["post_id"] not in batch]
+            merged = survivor.merged + [i for n in gone for i in [n.id, *n.merged] if i not in survivor.merged]
+            n = Narrative.from_posts(survivor.id, campaign, kept + [p for p in moved.values()
+                                                                    if p["narrative_id"] == survivor.id]
+                                     + [r for r in rows if r["narrative_id"] == survivor.id], None, merged)
+            idx.narratives[survivor.id] = n
+            idx.index_terms(n, n.centroid)
+            idx.index_claims(n)
+            for g in gone:
+                idx.narratives.pop(g.id, None)
+                absorbed.append((g, survivor.id))
+            touched[:] = [n if t.id == survivor.id else t for t in touched if t.id not in ids]
+            if all(t.id != survivor.id for t in touched):
+                touched.append(n)
+            log.info("narratives of %s: %s merged into %s (both hold claim %s)", campaign, sorted(ids), survivor.id,
+                     claim)
+        return list(moved.values()), absorbed
 
     @staticmethod
     def _class_weight(idx: _CampaignIndex):
@@ -384,7 +463,18 @@ class NarrativeClusterer:
         vec, norm, idf = self._vector(idx, terms)
         return self._cosine(vec, norm, n, idf)
 
-    def _nearest(self, idx: _CampaignIndex, terms: Counter) -> str | None:
+    def _claim_narrative(self, idx: _CampaignIndex, terms: Counter, claim: str) -> str | None:
+        """The narrative of the post's debunked claim, whatever the wording: the one closest to the post when an
+        analyst split the claim's posts into several."""
+        holders = idx.claim_narratives(claim)
+        if len(holders) <= 1:
+            return holders[0].id if holders else None
+        vec, norm, idf = self._vector(idx, terms)
+        return max(holders, key=lambda n: (self._cosine(vec, norm, n, idf), n.size)).id
+
+    def _nearest(self, idx: _CampaignIndex, terms: Counter, claim: str | None = None) -> str | None:
+        """The most similar narrative above `similarity`; a post matching a debunked claim skips narratives that
+        hold other claims only (another hoax, however many words they share)."""
         if not terms or not idx.narratives:
             return None
         vec, norm, idf = self._vector(idx, terms)
@@ -392,6 +482,8 @@ class NarrativeClusterer:
         top = sorted(vec, key=lambda t: -vec[t])[:8]
         for nid in set().union(*(idx.term_index.get(t, ()) for t in top)):
             n = idx.narratives.get(nid)
+            if n is not None and claim and n.claims and claim not in n.claims:
+                continue
             sim = self._cosine(vec, norm, n, idf) if n is not None else 0.0
             if sim > best_sim:
                 best, best_sim = n.id, sim

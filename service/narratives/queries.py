@@ -90,9 +90,3 @@ def timeline(ledger: NarrativeLedger, narrative_id: str, interval: str = "hour")
     return [{"bucket": key + suffix, "posts": b["posts"], "negative": b["negative"], "hoax": b["hoax"],
              "accounts": len(b["authors"])} for key, b in sorted(buckets.items())]
 
-
-def sentiment_counts(ledger: NarrativeLedger, campaign: str, narrative_id: str | None, since: datetime,
-                     until: datetime) -> dict[str, int]:
-    """Posts of a narrative (else of the campaign) seen by the engine in [since, until), per sentiment."""
-    return dict(Counter(p.get("sentiment") or "unknown"
-                        for p in ledger.posts_between(campaign, since, until, narrative_id)))

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from service.store.documents import Conflict, Documents, open_documents
 
-FIELDS = {"seq": "long", "kind": "keyword", "at": "date"}
+FIELDS = {"seq": "long", "kind": "keyword", "at": "date", "key": "keyword"}
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,33 @@ class EventLog:
         self._next: int | None = None  # this process's guess for the next free sequence number
         self._lock = threading.Lock()
 
-    def append(self, kind: str, data: dict) -> int:
-        """Store one event; returns its sequence number (1, 2, ... in commit order across processes)."""
+    def append(self, kind: str, data: dict, key: str | None = None) -> int:
+        """Store one event; returns its sequence number (1, 2, ... in commit order across processes).
+
+        `key`: names what the event announces, so that `keyed(key)` finds it (an alert's announcement,
+        service/alerts/store.py, is appended once per key). A keyed create that conflicts with the same key is our
+        own earlier try that landed (a request retried after a timeout): it is not appended again."""
         with self._lock:
             n = self._next if self._next is not None else self.last_seq() + 1
-            body = {"kind": kind, "at": datetime.now(timezone.utc), "data": data}
+            body = {"kind": kind, "at": datetime.now(timezone.utc), "data": data} | ({"key": key} if key else {})
             while True:
                 try:
                     self.docs.create(str(n), body | {"seq": n})
                 except Conflict:  # taken by another process: n exists, so n+1 may be tried
+                    if key and (taken := self.docs.get(str(n))) is not None and taken.body.get("key") == key:
+                        break
                     n += 1
                     continue
-                self._next = n + 1
-                return n
+                break
+            self._next = n + 1
+            return n
+
+    def keyed(self, key: str) -> int | None:
+        """The sequence number of the event appended with `key`, if any (searches after a refresh: every append
+        that returned is seen)."""
+        self.docs.make_searchable()
+        found = self.docs.find({"key": key}, limit=1)
+        return found[0].body["seq"] if found else None
 
     def last_seq(self) -> int:
         """The highest sequence number a search sees (may lag the real one by a refresh; append copes)."""

@@ -1,15 +1,19 @@
 """Alert state on the shared store, on SQLite and on the real Elasticsearch node: two AlertStore instances stand for two
 processes (API replica, worker). No alert fires twice, each outbox entry is claimed by one sender, concurrent
-workflow changes are all kept, and an alert whose writer died half-way is completed under its id."""
+workflow changes are all kept, an alert whose writer died half-way is completed under its id, and every stored alert
+is announced on the live stream exactly once whichever step its writer died at."""
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 
 from core.domain import Alert
+from service.alerts.config import AlertSettings
+from service.alerts.delivery.outbox import DeliveryWorker
 from service.alerts.rules import Rule, RuleQuery
 from service.alerts.store import AlertStore, Stale, outbox_entry
 from tests.factories import T0
@@ -53,6 +57,7 @@ def test_one_dedup_key_fires_one_alert_across_processes(stores):
     assert sorted(stored.post_ids) == ["p0", "p1", "p2", "p3"]  # the others' evidence absorbed, none lost
     assert len(a.outbox(stored.id)) == len(CHANNELS)  # notified once per channel
     assert [e["action"] for e in a.audit_trail(stored.id)] == ["alert.fired"]
+    assert _announced(b, stored.id) == [1] and b.announcement(stored.id)["status"] == "sent"
 
     # the losing side of the race, made certain: b read the key as free just before a claimed it
     real_get, reads = b.dedup.get, []
@@ -79,6 +84,73 @@ def test_a_half_written_alert_is_completed_under_its_id(stores):
     assert sorted(r["channel"] for r in b.outbox(crashed.id)) == ["telegram", "webhook"]  # no second webhook
     again, created = a.fire(_alert(3, key="k-crash"), timedelta(hours=1), T0, CHANNELS)
     assert not created and again.id == crashed.id and a.count_alerts() == 1
+
+
+class Killed(BaseException):
+    """The process dies here: nothing after this point runs (no `except Exception` catches it)."""
+
+
+def _dies(docs, method: str) -> None:
+    def die(*args, **kwargs):
+        raise Killed(method)
+
+    setattr(docs, method, die)
+
+
+def _announced(store: AlertStore, alert_id: str) -> list[int]:
+    """Sequence numbers of the `alert` events of this alert in the event log."""
+    return [e.seq for e in store.events.tail(0, 1000) if e.kind == "alert" and e.data["id"] == alert_id]
+
+
+@pytest.mark.parametrize("dies_at", ["alert", "append", "mark"])
+def test_an_alert_whose_writer_died_is_announced_once(stores, state_settings, dies_at):
+    """The firing process dies before storing the alert, after storing it but before appending its event, or after
+    the append but before marking its announcement sent. Once the writer's lease ends, the next firing of the same
+    key (which completes the alert) or the delivery loops of two processes racing announce it exactly once."""
+    a, b = stores
+    lease = 0.5 if dies_at == "alert" else 60.0
+    _dies(*{"alert": (a.alerts, "create"), "append": (a.events, "append"),
+            "mark": (a.announcements, "replace")}[dies_at])
+    a.lease_seconds = lease
+    with pytest.raises(Killed):
+        a.fire(_alert(1), timedelta(0), T0, [])
+    if dies_at == "alert":  # not stored: the next firing of its key completes it under its id and announces it
+        assert b.get_alert("a_001") is None and b.announcement("a_001")["status"] == "sending"
+        time.sleep(lease)
+        saved, created = b.fire(_alert(2, key="k1"), timedelta(0), T0, [])
+        assert created and saved.id == "a_001" and _announced(b, "a_001") == [1]
+        assert b.announcement("a_001")["status"] == "sent"
+        return
+    assert b.get_alert("a_001") is not None and len(_announced(b, "a_001")) == (dies_at == "mark")
+    c = AlertStore.open(state_settings)  # a third process
+    workers = [DeliveryWorker(s, AlertSettings(send_lease_seconds=60)) for s in (b, c)]
+    assert _race([w.run_once for w in workers]) == [0, 0]  # leased by the dead writer: not due yet
+    later = time.time() + lease + 1
+    assert sorted(_race([lambda w=w: w.run_once(later) for w in workers])) == [0, 1]  # claimed by one of them
+    assert len(_announced(c, "a_001")) == 1
+    assert c.announcement("a_001")["status"] == "sent" and c.outbox("a_001") == []
+    assert [w.run_once(later + 120) for w in workers] == [0, 0]  # sent: never again
+
+
+def test_a_change_whose_writer_died_is_announced_once_and_a_refused_one_never(stores, state_settings):
+    """Workflow changes are announced like alerts: an acknowledgement stored by a process that died before its event
+    is announced once by a delivery loop after the lease; a refused change (stale, or no such alert) announces
+    nothing."""
+    a, b = stores
+    alert, _ = b.fire(_alert(1), timedelta(0), T0, [])
+    _dies(a.events, "append")
+    with pytest.raises(Killed):
+        a.transition(alert.id, "ana", "ack", status="acknowledged")
+    with pytest.raises(Stale):
+        b.transition(alert.id, "budi", "ack", status="acknowledged", expected=("open",))
+    assert b.transition("a_missing", "budi", "ack", status="acknowledged") is None
+    c = AlertStore.open(state_settings)
+    workers = [DeliveryWorker(s, AlertSettings()) for s in (b, c)]
+    later = time.time() + b.lease_seconds + 1
+    assert sorted(_race([lambda w=w: w.run_once(later) for w in workers])) == [0, 1]
+    assert [w.run_once(later + 240) for w in workers] == [0, 0]
+    assert [(e.kind, e.data["status"]) for e in c.events.tail(0)] == [("alert", "open"),
+                                                                       ("alert.status", "acknowledged")]
 
 
 def test_each_outbox_entry_is_claimed_by_one_sender(stores):

@@ -104,6 +104,11 @@ def test_alert_desk_queue_incidents_assignment_notes_and_responses(api):
     assert entry["scope"] == "narrative" and entry["tz_label"] == "WITA"
     assert (entry["before"]["posts"], entry["after"]["posts"]) == (4, 1) and entry["volume_change"] == -0.75
     assert sum(entry["before"]["sentiment"].values()) == 4 and entry["before"]["since"].endswith("+08:00")
+    series = entry["series"]  # the chart's buckets: 12 of 5 minutes on each side, empty ones at zero
+    assert len(series) == 24 and [b["after"] for b in series] == [False] * 12 + [True] * 12
+    assert series[12]["start"] == "2024-11-01T16:20:00+08:00"  # the response time, on a bucket edge, in WITA
+    assert [i for i, b in enumerate(series) if b["posts"]] == [8, 14] and series[8]["posts"] == 4
+    assert sum(b["posts"] for b in series[12:]) == 1 and series[0]["net_sentiment"] is None
     assert kemkes.get(f"/alerts/{aid}/impact", params={"tz": "Europe/Paris"}).status_code == 422
     assert kemkes.get(f"/alerts/{aid}/impact", params={"hours": 0}).status_code == 422
 

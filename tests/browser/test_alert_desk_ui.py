@@ -126,6 +126,14 @@ def test_alert_desk_queue_incident_assignee_notes_and_impact(page, desk):
     rows = incident.locator(".impact-table tr")
     assert rows.count() == 3 and rows.nth(1).locator("td.posts").inner_text() == "5"
     assert "WIB" in incident.locator(".impact-entry .muted").inner_text()
+    chart = incident.locator("canvas.impact-chart")  # the impact on a real time axis, the reply time marked
+    chart.wait_for()
+    drawn = chart.evaluate("""c => { const ch = Chart.getChart(c); return ch && {labels: ch.data.labels.length,
+        posts: ch.data.datasets[0].data.reduce((a, b) => a + b, 0), types: ch.data.datasets.map(d => d.type),
+        reply: ch.options.plugins.replyLine.index, height: c.height}; }""")
+    assert drawn and drawn["labels"] == 24 and drawn["posts"] == 5 and drawn["reply"] == 12, drawn
+    assert drawn["types"] == ["bar", "line"] and drawn["height"] > 100
+    assert "before and after the reply (WIB)" in chart.get_attribute("aria-label")
     assert incident.locator(".responses a[href='https://x.com/kemkes/status/1']").count() == 1
     shot(page, "desk-impact")
     page.goto(url + "/ui/pr?lang=id")  # the desk in Indonesian: the same card, its labels translated

@@ -1,5 +1,6 @@
 """The narrative page in a real browser (issue 15 item 5): the profile panel (platforms, top spreaders, alerts, a
-search) and an analyst renaming a narrative and merging another into it; a merge into itself shows the API's refusal."""
+search) and an analyst renaming a narrative, merging another into it and splitting posts off again; a merge into
+itself, a split with no post ticked and a split of every post show a readable refusal."""
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,7 @@ from bench.loopback import serve
 pytestmark = pytest.mark.browser
 
 
-def test_rename_and_merge_from_the_narrative_page(page, tmp_path):
+def test_rename_merge_and_split_from_the_narrative_page(page, tmp_path):
     settings = make_settings(tmp_path)
     app = create_app(settings, auth_config=AuthConfig(rate_per_second=1000, burst=1000))
     with serve(app) as url:
@@ -42,3 +43,26 @@ def test_rename_and_merge_from_the_narrative_page(page, tmp_path):
         assert page.inner_text("#narrative-title") == "Hoaks chip pelacak"
         assert "7" in page.locator("#narrative-meta dd").all_inner_texts()
         shot(page, "analyst-narrative-edit")
+
+        page.click("#split-form button")  # nothing ticked: said so, nothing sent
+        page.wait_for_selector("#edit-msg.error")
+        assert page.inner_text("#edit-msg") == page.get_attribute("#edit-msg", "data-split-none")
+        picks = page.locator("#narrative-posts input.split-pick")
+        assert picks.count() == 7
+        for i in range(7):
+            picks.nth(i).check()
+        page.click("#split-form button")  # every post: the API's refusal, in words
+        page.wait_for_selector("#edit-msg.error:has-text('at least one post')")
+        for i in range(7):
+            picks.nth(i).uncheck()
+        page.locator("#narrative-posts li.post-item:has-text('Delegasi') input.split-pick").evaluate_all(
+            "boxes => boxes.forEach(b => { b.checked = true; })")
+        page.fill("#split-name", "Kedatangan delegasi")
+        page.click("#split-form button")
+        page.wait_for_selector("#narrative-title:text-is('Kedatangan delegasi')")
+        assert chip not in page.url and page.locator("#narrative-posts input.split-pick").count() == 3
+        assert all("Delegasi" in t for t in page.locator("#narrative-posts .post-text").all_inner_texts())
+        shot(page, "analyst-narrative-split")
+        page.goto(f"{url}/ui/analyst/narratives/{chip}")
+        page.wait_for_selector("#narrative-title:text-is('Hoaks chip pelacak')")
+        assert page.locator("#narrative-posts input.split-pick").count() == 4

@@ -53,12 +53,13 @@ def test_unsure_other_language_falls_back_to_the_campaign_language():
     assert [p.lang for p in posts] == ["en", "id"]
 
 
-# measured share detected as Indonesian (issue 13 asks >= 99%: met on 5 of 6) with the vocabulary prior
-# (VOCAB_MIN_WORDS/SHARE): IDSA 99.15, Pilpres 2019 100.0, rizalespe 99.18, emotion-opinion 99.38, EmoT 99.59,
-# Chromebook Instagram comments 98.38 (10 of 618: English comments such as "This country is a joke", one in Arabic);
-# before it: 98.7 / 99.3 / 97.7 / 98.0 / 99.1 / 97.3. NusaX-eng test stays at 99.75% English, LIAR test 100%.
+# measured share detected as Indonesian (issue 13 asks >= 99%) with the vocabulary prior (VOCAB_MIN_WORDS/SHARE):
+# IDSA 99.15, Pilpres 2019 100.0, rizalespe 99.18, emotion-opinion 99.38, EmoT 99.59; Chromebook Instagram comments
+# 98.38% of all 618, of which 8 are English or Arabic (data.NOT_INDONESIAN), and 99.67% of its 610 Indonesian ones
+# (misses: "Tom Lembong Part 2 👏 insya alloh segera bebas..", and "Keweden", a Javanese word);
+# before the prior: 98.7 / 99.3 / 97.7 / 98.0 / 99.1 / 97.3. NusaX-eng test stays at 99.75% English, LIAR test 100%.
 SOCIAL_ID_FLOORS = {"idsa": 0.99, "pilpres2019": 0.995, "rizalespe": 0.99, "emotion_opinion": 0.99, "emot": 0.99,
-                    "chromebook_ig": 0.98}
+                    "chromebook_ig": 0.99}
 
 
 def test_code_mixed_and_slang_indonesian_is_indonesian_and_english_stays_english():
@@ -80,6 +81,8 @@ def test_indonesian_social_sets_are_detected_as_indonesian(data_dir):
     from classifiers.data import benign_posts
 
     ben = benign_posts(data_dir)
+    assert (~ben.indonesian).sum() == 8  # the English/Arabic Chromebook comments, and nothing else, are left out
+    ben = ben[ben.indonesian]
     for src, floor in SOCIAL_ID_FLOORS.items():
         texts = ben[ben.source == src].text.tolist()
         got = detect_languages(texts)

@@ -41,7 +41,7 @@ def test_first_token_shortcut_changes_no_result(data_dir):
     texts = [t for ds in ("smsa", "indolem") for t in sentiment_split(data_dir, ds, "test").texts]
     texts += ["Ketua KPU dan Bawaslu dipanggil DPR", "gubernur jawa barat di Bandung", "MA dan BI", "ma dan bi"]
     fast, slow = EntityTagger(), EntityTagger()
-    slow._firsts = None  # what a token-dict pattern does: every post goes through the rulers
+    slow._phrases = None  # what a token-dict pattern does: every post goes through the rulers
     got = fast.entities(texts)
     assert got == slow.entities(texts)
     assert sum(bool(e) for e in got) > 50  # the comparison covers many posts with entities
@@ -50,5 +50,5 @@ def test_first_token_shortcut_changes_no_result(data_dir):
 def test_terms_added_after_first_use_are_found():
     tagger = EntityTagger(gazetteer={"ORG": ["Bawaslu"]})
     assert tagger.entities(["rapat Bawaslu hari ini"]) == [["ORG:Bawaslu"]]
-    tagger.add_terms("PROGRAM", ["Sekolah Rakyat"])  # the rulers exist now: the shortcut must learn "sekolah"
+    tagger.add_terms("PROGRAM", ["Sekolah Rakyat"])  # the rulers exist now: the shortcut must learn "sekolah rakyat"
     assert tagger.entities(["sekolah rakyat dibuka"]) == [["PROGRAM:sekolah rakyat"]]

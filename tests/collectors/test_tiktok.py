@@ -1,5 +1,5 @@
-"""TikTok Research API collector, replayed over loopback HTTP through the real HttpClient: traktok's recorded
-answers (the reference's examples) and reference-shaped Indonesian pages (see PROVENANCE.md)."""
+"""TikTok Research API collector, replayed over loopback HTTP through the real HttpClient: the API reference's own
+example answers and reference-shaped Indonesian pages (see PROVENANCE.md)."""
 import json
 from datetime import datetime, timezone
 
@@ -60,13 +60,13 @@ def run(c, tmp_path, sink=None):
 
 
 def test_recorded_reference_examples_parse(campaigns):
-    videos = parse_videos(fixture_text("tiktok_videos_traktok.json"), source="tiktok:research", campaigns=campaigns)
-    assert [p.native_id for p in videos.posts] == ["702874395068494965"] * 2  # `video_id`, as the 2023 reference
+    videos = parse_videos(fixture_text("tiktok_videos_reference.json"), source="tiktok:research", campaigns=campaigns)
+    assert [p.native_id for p in videos.posts] == ["702874395068494965"]  # `video_id`, as the 2023 reference
     v = videos.posts[0]
     assert v.text == "lol #pov #avengers" and v.hashtags == ["avengers", "pov"] and v.engagement.views == 1050
     assert v.created_at == datetime(2021, 10, 9, 23, 59, 59, tzinfo=timezone.utc) and v.platform == "tiktok"
     assert videos.extra["has_more"] and videos.extra["cursor"] == 100 and videos.extra["search_id"] == "7201388525814961198"
-    comments = parse_comments(fixture_text("tiktok_comments_traktok.json"), source="s", campaigns=campaigns)
+    comments = parse_comments(fixture_text("tiktok_comments_reference.json"), source="s", campaigns=campaigns)
     c = comments.posts[0]
     assert (c.native_id, c.text, c.engagement.likes, c.engagement.replies) == ("12345616934634134", "AWEEEEEE 🥰🥰🥰", 50, 10)
     assert comments.extra["cursor"] == 300 and comments.extra["has_more"]

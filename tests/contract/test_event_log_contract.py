@@ -62,3 +62,15 @@ def test_one_worker_prunes_per_interval(state_settings):
     clock.t += 3601
     assert b.tick() == 0 and a.tick() is None
     assert EventPruner.open(state_settings).retention == RETENTION  # Settings.event_retention_days, default 7
+
+
+def test_a_keyed_event_is_found_by_its_key_and_a_retried_append_is_not_repeated(state_settings):
+    """An alert's announcement is appended under a key (service/alerts/store.py): a later holder finds it by that key
+    (every append that returned is seen), and a create that landed although its answer was lost (a timeout, then a
+    retry) is not appended a second time."""
+    log, other = open_events(state_settings), open_events(state_settings)
+    assert log.append("alert", {"i": 0}) == 1 and log.append("alert", {"i": 1}, key="a_1.stream.0") == 2
+    assert other.keyed("a_1.stream.0") == 2 and other.keyed("a_2.stream.0") is None
+    log._next = 2  # its create of event 2 landed, the answer was lost, it tries again
+    assert log.append("alert", {"i": 1}, key="a_1.stream.0") == 2 and [e.seq for e in other.tail(0)] == [1, 2]
+    assert log.append("alert", {"i": 2}, key="a_2.stream.0") == 3 and other.keyed("a_2.stream.0") == 3

@@ -18,6 +18,7 @@ import pytest
 from service.alerts.store import AlertStore
 from service.narratives.clusters import NarrativeClusterer
 from service.store.documents import Conflict
+from core.domain import Classification
 from tests.factories import T0, make_post
 
 CHIP = "Beredar kabar vaksin di KTT ASEAN mengandung chip pelacak, bagikan sekarang juga nomor {}"
@@ -108,6 +109,69 @@ def test_concurrent_writers_agree(pair):
     assert len(assigned) == 2 * 4 * 7
     assert dict(per_narrative) == sizes  # without the lease, one writer's size overwrites the other's
     assert len(per_narrative) == 2  # one per cluster, whichever process saw its posts first
+
+
+# One hoax worded four ways (few shared words: TF-IDF alone gives four narratives), and another hoax of the same
+# campaign worded almost like the first one's last wording: the classifier matched each post to its debunked claim.
+HOTEL = ["VIRAL! Delegasi nginep hotel bintang 5 gratis dibayar pajak rakyat, sementara rakyat susah",
+         "Pajak kita dipakai bayar penginapan mewah tamu summit, keterlaluan!! Sebarkan",
+         "Ternyata kamar suite para delegasi ditanggung APBN 😡",
+         "Uang rakyat buat menginap gratis di resort bintang lima, ini bener apa hoaks?"]
+BUS = "Uang rakyat buat sewa bus gratis delegasi bintang lima, ini bener apa hoaks?"
+
+
+def claimed(n: int, text: str, claim: str | None):
+    post = make_post(n, text=text, author=f"akun{n}", created_at=T0 + timedelta(minutes=n))
+    post.classification = Classification(hoax=claim is not None, matched_claim_id=claim,
+                                         matched_claim_url=claim and f"https://cek.example/{claim}")
+    return post
+
+
+def test_a_reworded_hoax_joins_its_claims_narrative_and_another_hoax_stays_apart(pair):
+    """Issue 15 item 5: posts matching one debunked claim land in one narrative however they are worded, also when
+    the other process (which loaded the campaign from the ledger) assigns the later wordings; a post matching another
+    claim never joins it by similarity, and a post matching no claim is clustered by its words as before."""
+    a, b = pair
+    first = a.add([claimed(0, HOTEL[0], "hotel"), claimed(1, HOTEL[1], "hotel"), claimed(2, DELEGASI.format(2), None)])
+    hotel = first[0].narrative_id
+    assert first[1].narrative_id == hotel and first[2].narrative_id != hotel
+    later = b.add([claimed(3, HOTEL[2], "hotel"), claimed(4, HOTEL[3], "hotel"), claimed(5, BUS, "bus"),
+                   claimed(6, BUS.replace("sewa", "carter"), None)])
+    assert [x.narrative_id for x in later[:2]] == [hotel, hotel]
+    bus = later[2].narrative_id
+    assert bus != hotel and later[3].narrative_id == bus  # matching no claim: clustered by its words, as before
+    assert a.add([claimed(7, BUS.replace("sewa", "pinjam"), "bus")])[0].narrative_id == bus
+    assert b.ledger.narrative(hotel)["claims"] == {"hotel": "https://cek.example/hotel"}
+    assert b.ledger.narrative(hotel)["size"] == 4 and b.ledger.narrative(bus)["size"] == 3
+
+
+def test_narratives_that_come_to_hold_one_claim_merge_unless_an_analyst_split_them(pair):
+    """An unmatched wording clustered on its own, whose near-copy later matches the claim another narrative holds
+    (the fact-check arrived meanwhile): the two merge in that batch, and the other process follows. A narrative an
+    analyst split off is never merged back that way."""
+    from service.narratives import edits
+
+    a, b = pair
+    first = a.add([claimed(0, CHIP.format(0), None), claimed(1, CHIP.format(1), None),
+                   claimed(2, HOTEL[0], "hoax"), claimed(3, HOTEL[1], "hoax"), claimed(4, BUS, "bus")])
+    chip, hotel, bus = first[0].narrative_id, first[2].narrative_id, first[4].narrative_id
+    assert first[1].narrative_id == chip and len({chip, hotel, bus}) == 3
+    out = b.add([claimed(5, CHIP.format(5), "hoax")])  # joins its near-copies, then their narrative meets the claim's
+    assert out[0].narrative_id == chip  # the larger one (3 posts against 2) survives
+    assigned, per_narrative, sizes = ledger_state(b.ledger)
+    assert per_narrative == {chip: 5, bus: 1} and sizes == {chip: 5, hotel: 0, bus: 1}
+    assert b.ledger.narrative(hotel)["id"] == chip and b.ledger.narrative(chip)["merged"] == [hotel]
+    assert a.add([claimed(6, HOTEL[0] + " !!", None)])[0].narrative_id == chip  # a replayed the merge
+
+    split = edits.split(b.ledger, chip, [posts_of(0), posts_of(1)])["id"]  # the analyst: these unmatched ones apart
+    out = a.add([claimed(7, CHIP.format(7), "hoax"), claimed(8, CHIP.format(8), "hoax")])
+    assert [x.narrative_id for x in out] == [split, split]  # near-copies of its posts: it now holds the claim too...
+    assigned, per_narrative, sizes = ledger_state(a.ledger)
+    assert per_narrative == {chip: 4, split: 4, bus: 1} and sizes[split] == 4  # ...and is not merged back
+
+
+def posts_of(n: int) -> str:
+    return claimed(n, "", None).id
 
 
 OLD_SCHEMA = """

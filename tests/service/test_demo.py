@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -157,10 +158,24 @@ def test_default_views_are_full_and_the_replay_brings_alerts_live(demo):
             if name == "alert":
                 live.append(alert)
         stop.set()
+        hotel = _claim_narratives(demo.data, "asean", "demo-claim-hotel-gratis", 6)
     rules = {a["rule"] for a in live}
     assert {"demo-hoax-match", "demo-coordinated"} <= rules, live
+    # issue 15 item 5: the hoax wave, six wordings of one debunked claim, is one narrative (it split in two before)
+    assert sum(hotel.values()) == 6 and len(hotel) == 1, hotel
     assert any("demo-claim-hotel-gratis" in a["why"]["figures"].get("claims", {}) for a in live)
     assert any(a["campaign"] == "vaksin" and a["rule"] == "demo-coordinated" for a in live)
+
+
+def _claim_narratives(data: Path, campaign: str, claim: str, posts: int) -> Counter:
+    """Narrative -> ledger posts of `campaign` matching `claim`, once `posts` of them are assigned (30 s at most)."""
+    ledger = AlertStore.open(Settings(data_dir=data, store="sqlite")).ledger
+    deadline = time.monotonic() + 30
+    while True:
+        found = Counter(d.body["narrative_id"] for d in ledger.posts.scan({"campaign": campaign, "claim_id": claim}))
+        if sum(found.values()) >= posts or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
 
 
 def test_keys_list_and_revoke_on_the_command_line(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Literal
 
@@ -242,19 +243,27 @@ def stale_message(exc: Stale) -> str:
     return text + ". Reload the card before acting again."
 
 
-def _transition(ctx, request, principal: Principal, alert_id: str, action: str, body: AlertAction, **kw) -> Alert:
-    engine = ctx.alerts
+def _act(principal: Principal, ctx: AppContext, alert_id: str, act: Callable[[], Alert | None]) -> Alert:
+    """`act()` on an alert the caller may see: 404 when it is not visible (or gone meanwhile: `act` returns None),
+    409 when it changed meanwhile (Stale), 422 when it holds too many entries (ValueError)."""
     visible_alert(principal, ctx, alert_id)
     try:
-        alert = engine.transition(alert_id, actor_of(request, body.actor), action, note=body.note,
-                                  expected=tuple(body.expected_status) if body.expected_status else None, **kw)
+        alert = act()
     except Stale as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, {"error": "stale", "message": stale_message(exc),
                                                        "alert": exc.alert.model_dump(mode="json"),
                                                        "last": exc.last}) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
     if alert is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
     return alert
+
+
+def _transition(ctx, request, principal: Principal, alert_id: str, action: str, body: AlertAction, **kw) -> Alert:
+    expected = tuple(body.expected_status) if body.expected_status else None
+    return _act(principal, ctx, alert_id, lambda: ctx.alerts.transition(
+        alert_id, actor_of(request, body.actor), action, note=body.note, expected=expected, **kw))
 
 
 @alerts_router.post("/{alert_id}/ack", response_model=Alert, responses={404: {}, 409: {}})
@@ -294,39 +303,31 @@ def notes(alert_id: str, ctx: AppContext = Depends(get_ctx), principal: Principa
                     summary="Add a note to an alert (audited; pushed live)")
 def add_note(alert_id: str, body: NoteIn, request: Request, ctx: AppContext = Depends(get_ctx),
              principal: Principal = Depends(authenticate)) -> Alert:
-    visible_alert(principal, ctx, alert_id)
-    if not body.text.strip():
-        raise HTTPException(422, "text: a note needs words")
-    try:
-        alert = ctx.alerts.note(alert_id, actor_of(request), body.text.strip())
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    if alert is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
-    return alert
+    def note() -> Alert | None:
+        if not body.text.strip():
+            raise HTTPException(422, "text: a note needs words")
+        return ctx.alerts.note(alert_id, actor_of(request), body.text.strip())
+
+    return _act(principal, ctx, alert_id, note)
 
 
 @alerts_router.post("/{alert_id}/responses", response_model=Alert, status_code=201, responses={404: {}, 422: {}},
                     summary="Record the counter-message actually sent (text, channel, URL, time; audited)")
 def add_response(alert_id: str, body: ResponseIn, request: Request, ctx: AppContext = Depends(get_ctx),
                  principal: Principal = Depends(authenticate)) -> Alert:
-    visible_alert(principal, ctx, alert_id)
-    try:
-        sent_at = parse_datetime(body.sent_at) if body.sent_at else utcnow()
-    except ValueError as exc:
-        raise HTTPException(422, f"sent_at: {exc}") from None
-    if sent_at > utcnow() + timedelta(minutes=5):
-        raise HTTPException(422, "sent_at: a message already sent is not in the future")
-    if not body.text.strip():
-        raise HTTPException(422, "text: the message sent is empty")
-    try:
-        alert = ctx.alerts.respond(alert_id, actor_of(request), text=body.text.strip(), channel=body.channel.strip(),
-                                   url=body.url, sent_at=sent_at)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    if alert is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"alert {alert_id!r} not found")
-    return alert
+    def respond() -> Alert | None:
+        try:
+            sent_at = parse_datetime(body.sent_at) if body.sent_at else utcnow()
+        except ValueError as exc:
+            raise HTTPException(422, f"sent_at: {exc}") from None
+        if sent_at > utcnow() + timedelta(minutes=5):
+            raise HTTPException(422, "sent_at: a message already sent is not in the future")
+        if not body.text.strip():
+            raise HTTPException(422, "text: the message sent is empty")
+        return ctx.alerts.respond(alert_id, actor_of(request), text=body.text.strip(), channel=body.channel.strip(),
+                                  url=body.url, sent_at=sent_at)
+
+    return _act(principal, ctx, alert_id, respond)
 
 
 @alerts_router.get("/{alert_id}/impact", responses={404: {}, 422: {}},
