@@ -11,8 +11,8 @@ from core.periods import offset_minutes, zone
 from core.domain import Campaign, Post
 from service.sqlitedb import ThreadLocalDB
 from service.store.analysis import SEARCH_VERSION, indexed, link_domains
-from service.store.query import parse, scoped
-from service.store.sqlite_query import fts, rank_expression, where as text_where
+from service.store.query import FALSE, And, Field, Node, parse, scoped
+from service.store.sqlite_query import fts, rank_expression, tag, where as text_where
 from service.store.base import (Interval, Page, PostQuery, SearchResult, Sort, Store, StoreRejected,
                                 StoreUnavailable, TermField, id_problem, merge_existing)
 
@@ -36,13 +36,14 @@ CREATE INDEX IF NOT EXISTS post_hashtags_post ON post_hashtags(post_rowid);
 CREATE TABLE IF NOT EXISTS post_domains (post_rowid INTEGER NOT NULL, domain TEXT NOT NULL,
     PRIMARY KEY (domain, post_rowid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS post_domains_post ON post_domains(post_rowid);
--- service/store/analysis.py already split and stemmed the text: FTS5 only splits on the spaces ('_' is the
--- title/text boundary token)
-CREATE VIRTUAL TABLE IF NOT EXISTS posts_search USING fts5(stems, words,
-    tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, workspace TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS campaign_tombstones (id TEXT PRIMARY KEY, workspace TEXT NOT NULL);
 """
+# service/store/analysis.py already split and stemmed the text: FTS5 only splits on the spaces ('_' is the
+# title/text boundary token). `tags` holds the post's field values (sqlite_query.tag), so a search with field
+# operators and a workspace's campaigns is one MATCH.
+SEARCH_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5(stems, words, tags,
+    tokenize="unicode61 remove_diacritics 0 tokenchars '_'")"""
 
 # What a single document can raise (a value SQLite cannot bind or a constraint it breaks), as opposed to the file
 # being unusable (OperationalError: locked, disk full, I/O), which fails the batch as StoreUnavailable.
@@ -50,8 +51,9 @@ _DOCUMENT_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.Interface
 
 # Columns a filter or a terms bucket may name; anything else never reaches SQL.
 _COLUMNS = {"platform": "platform", "lang": "lang", "sentiment": "sentiment", "author": "author", "source": "source"}
-BROAD = 200  # matches above which a date-ordered page walks the date index (cheap unless matches are rare)
-_ROW_FILTERS = ("platform", "lang", "sentiment", "hoax", "author", "since", "until")  # read from the post's row
+BROAD = 1000  # matches above which a date-ordered page walks the date index (cheap unless matches are rare: at 1M
+# posts, sorting up to 1000 matches beats walking the 20k index entries that hold 20 of them)
+_ROW_FILTERS = ("sentiment", "hoax", "since", "until")  # read from the post's row (the others are tags)
 # Index rows per post: dropped and rewritten with it. posts_search is keyed by rowid, the others by post_rowid.
 _INDEX_TABLES = (("posts_search", "rowid"), ("post_campaigns", "post_rowid"), ("post_hashtags", "post_rowid"),
                  ("post_domains", "post_rowid"))
@@ -85,6 +87,28 @@ def _after_args(keys: tuple[tuple[str, bool], ...], values: tuple) -> list:
     return [v for i in range(len(keys)) for v in (*values[:i], values[i])]
 
 
+def _tags(post: Post) -> str:
+    """The `tags` column of a post: a token per value a field operator or filter can name (sqlite_query.tag)."""
+    values = [("platform", post.platform), ("lang", post.lang), ("author", post.author),
+              *(("campaign", c) for c in post.campaigns), *(("hashtag", h) for h in post.hashtags),
+              *(("domain", d) for d in link_domains(post.links))]
+    return " ".join(tag(field, v) for field, v in values if v)
+
+
+def _searched(q: PostQuery) -> Node:
+    """A text query's tree, scoped to the caller's campaigns, with the filters the tags hold (platform, language,
+    author, campaign, the workspace's campaigns) ANDed in: all of it one MATCH unless a NOT stands alone."""
+    tree = scoped(parse(q.text), q.campaigns)  # type: ignore[arg-type]  # only for a text query
+    filters = [Field(f, (v,)) for f in ("platform", "lang", "author") if (v := getattr(q, f)) is not None]
+    if q.campaign:
+        filters.append(Field("campaign", (q.campaign,)))
+    if q.campaigns is not None:
+        filters.append(Field("campaign", tuple(q.campaigns)) if q.campaigns else FALSE)
+    if not filters:
+        return tree
+    return scoped(And((*(tree.children if isinstance(tree, And) else (tree,)), *filters)), None)  # folds constants
+
+
 def _ts(value: datetime) -> str:
     """Fixed-width UTC text, so string order is time order."""
     v = value.astimezone(timezone.utc)  # %Y is not zero-padded before year 1000 on glibc: format it ourselves
@@ -107,9 +131,12 @@ class SQLiteStore(Store):
 
     def init(self) -> None:
         self.db.executescript(SCHEMA)
+        self.db.execute(SEARCH_TABLE.format(name="posts_search"))
         self._add_hoax_score()
-        if self.db.execute("PRAGMA user_version").fetchone()[0] != SEARCH_VERSION:
-            self._reindex_search()
+        analysed = self.db.execute("PRAGMA user_version").fetchone()[0] == SEARCH_VERSION
+        tagged = "tags" in {c[0] for c in self.db.execute("SELECT * FROM posts_search LIMIT 0").description}
+        if not (analysed and tagged):
+            self._reindex_search(keep_text=analysed)
 
     def _add_hoax_score(self) -> None:
         """A file written before the hoax-score order: add its column and fill it from the documents once."""
@@ -118,15 +145,26 @@ class SQLiteStore(Store):
                 db.execute("ALTER TABLE posts ADD COLUMN hoax_score REAL")
                 db.execute("UPDATE posts SET hoax_score = json_extract(doc, '$.classification.hoax_score')")
 
-    def _reindex_search(self) -> None:
-        """A file written before the search language: build the analysed columns and domains of every post once
-        (the old word index goes), in one transaction, so a crash midway just runs it again."""
+    def _reindex_search(self, keep_text: bool) -> None:
+        """A file written before the search language (or an analysis change: analyse every post's text again) or
+        before the field tags (`keep_text`: only the tags are new): build the search table and the domains of
+        every post once, in one transaction, so a crash midway just runs it again. The old word index goes."""
         with self._transaction() as db:
             db.execute("DROP TABLE IF EXISTS posts_fts")
-            db.execute("DELETE FROM posts_search")
+            db.execute("DROP TABLE IF EXISTS posts_search_new")
+            db.execute(SEARCH_TABLE.format(name="posts_search_new"))
             db.execute("DELETE FROM post_domains")
-            for rowid, doc in db.execute("SELECT rowid, doc FROM posts").fetchall():
-                self._index(rowid, Post.model_validate_json(doc))
+            text = "s.stems, s.words" if keep_text else "NULL, NULL"
+            rows = db.execute(f"SELECT p.rowid, p.doc, {text} FROM posts p LEFT JOIN posts_search s ON s.rowid = p.rowid")
+            for rowid, doc, stems, words in rows:  # streamed: a large file need not fit in memory
+                post = Post.model_validate_json(doc)
+                if stems is None:
+                    stems, words = indexed(post.title, post.text)
+                db.execute("INSERT INTO posts_search_new (rowid, stems, words, tags) VALUES (?,?,?,?)",
+                           (rowid, stems, words, _tags(post)))
+                self._index_domains(rowid, post)
+            db.execute("DROP TABLE posts_search")
+            db.execute("ALTER TABLE posts_search_new RENAME TO posts_search")
             db.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
 
     def ping(self) -> bool:
@@ -211,11 +249,15 @@ class SQLiteStore(Store):
 
     def _index(self, rowid: int, post: Post) -> None:
         db = self.db
-        db.execute("INSERT INTO posts_search (rowid, stems, words) VALUES (?,?,?)", (rowid, *indexed(post.title, post.text)))
+        db.execute("INSERT INTO posts_search (rowid, stems, words, tags) VALUES (?,?,?,?)",
+                   (rowid, *indexed(post.title, post.text), _tags(post)))
         db.executemany("INSERT OR IGNORE INTO post_campaigns VALUES (?,?)", [(rowid, c) for c in post.campaigns])
         db.executemany("INSERT OR IGNORE INTO post_hashtags VALUES (?,?)", [(rowid, h) for h in post.hashtags])
-        db.executemany("INSERT OR IGNORE INTO post_domains VALUES (?,?)",
-                       [(rowid, d) for d in link_domains(post.links)])
+        self._index_domains(rowid, post)
+
+    def _index_domains(self, rowid: int, post: Post) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO post_domains VALUES (?,?)",
+                            [(rowid, d) for d in link_domains(post.links)])
 
     def delete_by_campaign(self, campaign: str) -> int:
         removed = 0
@@ -228,6 +270,7 @@ class SQLiteStore(Store):
                 db.execute("DELETE FROM post_campaigns WHERE post_rowid=? AND campaign=?", (rowid, campaign))
                 if post.campaigns:  # still monitored by another campaign: only untag it
                     db.execute("UPDATE posts SET doc=? WHERE rowid=?", (post.model_dump_json(), rowid))
+                    db.execute("UPDATE posts_search SET tags=? WHERE rowid=?", (_tags(post), rowid))
                 else:
                     for table, key in (("posts", "rowid"), *_INDEX_TABLES):
                         db.execute(f"DELETE FROM {table} WHERE {key}=?", (rowid,))
@@ -237,7 +280,11 @@ class SQLiteStore(Store):
     # -- reads --
     def _where(self, q: PostQuery) -> tuple[str, list]:
         clauses, args = [], []
-        for field in ("platform", "lang", "sentiment", "author"):
+        if q.text:  # the filters the tags hold join the text's MATCH; the row's own columns are tested after it
+            condition, values = text_where(_searched(q))
+            clauses.append(condition)
+            args.extend(values)
+        for field in ("sentiment",) if q.text else ("platform", "lang", "sentiment", "author"):
             value = getattr(q, field)
             if value is not None:
                 clauses.append(f"p.{_COLUMNS[field]} = ?")
@@ -251,8 +298,10 @@ class SQLiteStore(Store):
         if q.until:
             clauses.append("p.created_at < ?")
             args.append(_ts(q.until))
+        if q.text:
+            return " WHERE " + " AND ".join(clauses), args
         # EXISTS probes the (campaign, post) key per candidate row, so the planner can drive the query from the
-        # full-text match or the date index instead of materialising every post of a large campaign.
+        # date index instead of materialising every post of a large campaign.
         if q.campaign:
             clauses.append("EXISTS (SELECT 1 FROM post_campaigns c WHERE c.campaign = ? AND c.post_rowid = p.rowid)")
             args.append(q.campaign)
@@ -261,10 +310,6 @@ class SQLiteStore(Store):
             clauses.append(f"EXISTS (SELECT 1 FROM post_campaigns c WHERE c.campaign IN ({marks}) "
                            "AND c.post_rowid = p.rowid)")
             args.extend(q.campaigns)
-        if q.text:
-            condition, values = text_where(scoped(parse(q.text), q.campaigns))
-            clauses.append(condition)
-            args.extend(values)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
     def _ordered(self, query: PostQuery, sort: Sort) -> tuple[str, list, tuple[tuple[str, bool], ...]]:
@@ -292,14 +337,12 @@ class SQLiteStore(Store):
         return Post.model_validate_json(row[0]) if row else None
 
     def count(self, query: PostQuery = PostQuery()) -> int:
-        where, args = self._where(query)
         if (query.text and not any(getattr(query, f) is not None for f in _ROW_FILTERS)
-                and (match := fts(scoped(parse(query.text), query.campaigns))) is not None):
-            # text (one MATCH) and campaigns only: count the matches in the full-text index, probing the campaign
-            # keys, without reading a post row (what makes a broad search slow on a large store)
-            rest, values = self._where(query.model_copy(update={"text": None}))
-            sql = f"SELECT count(*) FROM posts_search p WHERE posts_search MATCH ?{rest.replace(' WHERE ', ' AND ', 1)}"
-            return self.db.execute(sql, [match, *values]).fetchone()[0]
+                and (match := fts(_searched(query))) is not None):
+            # one MATCH says it all: count in the full-text index without reading a post row (what makes a broad
+            # search slow on a large store)
+            return self.db.execute("SELECT count(*) FROM posts_search WHERE posts_search MATCH ?", [match]).fetchone()[0]
+        where, args = self._where(query)
         return self.db.execute(f"SELECT count(*) FROM posts p{where}", args).fetchone()[0]
 
     def histogram(self, query: PostQuery, interval: Interval = "day", tz: str = "UTC") -> list[tuple[datetime, int]]:

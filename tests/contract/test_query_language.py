@@ -96,6 +96,18 @@ def test_campaign_operator_never_reaches_outside_the_scope(loaded):
     assert _found(loaded, "campaign:vaksin delegasi") == {"s1"}  # unscoped (workspace *): it is there
 
 
+def test_filters_narrow_a_text_search(loaded):
+    """The request's filters beside the language (GET /posts?platform=...): exact values, ANDed with the query."""
+    assert _found(loaded, "vaksin OR vaccine", platform="telegram") == {"v3"}
+    assert _found(loaded, "vaksin OR vaccine", lang="en") == {"v2"}
+    assert _found(loaded, "vaksin OR vaccine", author="dokter") == {"v4"}
+    assert _found(loaded, "vaksin OR vaccine", author="@dokter") == set()
+    assert _found(loaded, "-vaksin -hotel", campaign="asean") == {"s1"}
+    assert _found(loaded, "delegasi", campaigns=["vaksin"], campaign="asean") == {"s1"}
+    assert _found(loaded, "delegasi", campaigns=[]) == set()
+    assert _found(loaded, "vaksin", platform="Telegram") == set()
+
+
 def test_terms_and_histogram_follow_the_query(loaded):
     assert dict(loaded.terms(PostQuery(text="vaksin OR vaccine"), "platform")) == {"mastodon": 2, "telegram": 1,
                                                                                   "bluesky": 1}

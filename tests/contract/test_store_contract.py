@@ -139,6 +139,9 @@ def test_delete_by_campaign_untags_shared_posts(store):
     assert store.count() == 2
     assert store.count(PostQuery(campaign="asean")) == 0
     assert store.get(make_post(2).id).campaigns == ["g20"]
+    text = make_post(2).text.split()[0]  # a text search reads the campaigns from its own index on SQLite
+    assert store.count(PostQuery(text=text, campaigns=["asean"])) == 0
+    assert store.count(PostQuery(text=f"{text} campaign:g20")) == 2
 
 
 def test_campaign_definitions(store):
