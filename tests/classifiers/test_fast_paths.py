@@ -97,6 +97,16 @@ def test_claim_pair_cosines_equal_the_full_product(texts):
     posts_x = index._stack([b.transform(feats, negation=False) for b in index._blocks])
     full = (posts_x @ index._matrix.T).toarray()
     assert np.allclose(X[:, 0], full[r, c], rtol=0, atol=1e-12)
+    # best segment cosine: the max of the whole claim's and each of its segments' cosines
+    seg = (posts_x @ index._seg_matrix.T).toarray()
+    ptr = index._seg_ptr
+    ref = [max([full[i, j], *seg[i, ptr[j]:ptr[j + 1]]]) for i, j in zip(r, c)]
+    assert (ptr[c + 1] > ptr[c]).sum() > 100 and np.allclose(X[:, 7], ref, rtol=0, atol=1e-12)
+    # matching prunes the segment cosines of pairs that cannot reach the threshold: same pairs over it, same decisions
+    rp, cp, Xp = index.pair_features(norms, prune=True)
+    d, dp, th = index.scorer.decision(X), index.scorer.decision(Xp), index.scorer.threshold
+    assert (rp == r).all() and (cp == c).all() and ((d >= th) == (dp >= th)).all() and (d >= th).sum() > 10
+    assert np.allclose(d[d >= th], dp[d >= th], rtol=0, atol=1e-12) and (Xp[:, 7] != X[:, 7]).sum() > 100
 
 
 def reference_normalise(text: str, lang: str) -> str:

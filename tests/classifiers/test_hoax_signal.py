@@ -91,3 +91,17 @@ def test_replay_of_benign_on_topic_posts_is_not_flagged(seeded, data_dir, topic)
     assert len(texts) >= 40  # vaksin/covid: 48 posts, pemilu/pilpres: 1,977
     flagged = [p.text for p in hoax.classify(_posts(texts)) if p.classification.hoax]
     assert len(flagged) / len(texts) <= 0.03, (len(flagged), len(texts), flagged[:5])
+
+
+def test_post_quoting_one_sentence_of_a_long_claim_matches_it(seeded):
+    """A post repeating one clause of a long claim text covers little of the whole claim: the claim's segments (title,
+    each sentence / ';'-clause) carry the match (demo/claims.json)."""
+    _, seed = seeded
+    index = ClaimIndex.from_claims(seed["claims"], seed_scorer())
+    index.add("demo-claim-microchip", "Beredar narasi: vaksin booster itu ada microchip buat melacak kita, jangan mau "
+              "disuntik; vaksin covid mengandung microchip 5G", url="https://example.org/cekfakta/vaksin-microchip",
+              verdict="hoaks", title="[HOAKS] Vaksin mengandung microchip untuk melacak penduduk")
+    for text in ("Hati-hati, vaksin covid mengandung microchip 5G, sudah banyak yang bilang",
+                 "vaksin booster itu ada microchip buat melacak kita, jangan mau disuntik"):
+        assert [m.claim_id for m in index.match(text)][:1] == ["demo-claim-microchip"], text
+    assert index.match("mau vaksin booster dulu di puskesmas besok pagi") == []
