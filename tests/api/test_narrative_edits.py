@@ -100,6 +100,11 @@ def test_rename_merge_split_survive_clustering_and_stay_in_the_workspace(live):
     assert (joined.id, created, joined.incident) == (hoax.id, False, keyword.incident)
     assert sorted(joined.post_ids) == sorted([ids[100], ids[101]])
     assert len(desk.get("/alerts").json()) == 2
+    # an action answers, and is announced live (the desk's cards regroup from these), in the survivor's incident
+    acked = desk.post(f"/alerts/{hoax.id}/ack", json={"expected_status": ["open"]})
+    assert acked.status_code == 200 and acked.json()["incident"] == keyword.incident
+    [event] = [e for e in store.events.tail(0, 500) if e.kind == "alert.status"]
+    assert event.data["id"] == hoax.id and event.data["incident"] == keyword.incident
     assert analyst.get(f"/narratives/{delegasi}").json()["id"] == chip  # the merged id resolves to the survivor
     assert delegasi not in {n["id"] for n in analyst.get("/narratives", params={"min_size": 1}).json()}
     assert clusterer.add(posts(103, 1, DELEGASI))[0].narrative_id == chip  # later near-copies join the survivor
