@@ -138,8 +138,11 @@ class AlertStore:
         key_id = hashlib.sha1(alert.dedup_key.encode()).hexdigest()
         if alert.incident and self.dedup.get(key_id) is None:
             # another wording of the narrative (a new dedup subject, e.g. a post matching no debunk where the open
-            # alert's posts matched one) joins the incident's open alert of the same rule instead of a new alert
-            joined = self.alerts.find({"rule": alert.rule, "campaign": alert.campaign, "incident": alert.incident,
+            # alert's posts matched one) joins the incident's open alert of the same rule instead of a new alert;
+            # the incident is the narrative's as the ledger reads now: its survivor's, with those merged into it
+            incidents = self._incident_family(alert.incident)
+            alert = alert.model_copy(update={"incident": incidents[0]})
+            joined = self.alerts.find({"rule": alert.rule, "campaign": alert.campaign, "incident": {"in": incidents},
                                        "status": {"in": list(UNRESOLVED)}}, sort=[("created_at", "asc")], limit=1)
             if joined:
                 merged = self._absorb(joined[0].id, alert, max_post_ids)
@@ -169,6 +172,30 @@ class AlertStore:
                 continue
             return self._materialise(alert, channels, max_post_ids)
         raise Conflict(f"dedup key {alert.dedup_key!r} still contended")
+
+    def _incident_family(self, incident: str) -> list[str]:
+        """A narrative's incident as it reads now (a merged-away narrative's reads as its survivor's), first, then
+        those of the narratives merged into it, whose open alerts are that incident too."""
+        prefix, nid = _split_incident(incident)
+        if nid is None or (survivor := self.ledger.narrative(nid)) is None:
+            return [incident]
+        return [f"{prefix}{i}" for i in dict.fromkeys([survivor["id"], *(survivor.get("merged") or [])])]
+
+    def current(self, alerts: list[Alert]) -> list[Alert]:
+        """The alerts with their `incident` as it reads now: one about a narrative since merged into another (by
+        an analyst or by the clusterer, service/narratives/) is in the survivor's incident, so a merged
+        narrative's alerts are one card. Resolved on every read through the ledger, never stored: nothing to
+        re-point when the merge commits, so a merge by any process shows at once and a writer dying half-way
+        leaves nothing split."""
+        nids = {nid for a in alerts if a.incident for nid in [_split_incident(a.incident)[1]] if nid}
+        moved = self.ledger.survivors(nids) if nids else {}
+        if not moved:
+            return alerts
+        out = []
+        for a in alerts:
+            prefix, nid = _split_incident(a.incident) if a.incident else ("", None)
+            out.append(a.model_copy(update={"incident": f"{prefix}{moved[nid]}"}) if nid in moved else a)
+        return out
 
     def _materialise(self, alert: Alert, channels: list[tuple[str, int]], max_post_ids: int) -> tuple[Alert, bool]:
         """Outbox entries first (ids derived from the alert, so a second writer adds none), the announcement's
@@ -221,7 +248,7 @@ class AlertStore:
             return seq
         if time.time() >= until:
             return None
-        return self.events.append(event, alert.model_dump(mode="json"), key=key)
+        return self.events.append(event, self.current([alert])[0].model_dump(mode="json"), key=key)
 
     def _claimed(self, entry_id: str, alert_id: str, event: str, payload: str) -> Doc:
         """A new announcement entry, claimed by this writer: delivery loops leave it alone until the lease ends."""
@@ -254,6 +281,7 @@ class AlertStore:
         if alert is None:
             self.announcements.delete(claim.id)
             return None
+        [alert] = self.current([alert])
         self._announce_held(alert, claim, checked=False)
         return alert
 
@@ -292,11 +320,11 @@ class AlertStore:
             return absorbed(prev, new, max_post_ids).model_dump(mode="json")
 
         doc = update(self.alerts, alert_id, merge)
-        return Alert.model_validate(doc.body) if doc else None
+        return self.current([Alert.model_validate(doc.body)])[0] if doc else None
 
     def get_alert(self, alert_id: str) -> Alert | None:
         doc = self.alerts.get(alert_id) if alert_id else None
-        return Alert.model_validate(doc.body) if doc else None
+        return self.current([Alert.model_validate(doc.body)])[0] if doc else None
 
     def list_alerts(self, status: str | None = None, campaign: str | None = None, severity: str | None = None,
                     limit: int = 100, offset: int = 0, campaigns: list[str] | None = None, rule: str | None = None,
@@ -313,7 +341,7 @@ class AlertStore:
                 return []
         order = [("created_at", "desc")]
         if sort != "severity" or severity is not None:
-            return [Alert.model_validate(d.body) for d in _page(self.alerts, where, order, offset, limit)]
+            return self.current([Alert.model_validate(d.body) for d in _page(self.alerts, where, order, offset, limit)])
         out: list[Alert] = []  # one severity after the other: counts skip whole severities, then one page each
         for level in SEVERITY_ORDER:
             if len(out) >= limit:
@@ -326,7 +354,7 @@ class AlertStore:
                     continue
             out += [Alert.model_validate(d.body) for d in _page(self.alerts, scoped, order, offset, limit - len(out))]
             offset = 0
-        return out
+        return self.current(out)
 
     def count_alerts(self) -> int:
         return self.alerts.count()
@@ -511,6 +539,13 @@ class AlertStore:
     def retry_now(self, outbox_id: str) -> bool:
         return update(self.deliveries, outbox_id,
                       lambda body: body | {"status": "pending", "next_try": time.time()} if body else None) is not None
+
+
+def _split_incident(incident: str) -> tuple[str, str | None]:
+    """("<campaign>|narrative:", narrative id) of a narrative's incident (service/alerts/engine.py); (it, None)
+    for another."""
+    prefix, sep, nid = incident.partition("|narrative:")
+    return (prefix + sep, nid) if sep and nid else (incident, None)
 
 
 def announcement_id(alert_id: str) -> str:

@@ -191,6 +191,13 @@ class NarrativeLedger:
             doc = self.narratives.get(doc.body["merged_into"])
         return doc.body if doc else None
 
+    def survivors(self, narrative_ids: set[str]) -> dict[str, str]:
+        """{id: the narrative it now reads as} for those of `narrative_ids` merged into another (one read for all,
+        then one per merge chain)."""
+        self._ready()
+        gone = [d for d in self.narratives.get_many(sorted(narrative_ids)).values() if d.body.get("merged_into")]
+        return {d.id: survivor["id"] for d in gone if (survivor := self.narrative(d.id)) is not None}
+
     def list_narratives(self, campaign: str | None = None, min_size: int = 2, limit: int = 50, order: str = "size",
                         campaigns: list[str] | None = None) -> list[dict]:
         self._ready()

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.domain import Alert
 from service.alerts.store import AlertStore
 from service.narratives.clusters import NarrativeClusterer
 from tests.api.conftest import served
@@ -33,12 +34,12 @@ def live(state_settings, tmp_path):
                                                           ("store", "es_url", "es_index")})
     store = AlertStore.open(settings)
     with served(settings) as api:
-        yield api, NarrativeClusterer(store.ledger)
+        yield api, NarrativeClusterer(store.ledger), store
     store.ledger.drop()
 
 
 def test_rename_merge_split_survive_clustering_and_stay_in_the_workspace(live):
-    api, clusterer = live
+    api, clusterer, store = live
     out = clusterer.add(posts(0, 4, CHIP) + posts(100, 3, DELEGASI) + posts(200, 2, CHIP, "vaksin"))
     chip, delegasi, vaksin = out[0].narrative_id, out[4].narrative_id, out[7].narrative_id
     analyst, foreign = api.as_("analyst", "kemlu"), api.as_("analyst", "kemkes")
@@ -77,9 +78,33 @@ def test_rename_merge_split_survive_clustering_and_stay_in_the_workspace(live):
     for r, code in bad:
         assert r.status_code == code and r.json()["detail"], r.text
 
+    # an open alert about each narrative (fired by a worker: this test's own AlertStore), two incidents on the desk
+    def fire(rule: str, nid: str, post: int) -> tuple[Alert, bool]:
+        return store.fire(Alert(id=f"a_{rule}_{post}", campaign="asean", rule=rule, title=rule, post_ids=[ids[post]],
+                                incident=f"asean|narrative:{nid}", dedup_key=f"{rule}|asean|narrative:{nid}|{post}",
+                                created_at=T0 + timedelta(hours=post)), timedelta(hours=1), T0, [])
+    desk = api.as_("pr", "kemlu")
+    (keyword, _), (hoax, _) = fire("keyword", chip, 0), fire("hoax", delegasi, 100)
+    assert {a["incident"] for a in desk.get("/alerts").json()} == {keyword.incident, hoax.incident}
+
     r = analyst.post(f"/narratives/{chip}/merge", json={"narratives": [delegasi]})
     assert r.status_code == 200, r.text
     assert r.json()["size"] == 8 and r.json()["merged"] == [delegasi] and r.json()["name"] == "Hoaks chip pelacak"
+    # one incident, one card: the absorbed narrative's open alert reads as the survivor's incident (list, detail)...
+    queue = desk.get("/alerts", params={"sort": "severity", "status": "active"}).json()
+    assert sorted(a["id"] for a in queue) == sorted([keyword.id, hoax.id])
+    assert {a["incident"] for a in queue} == {keyword.incident}
+    assert desk.get(f"/alerts/{hoax.id}").json()["incident"] == keyword.incident
+    # ...and a later hoax post of the merged narrative (a new subject) joins that open alert of its rule
+    joined, created = fire("hoax", chip, 101)
+    assert (joined.id, created, joined.incident) == (hoax.id, False, keyword.incident)
+    assert sorted(joined.post_ids) == sorted([ids[100], ids[101]])
+    assert len(desk.get("/alerts").json()) == 2
+    # an action answers, and is announced live (the desk's cards regroup from these), in the survivor's incident
+    acked = desk.post(f"/alerts/{hoax.id}/ack", json={"expected_status": ["open"]})
+    assert acked.status_code == 200 and acked.json()["incident"] == keyword.incident
+    [event] = [e for e in store.events.tail(0, 500) if e.kind == "alert.status"]
+    assert event.data["id"] == hoax.id and event.data["incident"] == keyword.incident
     assert analyst.get(f"/narratives/{delegasi}").json()["id"] == chip  # the merged id resolves to the survivor
     assert delegasi not in {n["id"] for n in analyst.get("/narratives", params={"min_size": 1}).json()}
     assert clusterer.add(posts(103, 1, DELEGASI))[0].narrative_id == chip  # later near-copies join the survivor
