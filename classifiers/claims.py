@@ -13,9 +13,9 @@ with one of its posts (a sparse word-incidence product): same matches, a third l
 
 With the seed database a calibrated ``MatchScorer`` decides instead of the raw similarity (issue 13): a logistic
 regression over pair features (TF-IDF cosine, idf-weighted share of the claim's content words found in the post and
-of the post's found in the claim, shared words, the cosine's gap to the post's best candidate, both lengths, and the best cosine and idf-weighted coverage over the
-claim's segments: its title and each sentence or ';'-clause of its text), fitted
-on the validation half of the TurnBackHoax 2025-26 posts against ordinary posts, with its threshold set so that at
+of the post's found in the claim, shared words, the cosine's gap to the post's best candidate, both lengths, and the
+best cosine and idf-weighted coverage over the claim's segments: its title and each sentence or ';'-clause of its
+text), fitted on the validation half of the TurnBackHoax 2025-26 posts against ordinary posts, with its threshold set so that at
 most 1% of the ordinary calibration posts match anything (classifiers/claim_seed.py). A post is long and tells the
 hoax in its own words; a claim is a short title: how much of the claim the post covers says more than the cosine.
 A post quoting one sentence of a long claim covers little of the whole claim but all of that sentence: the segment
@@ -350,11 +350,13 @@ class ClaimIndex:
 
     def _build_segments(self) -> None:
         """Rows of the claims' segments (a claim with one segment has none: its whole text is that segment)."""
-        segs, ptr = [], [0]
+        segs, seg_words, ptr = [], [], [0]
         for cid in self._ids:
-            parts = [p for p in _SEGMENT_SPLIT.split(self._norm[cid]) if len(_content_words(p)) >= SEGMENT_MIN_WORDS]
+            parts = [(p, ws) for p in _SEGMENT_SPLIT.split(self._norm[cid])
+                     if len(ws := _content_words(p)) >= SEGMENT_MIN_WORDS]
             if len(parts) > 1:
-                segs.extend(parts)
+                segs.extend(p for p, _ in parts)
+                seg_words.extend(ws for _, ws in parts)
             ptr.append(len(segs))
         self._seg_ptr = np.asarray(ptr, dtype=np.int64)
         n = max(1, self._incidence.shape[1])
@@ -364,13 +366,7 @@ class ClaimIndex:
             return
         feats = self._space.featurise(segs, negation=False)
         self._seg_matrix = self._stack([b.transform(feats, negation=False) for b in self._blocks])
-        rows, cols = [], []
-        for k, seg in enumerate(segs):
-            for w in _content_words(seg):
-                j = self._vocab.get(w)
-                if j is not None:
-                    rows.append(k)
-                    cols.append(j)
+        rows, cols = self._word_cells(seg_words)
         self._seg_idf = sp.csr_matrix((self._idf[np.asarray(cols, dtype=np.int64)], (rows, cols)), shape=(len(segs), n))
         self._seg_mass = np.asarray(self._seg_idf.sum(axis=1)).ravel()
 
@@ -525,7 +521,8 @@ class ClaimIndex:
         return self._words[cid]
 
     def _word_cells(self, words: list[set[str]]) -> tuple[list[int], list[int]]:
-        """(post row, content-word column) of every post word the claims know: the posts' incidence matrix."""
+        """(row, content-word column) of every word the claims know: the incidence matrix of these word sets (a
+        batch's posts, or the claims' segments)."""
         vocab, rows, cols = self._vocab, [], []
         for i, ws in enumerate(words):
             for w in ws:
