@@ -144,6 +144,17 @@ class Narrative:
                     {"split_from": self.split_from} if self.split_from else {})
 
 
+def merged_ids(merged: list[str], gone: list[tuple[str, list[str]]]) -> list[str]:
+    """The ids a survivor answers for after a merge: its own `merged`, then each absorbed narrative's id and those
+    merged into it (`gone`: (id, its merged ids) pairs)."""
+    return merged + [i for nid, more in gone for i in [nid, *more] if i not in merged]
+
+
+def tombstone(doc: dict, survivor_id: str) -> dict:
+    """An absorbed narrative's ledger document: empty, and read as `survivor_id` from now on."""
+    return doc | {"merged_into": survivor_id, "size": 0, "centroid": {}}
+
+
 def shorten(text: str, limit: int = 120) -> str:
     """A post's text as a label: one line, cut at a word boundary."""
     text = " ".join(text.split())
@@ -287,7 +298,7 @@ class NarrativeClusterer:
                         moved, absorbed = self._merge_on_claims(idx, campaign, rows, out, touched)
                         weight = self._class_weight(idx)
                         docs = [n.doc(weight) for n in touched] + [
-                            n.doc(weight) | {"merged_into": into, "size": 0, "centroid": {}} for n, into in absorbed]
+                            tombstone(n.doc(weight), into) for n, into in absorbed]
                         self.ledger.commit(campaign, idx.seq + 1, rows + moved, links, docs)
                         idx.seq, idx.own = idx.seq + 1, True
                     return out
@@ -421,7 +432,7 @@ class NarrativeClusterer:
                     idx.post_meta[row["post_id"]] = (survivor.id, idx.post_meta[row["post_id"]][1])
             batch = {r["post_id"] for r in rows}
             kept = [p for p in self.ledger.narrative_posts(survivor.id) if p["post_id"] not in batch]
-            merged = survivor.merged + [i for n in gone for i in [n.id, *n.merged] if i not in survivor.merged]
+            merged = merged_ids(survivor.merged, [(n.id, n.merged) for n in gone])
             n = Narrative.from_posts(survivor.id, campaign, kept + [p for p in moved.values()
                                                                     if p["narrative_id"] == survivor.id]
                                      + [r for r in rows if r["narrative_id"] == survivor.id], None, merged)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
-from service.narratives.clusters import Narrative, class_weight
+from service.narratives.clusters import Narrative, class_weight, merged_ids, tombstone
 from service.narratives.ledger import NarrativeLedger
 
 NAME_MAX = 200
@@ -74,11 +74,10 @@ def merge(ledger: NarrativeLedger, survivor_id: str, absorbed_ids: list[str]) ->
         gone = [_current(ledger, nid, campaign) for nid in absorbed]
         posts = ledger.narrative_posts(survivor_id)
         moved = [p | {"narrative_id": survivor_id} for nid in absorbed for p in ledger.narrative_posts(nid)]
-        merged = survivor.get("merged") or []
-        merged = merged + [i for d in gone for i in [d["id"], *(d.get("merged") or [])] if i not in merged]
+        merged = merged_ids(survivor.get("merged") or [], [(d["id"], d.get("merged") or []) for d in gone])
         n = Narrative.from_posts(survivor_id, campaign, posts + moved, survivor.get("name"), merged)
         out.update(n.doc(_weight(ledger, campaign)))
-        tombstones = [d | {"merged_into": survivor_id, "size": 0, "centroid": {}} for d in gone]
+        tombstones = [tombstone(d, survivor_id) for d in gone]
         return moved, [out, *tombstones]
     ledger.edit(campaign, change)
     return out
