@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 from core.domain import Alert
 from core.periods import label, zone
-from service.alerts.store import AlertStore, parse_ts
+from service.alerts.records import parse_ts
+from service.alerts.store import AlertStore
 
 BUCKETS = 12  # per side: 2-hour buckets for the default 24 hours
 _SENTIMENTS = ("positive", "neutral", "negative")

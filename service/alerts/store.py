@@ -6,15 +6,12 @@ every API replica and worker sees the same alerts. Coordination is by the store,
 - outbox entries have ids derived from the alert, written before the alert, and are claimed for sending by a
   version-checked replace (`claimed_by`, lease until `next_try`): each is sent by one process at a time;
 - an alert's announcement on the live stream (its `alert` event in the event log), and that of each workflow change,
-  is such an entry too, on the channel "stream": appended exactly once whatever process dies when (`announce`).
+  is such an entry too, on the channel "stream", appended exactly once whatever process dies when (announce.py).
 The narrative ledger lives on the same store (service/narratives/ledger.py), reached as `AlertStore.ledger`."""
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -22,25 +19,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from service.alerts.announce import STREAM, Announcer, announcement_id
+from service.alerts.records import OWNER, outbox_entry, parse_ts, time_id, ts
 from service.alerts.rules import SEVERITIES, Rule
 from service.alerts.titles import render_title
 from core.domain import Alert, as_utc, utcnow
 from core.redact import redact
-from service.store.documents import MAX_LIMIT, Conflict, Doc, Documents, SQLiteDocuments, Where, open_documents, update
+from service.store.documents import MAX_LIMIT, Conflict, Documents, SQLiteDocuments, Where, open_documents, update
 from service.store.events import FIELDS as EVENT_FIELDS, EventLog
 from service.store.leases import FIELDS as LEASE_FIELDS, KIND as LEASE_KIND, Leases, new_owner_id
 from service.narratives.ledger import NarrativeLedger
-
-log = logging.getLogger(__name__)
-
-
-def ts(value: datetime) -> str:
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_ts(value: str) -> datetime:
-    return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-
 
 KINDS: dict[str, tuple[dict[str, str], bool]] = {  # kind: (declared fields, writes wait until searchable)
     "rules": ({"campaign": "keyword"}, True),
@@ -53,8 +41,6 @@ KINDS: dict[str, tuple[dict[str, str], bool]] = {  # kind: (declared fields, wri
 }
 OUTBOX_COLUMNS = ("id", "alert_id", "channel", "target", "status", "attempts", "next_try", "last_error",
                   "created_at", "sent_at")
-OWNER = f"{socket.gethostname()}:{os.getpid()}"  # who claimed an outbox entry (for the record; the lease decides)
-STREAM = "stream"  # the outbox channel of an alert's announcement on the live stream (the event log)
 SEND_LEASE = 120.0  # seconds an outbox entry stays claimed (AlertSettings.send_lease_seconds by default)
 
 
@@ -72,11 +58,6 @@ class Stale(Exception):
         super().__init__(f"alert {alert.id!r} is {alert.status}")
 
 
-def _time_id() -> str:
-    """Ids that sort in creation order (audit and attempt records are read back in that order)."""
-    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
-
-
 class AlertStore:
     """`AlertStore(path)`: everything in one SQLite file (tests, tools); `AlertStore.open(settings)`: the shared
     documents of the configured store. `path` is also where a pre-store narrative ledger is migrated from."""
@@ -84,14 +65,12 @@ class AlertStore:
     def __init__(self, path: Path | str, documents: Callable[..., Documents] | None = None,
                  events: EventLog | None = None, leases: Leases | None = None, lease_seconds: float = SEND_LEASE):
         self.path = Path(path)
-        self.lease_seconds = lease_seconds  # how long a writer holds the live-stream announcement of its change
         open_kind = documents or (lambda kind, fields, searchable=True: SQLiteDocuments(self.path, kind, fields))
         self.rules, self.alerts, self.dedup, self.audit_log, self.deliveries, self.attempt_log = (
             open_kind(f"alert_{kind}", fields, searchable=searchable) for kind, (fields, searchable) in KINDS.items())
-        # the same outbox, written without waiting for a refresh: an announcement is leased by its writer (not due
-        # before its lease ends, long after the next refresh), so the firing need not wait to make it searchable
-        self.announcements = open_kind("alert_outbox", KINDS["outbox"][0], searchable=False)
         self.events = events or EventLog(open_kind("events", EVENT_FIELDS, searchable=False))
+        self.announcer = Announcer(open_kind("alert_outbox", KINDS["outbox"][0], searchable=False), self.events,
+                                   lease_seconds, self.current)
         leases = leases or Leases(open_kind(LEASE_KIND, LEASE_FIELDS, searchable=False), new_owner_id(), 30.0)
         self.ledger = NarrativeLedger(open_kind, leases, legacy=self.path)
 
@@ -130,7 +109,7 @@ class AlertStore:
     def fire(self, alert: Alert, cooldown: timedelta, event_time: datetime, channels: list[tuple[str, int]],
              max_post_ids: int = 200) -> tuple[Alert, bool]:
         """Store the alert and its outbox entries, unless its dedup key already fired, and announce a created alert
-        on the live stream (`announce`). Returns (alert, created).
+        on the live stream (announce.py). Returns (alert, created).
 
         An unresolved alert with the same key absorbs the new evidence (post ids, figures) without notifying.
         A resolved one is re-opened as a new alert only after the cooldown (event time) has passed.
@@ -199,14 +178,9 @@ class AlertStore:
 
     def _materialise(self, alert: Alert, channels: list[tuple[str, int]], max_post_ids: int) -> tuple[Alert, bool]:
         """Outbox entries first (ids derived from the alert, so a second writer adds none), the announcement's
-        claimed by its writer; then the alert; then the announcement by whoever holds it (`announce`); then the
-        audit record."""
+        claimed by its writer; then the alert; then the announcement by whoever holds it; then the audit record."""
         payload = alert.model_dump_json()
-        entry_id = announcement_id(alert.id)
-        try:
-            claim: Doc | None = self._claimed(entry_id, alert.id, "alert", payload)
-        except Conflict:  # made by a writer that died before storing the alert: taken below once the lease ended
-            claim = None
+        claim = self.announcer.claim_alert(alert.id, payload)
         for channel, target in channels:
             try:
                 self.deliveries.create(f"{alert.id}.{channel}.{target}", outbox_entry(alert.id, channel, target,
@@ -218,98 +192,15 @@ class AlertStore:
             stored: Alert | None = alert
         except Conflict:  # completed by another process meanwhile: add our evidence to it
             stored = self._absorb(alert.id, alert, max_post_ids)
-        checked = claim is None  # an entry someone else held may have been announced already
-        claim = claim or self._take(entry_id)
-        if claim is not None and stored is not None:  # the holder announces, whoever stored the alert
-            self._announce_held(stored, claim, checked)
+        self.announcer.alert_stored(alert.id, stored, claim)
         if stored is not alert:
             return stored or alert, False
         self._audit(alert.id, "system", "alert.fired", {"rule": alert.rule, "severity": alert.severity})
         return alert, True
 
-    def announce(self, alert: Alert, key: str, until: float, checked: bool, event: str = "alert") -> int | None:
-        """Append `event` (the alert's `alert` event, or that of a change) to the event log under `key`, the id of
-        its announcement entry, which this process holds (leased until `until`); `checked`: look for an event of
-        that key first. Returns the event's sequence number (None: the lease ran out before the append; the next
-        holder appends it).
-
-        Exactly once, by the kill points: the entry is created, claimed by the firing process, before the alert
-        (died before: nothing stored, nothing to announce; died after it but before the alert: the alert is not
-        stored; whoever completes it under its id takes the entry once the lease ended, `_take`, else a delivery
-        loop announces it after that). The alert stored, the entry's holder appends the event (whichever of two
-        racing writers stored the alert), then marks the entry sent. Died before the append: the lease ends and one delivery loop
-        (every API replica and worker runs one) claims the entry by a version-checked replace, finds no event of
-        its key and appends it. Died after the append, before the mark: that holder finds the event by its key and
-        only marks the entry sent. A holder dying anywhere in that is the same case again. So every stored alert is
-        announced once; the one gap is a holder paused (not killed) for longer than its lease between this check
-        and its append landing, as for a webhook's delivery. The firing writer skips the search: nobody held the
-        entry before it."""
-        if checked and (seq := self.events.keyed(key)) is not None:
-            return seq
-        if time.time() >= until:
-            return None
-        return self.events.append(event, self.current([alert])[0].model_dump(mode="json"), key=key)
-
-    def _claimed(self, entry_id: str, alert_id: str, event: str, payload: str) -> Doc:
-        """A new announcement entry, claimed by this writer: delivery loops leave it alone until the lease ends."""
-        return self.announcements.create(entry_id, outbox_entry(alert_id, STREAM, 0, payload) | {
-            "event": event, "status": "sending", "next_try": time.time() + self.lease_seconds, "claimed_by": OWNER})
-
-    def _announce_held(self, alert: Alert, claim: Doc, checked: bool) -> None:
-        """`announce` it, then mark its entry sent; a failure leaves the entry to a delivery loop (the change is
-        stored: it must not fail for the live event)."""
-        try:
-            event = claim.body.get("event") or "alert"
-            if self.announce(alert, claim.id, claim.body["next_try"], checked, event) is not None:
-                self._mark_sent(claim)
-        except Exception:  # noqa: BLE001
-            log.exception("%s stored; its announcement is left to the delivery loop", claim.id)
-
-    def _announced(self, alert_id: str, event: str, change: Callable[[], Alert | None]) -> Alert | None:
-        """`change()` of a stored alert (None: no such alert), announced on the live stream as `event` exactly once
-        when it is made, by an entry like an alert's own (`announce`): created and claimed before the change and
-        deleted when the change is refused. A writer killed between that entry and the change leaves a delivery
-        loop to announce the alert as it then is: a state repeated on the stream, never a change lost."""
-        if not alert_id:
-            return None
-        claim = self._claimed(f"{alert_id}.{STREAM}.{_time_id()}", alert_id, event, "{}")
-        try:
-            alert = change()
-        except Exception:
-            self.announcements.delete(claim.id)
-            raise
-        if alert is None:
-            self.announcements.delete(claim.id)
-            return None
-        [alert] = self.current([alert])
-        self._announce_held(alert, claim, checked=False)
-        return alert
-
-    def _take(self, entry_id: str) -> Doc | None:
-        """Claim an announcement whose lease ended (its writer died), unless it is sent or held by a live lease."""
-        doc = self.announcements.get(entry_id)
-        now = time.time()
-        if doc is None or doc.body["status"] not in ("pending", "sending") or doc.body["next_try"] > now:
-            return None
-        try:
-            return self.announcements.replace(entry_id, doc.body | {"status": "sending", "claimed_by": OWNER,
-                                                                    "next_try": now + self.lease_seconds},
-                                             doc.version)
-        except Conflict:
-            return None
-
-    def _mark_sent(self, claim: Doc) -> None:
-        now = ts(utcnow())
-        try:
-            self.announcements.replace(claim.id, claim.body | {
-                "status": "sent", "sent_at": now, "updated_at": now, "attempts": claim.body["attempts"] + 1,
-                "claimed_by": None}, claim.version)
-        except Conflict:  # our lease ran out and another process claimed it: it finds our event by its key
-            log.warning("announcement %s was taken over before it was marked sent", claim.id)
-
     def announcement(self, alert_id: str) -> dict | None:
         """The outbox entry of an alert's live-stream announcement (not among `outbox()`, the channels' deliveries)."""
-        doc = self.announcements.get(announcement_id(alert_id))
+        doc = self.announcer.entries.get(announcement_id(alert_id))
         return {"id": doc.id, **{k: doc.body.get(k) for k in OUTBOX_COLUMNS[1:]}} if doc else None
 
     def _absorb(self, alert_id: str, new: Alert, max_post_ids: int) -> Alert | None:
@@ -379,7 +270,7 @@ class AlertStore:
         no longer in one of those statuses: checked inside the version-checked update, so two officers acting at
         once cannot both win against a state they did not see. Announced live as `alert.assigned` (action
         "assign") or `alert.status`."""
-        return self._announced(alert_id, "alert.assigned" if action == "assign" else "alert.status",
+        return self.announcer.announced(alert_id, "alert.assigned" if action == "assign" else "alert.status",
                                lambda: self._transition(alert_id, actor, action, status, assignee, note, expected))
 
     def _transition(self, alert_id: str, actor: str, action: str, status: str | None, assignee: str | None,
@@ -437,7 +328,7 @@ class AlertStore:
                 self._audit(alert_id, actor, "note", {"note_id": note["id"], "text": text})
             return alert
 
-        return self._announced(alert_id, "alert.note", add)
+        return self.announcer.announced(alert_id, "alert.note", add)
 
     def add_response(self, alert_id: str, actor: str, text: str, channel: str, url: str | None,
                      sent_at: datetime) -> Alert | None:
@@ -452,10 +343,10 @@ class AlertStore:
                 self._audit(alert_id, actor, "response", {k: v for k, v in entry.items() if k != "recorded_at"})
             return alert
 
-        return self._announced(alert_id, "alert.response", add)
+        return self.announcer.announced(alert_id, "alert.response", add)
 
     def _audit(self, alert_id: str | None, actor: str, action: str, detail: dict, rule_id: str | None = None) -> None:
-        self.audit_log.create(_time_id(), {"alert_id": alert_id, "rule_id": rule_id, "at": ts(utcnow()), "actor": actor,
+        self.audit_log.create(time_id(), {"alert_id": alert_id, "rule_id": rule_id, "at": ts(utcnow()), "actor": actor,
                                        "action": action, "detail": json.loads(json.dumps(detail, default=str))})
 
     def audit(self, alert_id: str, actor: str, action: str, detail: dict) -> None:
@@ -497,7 +388,7 @@ class AlertStore:
                        duration_ms: float, next_try: float | None, give_up: bool = False) -> None:
         error = redact(error) if error else error  # a channel error may quote its URL (Telegram bot token)
         now = ts(utcnow())
-        self.attempt_log.create(_time_id(), {"outbox_id": outbox_id, "at": now, "ok": int(ok),
+        self.attempt_log.create(time_id(), {"outbox_id": outbox_id, "at": now, "ok": int(ok),
                                              "status_code": status_code, "error": error, "duration_ms": duration_ms})
 
         def outcome(body: dict | None) -> dict | None:
@@ -546,17 +437,6 @@ def _split_incident(incident: str) -> tuple[str, str | None]:
     for another."""
     prefix, sep, nid = incident.partition("|narrative:")
     return (prefix + sep, nid) if sep and nid else (incident, None)
-
-
-def announcement_id(alert_id: str) -> str:
-    return f"{alert_id}.{STREAM}.0"
-
-
-def outbox_entry(alert_id: str, channel: str, target: int, payload: str) -> dict:
-    now = ts(utcnow())
-    return {"alert_id": alert_id, "channel": channel, "target": target, "payload": payload, "status": "pending",
-            "attempts": 0, "next_try": time.time(), "last_error": None, "created_at": now, "updated_at": now,
-            "sent_at": None, "claimed_by": None}
 
 
 def absorbed(prev: Alert, new: Alert, max_post_ids: int = 200) -> Alert:

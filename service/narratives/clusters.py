@@ -33,7 +33,7 @@ from datetime import datetime
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from service.alerts.store import parse_ts, ts
+from service.alerts.records import parse_ts, ts
 from service.alerts.text import content_tokens, normalised
 from core.domain import Post
 from service.narratives.ledger import NarrativeLedger, decode_minhash, encode_minhash

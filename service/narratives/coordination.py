@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from service.alerts.store import parse_ts
+from service.alerts.records import parse_ts
 from service.narratives.ledger import NarrativeLedger
 
 

@@ -40,7 +40,7 @@ class EventLog:
         """Store one event; returns its sequence number (1, 2, ... in commit order across processes).
 
         `key`: names what the event announces, so that `keyed(key)` finds it (an alert's announcement,
-        service/alerts/store.py, is appended once per key). A keyed create that conflicts with the same key is our
+        service/alerts/announce.py, is appended once per key). A keyed create that conflicts with the same key is our
         own earlier try that landed (a request retried after a timeout): it is not appended again."""
         with self._lock:
             n = self._next if self._next is not None else self.last_seq() + 1

@@ -15,7 +15,8 @@ from core.domain import Alert
 from service.alerts.config import AlertSettings
 from service.alerts.delivery.outbox import DeliveryWorker
 from service.alerts.rules import Rule, RuleQuery
-from service.alerts.store import AlertStore, Stale, outbox_entry
+from service.alerts.records import outbox_entry
+from service.alerts.store import AlertStore, Stale
 from tests.factories import T0
 
 CHANNELS = [("webhook", 0), ("telegram", 0)]
@@ -110,8 +111,8 @@ def test_an_alert_whose_writer_died_is_announced_once(stores, state_settings, di
     a, b = stores
     lease = 0.5 if dies_at == "alert" else 60.0
     _dies(*{"alert": (a.alerts, "create"), "append": (a.events, "append"),
-            "mark": (a.announcements, "replace")}[dies_at])
-    a.lease_seconds = lease
+            "mark": (a.announcer.entries, "replace")}[dies_at])
+    a.announcer.lease_seconds = lease
     with pytest.raises(Killed):
         a.fire(_alert(1), timedelta(0), T0, [])
     if dies_at == "alert":  # not stored: the next firing of its key completes it under its id and announces it
@@ -146,7 +147,7 @@ def test_a_change_whose_writer_died_is_announced_once_and_a_refused_one_never(st
     assert b.transition("a_missing", "budi", "ack", status="acknowledged") is None
     c = AlertStore.open(state_settings)
     workers = [DeliveryWorker(s, AlertSettings()) for s in (b, c)]
-    later = time.time() + b.lease_seconds + 1
+    later = time.time() + b.announcer.lease_seconds + 1
     assert sorted(_race([lambda w=w: w.run_once(later) for w in workers])) == [0, 1]
     assert [w.run_once(later + 240) for w in workers] == [0, 0]
     assert [(e.kind, e.data["status"]) for e in c.events.tail(0)] == [("alert", "open"),

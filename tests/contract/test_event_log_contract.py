@@ -65,7 +65,7 @@ def test_one_worker_prunes_per_interval(state_settings):
 
 
 def test_a_keyed_event_is_found_by_its_key_and_a_retried_append_is_not_repeated(state_settings):
-    """An alert's announcement is appended under a key (service/alerts/store.py): a later holder finds it by that key
+    """An alert's announcement is appended under a key (service/alerts/announce.py): a later holder finds it by that key
     (every append that returned is seen), and a create that landed although its answer was lost (a timeout, then a
     retry) is not appended a second time."""
     log, other = open_events(state_settings), open_events(state_settings)

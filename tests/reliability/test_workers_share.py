@@ -15,7 +15,7 @@ its own data directory, as on two machines, and two API replicas):
 - every stream (one fresh, one opened with Last-Event-ID, on different replicas) gets every event of the store's log
   exactly once and in order, whichever process appended it; each stored alert is announced exactly once, also one
   the victim stored but had not announced when it was killed (another process announces it once the victim's lease
-  on the announcement ends, service/alerts/store.py `announce`); an acknowledgement made through API A reaches the
+  on the announcement ends, service/alerts/announce.py); an acknowledgement made through API A reaches the
   stream held by API B; a stream resumed from a Last-Event-ID replays the rest of the log;
 - the replicas share auth (keys and sessions in the store): a dashboard session opened on A works on B, a key
   revoked on A is refused by B, and a key's rate limit holds over A and B together;

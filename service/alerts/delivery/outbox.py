@@ -18,7 +18,8 @@ from service.alerts.delivery.base import Outcome
 from service.alerts.delivery.email import send_email
 from service.alerts.delivery.telegram import send_telegram
 from service.alerts.delivery.webhook import send_webhook
-from service.alerts.store import STREAM, AlertStore
+from service.alerts.announce import STREAM
+from service.alerts.store import AlertStore
 from core.egress import EgressGuard
 from service.background import BackgroundLoop
 from service.store.base import StoreUnavailable
@@ -69,12 +70,13 @@ class DeliveryWorker(BackgroundLoop):
                 return send_email(t.host, t.port, t.sender, t.to, f"[narrawatch] {alert['title']}",
                                   render_text(alert, max_examples=5), t.starttls, t.username, t.password,
                                   s.send_timeout, allow_private=s.allow_private_targets)
-            if channel == STREAM:  # an announcement whose writer died (service/alerts/store.py, announce): the alert
+            if channel == STREAM:  # an announcement whose writer died (service/alerts/announce.py): the alert
                 # as it is now, the state its `alert` event or the change's event would have shown, or a newer one
                 stored = self.store.get_alert(row["alert_id"])
                 if stored is None:  # its writer died before storing it: whoever completes it announces it
                     return Outcome(False, None, "alert not stored (yet)")
-                seq = self.store.announce(stored, row["id"], row["next_try"], checked=True, event=row["event"])
+                seq = self.store.announcer.announce(stored, row["id"], row["next_try"], checked=True,
+                                                    event=row["event"])
                 return Outcome(seq is not None, None, None if seq is not None else "lease ran out before the append")
             if channel == "digest":  # a daily digest e-mail (service/alerts/digest_schedule.py); payload = message
                 t = s.email[i]
