@@ -198,11 +198,6 @@ class AlertStore:
         self._audit(alert.id, "system", "alert.fired", {"rule": alert.rule, "severity": alert.severity})
         return alert, True
 
-    def announcement(self, alert_id: str) -> dict | None:
-        """The outbox entry of an alert's live-stream announcement (not among `outbox()`, the channels' deliveries)."""
-        doc = self.announcer.entries.get(announcement_id(alert_id))
-        return {"id": doc.id, **{k: doc.body.get(k) for k in OUTBOX_COLUMNS[1:]}} if doc else None
-
     def _absorb(self, alert_id: str, new: Alert, max_post_ids: int) -> Alert | None:
         def merge(body: dict | None) -> dict | None:
             if body is None:
@@ -407,6 +402,11 @@ class AlertStore:
         where = {k: v for k, v in (("alert_id", alert_id), ("status", status)) if v}
         return [{"id": d.id, **{k: d.body.get(k) for k in OUTBOX_COLUMNS[1:]}}
                 for d in self.deliveries.scan(where, sort=[("created_at", "asc")]) if d.body["channel"] != STREAM]
+
+    def announcement(self, alert_id: str) -> dict | None:
+        """The outbox entry of an alert's live-stream announcement (not among `outbox()`, the channels' deliveries)."""
+        doc = self.announcer.entries.get(announcement_id(alert_id))
+        return {"id": doc.id, **{k: doc.body.get(k) for k in OUTBOX_COLUMNS[1:]}} if doc else None
 
     def attempts(self, outbox_id: str) -> list[dict]:
         return [{k: d.body[k] for k in ("at", "ok", "status_code", "error", "duration_ms")}
