@@ -3,16 +3,17 @@
 Why a protocol: the firing process may be SIGKILLed between storing an alert and appending its event, so neither
 "append, then store" (an event for an alert never stored) nor "store, then append" (a stored alert never announced)
 will do. An announcement is an outbox entry on the channel "stream" (not among an alert's deliveries):
-1. created before the alert (or the change), claimed by its writer under a lease (`status` "sending" until
+1. created before the alert (or the change) and claimed by its writer under a lease (status "sending" until
    `next_try`), so no delivery loop touches it meanwhile;
-2. the change stored, the entry's holder appends the event under the entry's id as key (`EventLog.append(key=...)`),
+2. the change stored, the entry's holder appends the event with the entry's id as key (`EventLog.append(key=...)`);
 3. then marks the entry sent.
-By kill point: died before the store: for an alert, whoever completes it under its id takes the entry once the lease
-ended (`alert_stored`), else a delivery loop does; a refused change deletes its entry. Died before the append: after
-the lease one delivery loop (every API replica and worker runs one) claims the entry by a version-checked replace,
-finds no event of its key, appends it. Died after the append, before the mark: that holder finds the event by its
-key and only marks the entry sent. A holder dying anywhere in that is the same case again. The one gap: a holder
-paused (not killed) for longer than its lease between the key check and its append landing, as for a webhook."""
+By kill point. Died before storing: the next firing of the alert's key completes it under its id and takes the entry
+once the lease ended (`alert_stored`); a change's entry is announced by a delivery loop with the alert as it then is
+(a state repeated, never a change lost); a refused change deletes its entry. Died before the append: after the lease
+one delivery loop (every API replica and worker runs one) claims the entry by a version-checked replace, finds no
+event of its key and appends it. Died after the append, before the mark: that loop finds the event by its key and
+only marks the entry sent. A holder dying anywhere in that is the same case again. The one gap: a holder paused (not
+killed) for longer than its lease between the key check and its append landing, as for a webhook's delivery."""
 from __future__ import annotations
 
 import logging
