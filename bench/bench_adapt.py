@@ -3,11 +3,12 @@
     .venv/bin/python -m bench.bench_adapt [--corrections 300] [--seeds 0 1 2] [--out bench/published/adapt.json]
 
 Scenario: a workspace monitors the 2019 presidential race. The shipped sentiment model was trained on reviews and
-general tweets (SmSA, NusaX-ind, IndoLEM); the political set ``pilpres2019_tweets_sentiment`` is evaluation-only
-for the SHIPPED models (no licence stated, see its SOURCE.md). Analysts correct ``--corrections`` of its tweets;
-``classifiers.adapt.fit_heads`` (what `narrawatch adapt` runs) fits the workspace head; macro-F1 is measured on every
-other tweet of the set (loosely de-duplicated against the corrections) before and after. The adapted head is a
-per-workspace artifact under $NW_DATA_DIR, never shipped, which is the realistic use of analysts' labels on this data.
+general tweets (SmSA, NusaX-ind, IndoLEM, IDSA, Indonglish); the political set ``pilpres2019_tweets_sentiment`` is
+evaluation-only for the SHIPPED models (no licence stated, see its SOURCE.md). Analysts correct ``--corrections`` of
+its tweets; ``classifiers.adapt.fit_heads`` (what `narrawatch adapt` runs) fits the workspace head; macro-F1 is
+measured on every other tweet of the set (loosely de-duplicated against the corrections) before and after. The adapted
+head is a per-workspace artifact under $NW_DATA_DIR, never shipped, which is the realistic use of analysts' labels on
+this data.
 Each seed draws a different sample of corrections; the mean gain is the published figure.
 """
 from __future__ import annotations

@@ -17,9 +17,13 @@ FLAG_CEIL = {"vaksin/covid": 0.03, "pemilu/pilpres": 0.016, "harga/bbm": 0.033, 
 # measured: 56.9% of 448 (valid half: 61.8% of 440), false matches 0.24% of 15,990 (39 posts)
 RECALL1_FLOOR, FALSE_MATCH_CEIL = 0.55, 0.01
 CHAIN_FLOOR = 0.77  # 80.1% of the posted TurnBackHoax 2025-26 hoaxes flagged (claim match or style; in-sample for style)
-# macro-F1 per social set, scored by the shipped model that never trained on any social domain (target 60: not met
-# except rizalespe, binary): IDSA 47.7, Indonglish 46.1, Pilpres 2019 43.7, rizalespe 74.6, emotion-opinion 54.6
-SOCIAL_F1_FLOOR = {"idsa": 0.46, "indonglish": 0.44, "pilpres2019": 0.42, "rizalespe": 0.72, "emotion_opinion": 0.53}
+# macro-F1 per social set, scored by a model that never trained on its domain (target 60: met by emotion-opinion
+# and rizalespe only): the shipped model trains on reviews + IDSA + Indonglish, so those two are scored by the
+# leave-one-domain-out models recorded at training time. Measured: IDSA 43.6, Indonglish 46.3, Pilpres 2019 47.4,
+# rizalespe 77.3 (binary), emotion-opinion 62.2 (the review-only model of 2026.2: 47.7 / 46.1 / 43.7 / 74.6 / 54.6).
+SOCIAL_F1_FLOOR = {"idsa": 0.42, "indonglish": 0.45, "pilpres2019": 0.46, "rizalespe": 0.75, "emotion_opinion": 0.60}
+# the same model on the held-out test split of a social set it trained on: IDSA 60.1, Indonglish 66.8
+IN_DOMAIN_F1_FLOOR = {"idsa": 0.58, "indonglish": 0.65}
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +50,15 @@ def test_chain_flags_posted_hoaxes(rows):
 
 @pytest.mark.parametrize("ds", ["idsa", "indonglish", "pilpres2019", "rizalespe", "emotion_opinion"])
 def test_social_sentiment_is_reported_per_domain(rows, ds):
-    (key,) = [k for k in rows if k[0] == f"social:{ds}"]
+    """Across domains: the whole set, scored by a model that did not train on it."""
+    (key,) = [k for k in rows if k[0] == f"social:{ds}" and "domain in training" not in k[1]]
     assert rows[key]["n"] > 1000 and rows[key]["macro_f1"] >= SOCIAL_F1_FLOOR[ds], rows[key]
+
+
+@pytest.mark.parametrize("ds", sorted(IN_DOMAIN_F1_FLOOR))
+def test_social_sets_in_training_are_also_scored_on_their_test_split(rows, ds):
+    r = rows[f"social:{ds}", "test, domain in training"]
+    assert r["n"] > 900 and r["macro_f1"] >= IN_DOMAIN_F1_FLOOR[ds], r
 
 
 def test_style_threshold_meets_the_slice_rule_on_validation(rows):
