@@ -18,11 +18,14 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from core.periods import DEFAULT_ZONE
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "corpus.jsonl"
 CLAIMS = HERE / "claims.json"
-RECENT_MINUTES = 180  # posts this recent are squeezed into today (UTC) so today's digest is never empty
+RECENT_MINUTES = 180  # posts this recent are squeezed into today (UTC and WIB) so today's digest is never empty
 # Two malformed records, on purpose: the import reports them with file and line, quarantines them, and goes on.
 MALFORMED = ['{"source": "demo:telegram", "native_id": "demo-bad-1", "text": "tanggal rusak", "created_at": "kemarin"}',
              '{"source": "demo:mastodon", "native_id": "demo-bad-2", "text": "baris terpotong"']
@@ -41,9 +44,12 @@ def to_post(row: dict, created_at: datetime) -> dict:
 
 
 def dated(offset_minutes: float, now: datetime) -> datetime:
-    """now + offset; the last RECENT_MINUTES are compressed to fit after today's UTC midnight."""
+    """now + offset; the last RECENT_MINUTES are compressed to fit after today's midnight in UTC and in the default
+    zone of the digests (WIB), whichever came last: from 17:00 UTC the WIB day has just begun."""
     if offset_minutes >= -RECENT_MINUTES:
-        since_midnight = (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 60
+        local = [now, now.astimezone(ZoneInfo(DEFAULT_ZONE))]
+        since_midnight = min((t - t.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 60
+                             for t in local)
         offset_minutes *= min(1.0, since_midnight / (RECENT_MINUTES + 1))
     return now + timedelta(minutes=offset_minutes)
 

@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -84,6 +85,10 @@ def test_dated_squeezes_the_last_hours_into_today_even_just_after_midnight():
     now = datetime(2026, 12, 2, 0, 20, tzinfo=timezone.utc)
     assert make_demo.dated(-170, now).date() == now.date()
     assert make_demo.dated(-1440, now) == now - timedelta(days=1)
+    wib = ZoneInfo("Asia/Jakarta")  # the digests' default zone: its day starts at 17:00 UTC
+    now = datetime(2026, 12, 2, 17, 10, tzinfo=timezone.utc)
+    assert make_demo.dated(-170, now).astimezone(wib).date() == now.astimezone(wib).date()
+    assert make_demo.dated(-170, now).date() == now.date()
 
 
 def test_cli_import_tags_both_campaigns_and_quarantines_the_two_bad_lines(demo):
