@@ -37,6 +37,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from .data import Split, dedup_against, find_data_dir, hoax_tweets, loose_key, sentiment_split
+from .distil import POOL_SET, POOL_WEIGHT, Embeddings, pool_texts, teacher_split
 from .lexicon import LexiconFeatures, load_lexicon
 from .linear import LinearTextModel, from_parts
 from .normalise import mark_negation, normalise_many
@@ -49,7 +50,7 @@ ID_TRAIN_SETS = ("smsa", "nusax_ind", "indolem")
 SVM_SCALE = 3.0  # LinearSVC margins are ~3x smaller than LR logits; scaled before averaging
 # IndoLEM is binary: full weight pulls neutral-looking text towards negative. Chosen on the valid splits among
 # {1.0, 0.5, 0.25, 0 (not used)}: 0.5 kept IndoLEM valid at 82-83 while raising SmSA valid (MODEL_CARD.md).
-SAMPLE_WEIGHT = {"indolem": 0.5}
+SAMPLE_WEIGHT = {"indolem": 0.5, POOL_SET: POOL_WEIGHT}
 BIAS_GRID = np.round(np.arange(-1.5, 1.51, 0.1), 2)
 BIAS_SETS = ("smsa", "nusax_ind", "idsa", "indonglish")  # the 3-class valid splits that choose the class offsets
 LEXICON_LANGS = ("id",)  # models that read the AFINN lexicon columns (classifiers/lexicon.py)
@@ -128,6 +129,14 @@ def sentiment_training_sets(data_dir: Path, leave_out: str | None = None) -> dic
     }
 
 
+def sentiment_id_rows(data_dir: Path, leave_out: str | None = None, log=print) -> list[Split]:
+    """The Indonesian model's training rows: the labelled splits plus the teacher-labelled pool (classifiers/distil.py),
+    whose teacher trains on those same labelled splits (so a left-out set stays out of both)."""
+    labelled = sentiment_training_sets(data_dir, leave_out)["id"]
+    pool = pool_texts(data_dir, _banned_keys(data_dir))
+    return labelled + [teacher_split(labelled, pool, Embeddings(), log)]
+
+
 def sentiment_valid_sets(data_dir: Path, leave_out: str | None = None) -> list[Split]:
     from .data import social_split
 
@@ -152,9 +161,8 @@ def sentiment_lodo(data_dir: Path, log=print) -> list[dict]:
 
     rows = []
     for ds in SENTIMENT_SOCIAL_SETS:
-        sets = sentiment_training_sets(data_dir, leave_out=ds)
-        model, _ = _train_sentiment(sets["id"], sentiment_valid_sets(data_dir, leave_out=ds), "id", 150_000,
-                                    200_000, log, tune_bias=True)
+        model, _ = _train_sentiment(sentiment_id_rows(data_dir, ds, log), sentiment_valid_sets(data_dir, leave_out=ds),
+                                    "id", 150_000, 200_000, log, tune_bias=True)
         s = social_split(data_dir, ds, "all")
         f1, acc = score_sentiment(model.predict_proba(prep(s.texts)), list(model.classes), s.labels)
         rows.append({"dataset": f"social:{ds}", "split": "leave-one-domain-out", "n": len(s), "macro_f1": f1,
@@ -319,8 +327,8 @@ def train(data_dir: Path, out_dir: Path, log=print, parts: tuple[str, ...] = PAR
     if "sentiment" in parts:
         sets = sentiment_training_sets(data_dir)
         id_valid = sentiment_valid_sets(data_dir)
-        sent_id, models["sentiment_id"] = _train_sentiment(sets["id"], id_valid, "id", 150_000, 200_000, log,
-                                                           tune_bias=True)
+        sent_id, models["sentiment_id"] = _train_sentiment(sentiment_id_rows(data_dir, log=log), id_valid, "id",
+                                                           150_000, 200_000, log, tune_bias=True)
         sent_en, models["sentiment_en"] = _train_sentiment(sets["en"], [sentiment_split(data_dir, "nusax_eng",
                                                                                         "valid")], "en",
                                                            20_000, 40_000, log)

@@ -18,12 +18,13 @@ FLAG_CEIL = {"vaksin/covid": 0.03, "pemilu/pilpres": 0.016, "harga/bbm": 0.033, 
 RECALL1_FLOOR, FALSE_MATCH_CEIL = 0.55, 0.01
 CHAIN_FLOOR = 0.77  # 80.1% of the posted TurnBackHoax 2025-26 hoaxes flagged (claim match or style; in-sample for style)
 # macro-F1 per social set, scored by a model that never trained on its domain (target 60: met by emotion-opinion
-# and rizalespe only): the shipped model trains on reviews + IDSA + Indonglish, so those two are scored by the
-# leave-one-domain-out models recorded at training time. Measured: IDSA 43.6, Indonglish 46.3, Pilpres 2019 47.4,
-# rizalespe 77.3 (binary), emotion-opinion 62.2 (the review-only model of 2026.2: 47.7 / 46.1 / 43.7 / 74.6 / 54.6).
-SOCIAL_F1_FLOOR = {"idsa": 0.42, "indonglish": 0.45, "pilpres2019": 0.46, "rizalespe": 0.75, "emotion_opinion": 0.60}
-# the same model on the held-out test split of a social set it trained on: IDSA 60.1, Indonglish 66.8
-IN_DOMAIN_F1_FLOOR = {"idsa": 0.58, "indonglish": 0.65}
+# and rizalespe only): the shipped model trains on reviews + IDSA + Indonglish (+ teacher-labelled posts), so those two
+# are scored by the leave-one-domain-out models recorded at training time. Measured: IDSA 50.3, Indonglish 46.2,
+# Pilpres 2019 47.0, rizalespe 78.3 (binary), emotion-opinion 61.0 (the review-only model of 2026.2: 47.7 / 46.1 /
+# 43.7 / 74.6 / 54.6).
+SOCIAL_F1_FLOOR = {"idsa": 0.49, "indonglish": 0.45, "pilpres2019": 0.46, "rizalespe": 0.77, "emotion_opinion": 0.60}
+# the same model on the held-out test split of a social set it trained on: IDSA 60.6, Indonglish 66.4
+IN_DOMAIN_F1_FLOOR = {"idsa": 0.59, "indonglish": 0.65}
 
 
 @pytest.fixture(scope="module")
