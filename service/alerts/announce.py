@@ -53,7 +53,8 @@ class Announcer:
             return None
 
     def alert_stored(self, alert_id: str, stored: Alert | None, claim: Doc | None) -> None:
-        """The alert is stored, by this writer or a racing one: whoever holds its entry announces `stored`."""
+        """The alert is stored, by this writer or a racing one: whoever holds its entry announces `stored` (as it
+        reads now, AlertStore.current)."""
         checked = claim is None  # an entry someone else held may have been announced already
         claim = claim or self._take(announcement_id(alert_id))
         if claim is not None and stored is not None:
@@ -80,15 +81,15 @@ class Announcer:
         return alert
 
     def announce(self, alert: Alert, key: str, until: float, checked: bool, event: str = "alert") -> int | None:
-        """Step 2: append `event` with `alert` to the event log under `key`, the id of the entry this process holds
-        (leased until `until`); `checked`: look for an event of that key first (the firing writer skips it: nobody
-        held the entry before it). Returns the event's sequence number (None: the lease ran out before the append;
-        the next holder appends it)."""
+        """Step 2: append `event` with `alert` (as it reads now, AlertStore.current: every caller already has it so)
+        to the event log under `key`, the id of the entry this process holds (leased until `until`); `checked`: look
+        for an event of that key first (the firing writer skips it: nobody held the entry before it). Returns the
+        event's sequence number (None: the lease ran out before the append; the next holder appends it)."""
         if checked and (seq := self.events.keyed(key)) is not None:
             return seq
         if time.time() >= until:
             return None
-        return self.events.append(event, self.current([alert])[0].model_dump(mode="json"), key=key)
+        return self.events.append(event, alert.model_dump(mode="json"), key=key)
 
     def _claimed(self, entry_id: str, alert_id: str, event: str, payload: str) -> Doc:
         """A new entry, claimed by this writer: delivery loops leave it alone until the lease ends."""

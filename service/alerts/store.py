@@ -189,12 +189,11 @@ class AlertStore:
                 pass
         try:
             self.alerts.create(alert.id, alert.model_dump(mode="json"))
-            stored: Alert | None = alert
-        except Conflict:  # completed by another process meanwhile: add our evidence to it
+        except Conflict:  # completed by another process meanwhile: add our evidence to it (read as it is now)
             stored = self._absorb(alert.id, alert, max_post_ids)
-        self.announcer.alert_stored(alert.id, stored, claim)
-        if stored is not alert:
+            self.announcer.alert_stored(alert.id, stored, claim)
             return stored or alert, False
+        self.announcer.alert_stored(alert.id, self.current([alert])[0], claim)
         self._audit(alert.id, "system", "alert.fired", {"rule": alert.rule, "severity": alert.severity})
         return alert, True
 
