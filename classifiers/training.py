@@ -398,12 +398,15 @@ def evaluate(data_dir: Path, model_dir: Path | None = None, write_card: bool = F
 
 
 def write_model_card(out_dir: Path, manifest: dict) -> None:
+    from .evaluation import target_lines
+
     rows = manifest["metrics"]
     table = "\n".join("| " + " | ".join(_cells(r)) + " |" for r in rows)
     sizes = "\n".join(f"- `{p.name}`: {p.stat().st_size / 1e6:.2f} MB" for p in sorted(out_dir.glob("*.np*")))
     card = (Path(__file__).with_name("resources") / "MODEL_CARD.template.md").read_text(encoding="utf-8")
     card = card.replace("{{VERSION}}", manifest["version"]).replace("{{DATE}}", manifest["trained_at"])
     card = card.replace("{{TABLE}}", table).replace("{{SIZES}}", sizes)
+    card = card.replace("{{TARGETS}}", "\n".join(target_lines(rows)))
     card = card.replace("{{TRAIN}}", json.dumps(manifest["models"], indent=1, ensure_ascii=False))
     (out_dir / "MODEL_CARD.md").write_text(card, encoding="utf-8")
 
@@ -438,7 +441,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = evaluate(data, a.models)
     else:
         rows = evaluate(data, a.models)
+    from .evaluation import target_lines
+
     _print_table(rows)
+    print()
+    print("\n".join(target_lines(rows)))
     return 0
 
 

@@ -193,7 +193,8 @@ class AlertStore:
             stored = self._absorb(alert.id, alert, max_post_ids)
             self.announcer.alert_stored(alert.id, stored, claim)
             return stored or alert, False
-        self.announcer.alert_stored(alert.id, self.current([alert])[0], claim)
+        [alert] = self.current([alert])  # about a narrative merged meanwhile: in its survivor's incident
+        self.announcer.alert_stored(alert.id, alert, claim)
         self._audit(alert.id, "system", "alert.fired", {"rule": alert.rule, "severity": alert.severity})
         return alert, True
 

@@ -100,10 +100,20 @@ def test_rename_merge_split_survive_clustering_and_stay_in_the_workspace(live):
     assert (joined.id, created, joined.incident) == (hoax.id, False, keyword.incident)
     assert sorted(joined.post_ids) == sorted([ids[100], ids[101]])
     assert len(desk.get("/alerts").json()) == 2
+    # a resolved alert fires again after its cooldown, its key naming the merged-away narrative: a new alert,
+    # answered and announced live in the survivor's incident
+    early, _ = fire("coord", delegasi, 102)
+    assert store.transition(early.id, "pr", "resolve", status="resolved").status == "resolved"
+    stale = early.model_copy(update={"id": "a_coord_again", "incident": f"asean|narrative:{delegasi}"})
+    again, created = store.fire(stale, timedelta(hours=1), T0 + timedelta(hours=2), [])
+    assert created and again.id == "a_coord_again" and again.incident == keyword.incident
+    [event] = [e for e in store.events.tail(0, 500) if e.kind == "alert" and e.data["id"] == again.id]
+    assert event.data["incident"] == keyword.incident
+    assert len(desk.get("/alerts").json()) == 4
     # an action answers, and is announced live (the desk's cards regroup from these), in the survivor's incident
     acked = desk.post(f"/alerts/{hoax.id}/ack", json={"expected_status": ["open"]})
     assert acked.status_code == 200 and acked.json()["incident"] == keyword.incident
-    [event] = [e for e in store.events.tail(0, 500) if e.kind == "alert.status"]
+    [event] = [e for e in store.events.tail(0, 500) if e.kind == "alert.status" and e.data["id"] == hoax.id]
     assert event.data["id"] == hoax.id and event.data["incident"] == keyword.incident
     assert analyst.get(f"/narratives/{delegasi}").json()["id"] == chip  # the merged id resolves to the survivor
     assert delegasi not in {n["id"] for n in analyst.get("/narratives", params={"min_size": 1}).json()}
