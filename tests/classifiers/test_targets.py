@@ -26,3 +26,13 @@ def test_absent_rows_are_missing_and_counted_as_not_met():
     assert len(missing) == len(TARGETS) - 2  # every target but the two whose rows are given
     assert lines[-1] == f"0 of {len(TARGETS)} met"
     assert any("NOT MET, gap 23.0 points" in line for line in lines)
+
+
+def test_language_is_judged_on_the_indonesian_posts_where_a_set_has_others():
+    rows = [{"dataset": "language:ig detected id", "split": "all posts", "n": 618, "recall": 0.984},
+            {"dataset": "language:ig detected id", "split": "Indonesian posts", "n": 610, "recall": 0.997},
+            {"dataset": "language:idsa detected id", "split": "all posts", "n": 10080, "recall": 0.991},
+            {"dataset": "language:indonglish detected id", "split": "all posts", "n": 5056, "recall": 0.631}]
+    got = [(t["target"], t["n"], t["met"]) for t in target_rows(rows) if t["target"].startswith("Indonesian")]
+    assert got == [("Indonesian detected as Indonesian: ig", 610, True),
+                   ("Indonesian detected as Indonesian: idsa", 10080, True)]  # code-mixed Indonglish: not judged
